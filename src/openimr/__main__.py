@@ -1,0 +1,3 @@
+from openimr.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""Frozen value objects shared by every layer of openimr.
+
+Nothing in this package does I/O: the shapes here are the contract between the case reader,
+the fact extractor, the engine, the renderers and the workflow service.
+"""
+
+from openimr.model.case import (
+    Application,
+    Case,
+    DisputedItem,
+    Parties,
+    Patient,
+    UtilizationReview,
+)
+from openimr.model.facts import Context, Fact, Span
+from openimr.model.record import Record, RecordPage
+from openimr.model.request import ParsedRequest, Schedule
+from openimr.model.result import (
+    CaseReview,
+    CriterionResult,
+    Evidence,
+    GuidelineRef,
+    ItemDetermination,
+    Status,
+)
+
+__all__ = [
+    "Application",
+    "Case",
+    "CaseReview",
+    "Context",
+    "CriterionResult",
+    "DisputedItem",
+    "Evidence",
+    "Fact",
+    "GuidelineRef",
+    "ItemDetermination",
+    "ParsedRequest",
+    "Parties",
+    "Patient",
+    "Record",
+    "RecordPage",
+    "Schedule",
+    "Span",
+    "Status",
+    "UtilizationReview",
+]

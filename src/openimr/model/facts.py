@@ -1,0 +1,51 @@
+"""Spans and facts: what the extractor found, tied to exact characters of a record."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+FactValue = bool | int | float | str
+
+
+class Span(BaseModel):
+    """Characters ``text[start:end]`` of the record at ``record``; ``quote`` equals them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record: str
+    start: int
+    end: int
+    quote: str
+    page: int | None = None
+    section: str | None = None
+
+
+class Context(BaseModel):
+    """ConText attributes of the mention a fact came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    negated: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    family: bool = False
+    uncertain: bool = False
+
+
+class Fact(BaseModel):
+    """One clinical fact from the vocabulary (``library/facts.yaml``).
+
+    A boolean fact whose mention is negated ("no functional improvement") carries
+    ``value=False``: the record says otherwise, which is not the same as silence.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    value: FactValue
+    unit: str | None = None
+    spans: tuple[Span, ...] = ()
+    context: Context = Context()
+    qualifier: str | None = None
+    """Free refinement, e.g. the therapy type for a visit count or the drug for a dose."""
+    confidence: float = 1.0

@@ -1,0 +1,97 @@
+"""What the engine decides: per-criterion results, per-item determinations, the review."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from openimr.model.facts import Span
+from openimr.model.request import ParsedRequest
+
+
+class Status(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    NOT_DOCUMENTED = "not_documented"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Evidence(_Frozen):
+    """A span as it appears in the output contract (record, start, end, quote)."""
+
+    record: str
+    start: int
+    end: int
+    quote: str
+    page: int | None = None
+    fact: str | None = None
+
+    @classmethod
+    def from_span(cls, span: Span, fact: str | None = None) -> Evidence:
+        return cls(
+            record=span.record,
+            start=span.start,
+            end=span.end,
+            quote=span.quote,
+            page=span.page,
+            fact=fact,
+        )
+
+
+class GuidelineRef(_Frozen):
+    source: Literal["MTUS", "ACOEM", "ODG", "other", "studies"]
+    citation: str
+    mtus: bool = False
+    chapter: str | None = None
+    section: str | None = None
+    pages: str | None = None
+    edition: str | None = None
+    effective: str | None = None
+
+
+class CriterionResult(_Frozen):
+    id: str
+    text: str
+    status: Status
+    evidence: tuple[Evidence, ...] = ()
+    finding: str | None = None
+    """What the records show for this criterion, in words (for the rationale)."""
+    searched: tuple[str, ...] = ()
+    """For not_documented: every record searched, so the finding can be checked."""
+    required: bool = True
+    checklist: str | None = None
+
+
+class ItemDetermination(_Frozen):
+    request: str
+    treatment: str | None
+    decision: Literal["upheld", "overturned"] | None
+    medically_necessary: bool | None
+    claims_administrator_guideline: str | None = None
+    guidelines: tuple[GuidelineRef, ...] = ()
+    criteria: tuple[CriterionResult, ...] = ()
+    rationale: str | None = None
+    needs_review: bool = False
+    reason: str | None = None
+    parsed: ParsedRequest | None = None
+    criteria_set: str | None = None
+    criteria_version: str | None = None
+    evidence_tier: str | None = None
+    tier_note: str | None = None
+    """Why a higher tier of the evidence sequence did not decide (e.g. MTUS silent)."""
+    checklist: tuple[str, ...] = ()
+
+
+class CaseReview(_Frozen):
+    case_id: str | None
+    summary: str
+    items: tuple[ItemDetermination, ...] = Field(default_factory=tuple)
+    summary_evidence: tuple[Evidence, ...] = ()
+    library_version: str | None = None
+    engine_version: str | None = None
