@@ -101,6 +101,19 @@ def review(
         raise typer.Exit(1)
 
 
+def _register_groups() -> None:
+    from openimr.api.cli import register as register_service
+    from openimr.letters.cli import app as letters_app
+    from openimr.library.cli import app as library_app
+
+    app.add_typer(library_app, name="library")
+    app.add_typer(letters_app, name="letters")
+    register_service(app)
+
+
+_register_groups()
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,1 @@
+"""The guideline library: criteria sets as dated, cited data."""
