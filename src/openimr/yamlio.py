@@ -28,6 +28,8 @@ class _Loader(yaml.SafeLoader):
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> Any:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
         key = loader.construct_object(key_node, deep=True)
         if key in seen:
             raise YamlError(
@@ -73,6 +75,27 @@ class LoadedYaml:
         return self.lines.get((), None)
 
 
+def _bad_scalar_line(node: yaml.Node, loader: _Loader) -> int | None:
+    """The line of the first scalar whose value cannot be constructed (e.g. 2010-13-01)."""
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            fresh = _Loader("")
+            try:
+                fresh.construct_object(current, deep=True)
+            except (ValueError, TypeError, OverflowError):
+                return current.start_mark.line + 1
+            finally:
+                fresh.dispose()
+        elif isinstance(current, yaml.MappingNode):
+            for k, v in current.value:
+                stack.extend([k, v])
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return None
+
+
 def load_yaml_text(text: str, file: str) -> LoadedYaml:
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -81,6 +104,9 @@ def load_yaml_text(text: str, file: str) -> LoadedYaml:
         loader = _Loader(text)
         try:
             data = loader.construct_document(node)
+        except (ValueError, TypeError, OverflowError) as exc:
+            line = _bad_scalar_line(node, loader)
+            raise YamlError(f"invalid value: {exc}", line=line) from None
         finally:
             loader.dispose()
     except YamlError as exc:
