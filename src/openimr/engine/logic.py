@@ -192,7 +192,7 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     expected = ctx.resolve(rule.value)
     if rule.kind == "request":
         actual = ctx.request_field(rule.subject)
-        if actual is None and rule.test != "present":
+        if actual is None and (rule.test != "present" or expected is True):
             return Outcome(Status.NOT_DOCUMENTED, values={f"request.{rule.subject}": None})
         return Outcome(
             _compare(rule.test, actual, expected), values={f"request.{rule.subject}": actual}
@@ -217,7 +217,7 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     if not candidates:
         if rule.test == "present" and rule.value is False:
             return Outcome(Status.MET)
-        return Outcome(Status.NOT_DOCUMENTED)
+        return Outcome(Status(rule.if_absent))
     chosen = _pick(candidates, rule.pick, ctx.order)
     if rule.pick == "sum":
         total = sum(float(f.value) for f in chosen if isinstance(f.value, (int, float)))

@@ -182,7 +182,7 @@ class _SetLoader:
             if kind not in raw:
                 continue
             subject = str(raw[kind])
-            allowed = {kind, "qualifier", "pick", *TESTS}
+            allowed = {kind, "qualifier", "pick", "if_absent", *TESTS}
             for key in raw:
                 if key not in allowed:
                     self.ctx.error(f"unknown key {key!r} in a {kind} rule", (*path, key))
@@ -208,6 +208,11 @@ class _SetLoader:
             if pick not in PICKS:
                 self.ctx.error(f"pick must be one of {', '.join(PICKS)}", (*path, "pick"))
             value = self.value(raw[test], (*path, test))
+            if_absent = str(raw.get("if_absent", "not_documented"))
+            if if_absent not in ("not_documented", "not_met", "met"):
+                self.ctx.error(
+                    "if_absent must be not_documented, not_met or met", (*path, "if_absent")
+                )
             if test in ("gte", "lte", "gt", "lt") and not isinstance(
                 value, (int, float, ParamRef, RequestRef)
             ):
@@ -221,6 +226,7 @@ class _SetLoader:
                 value=value,
                 qualifier=raw.get("qualifier"),
                 pick=pick,
+                if_absent=if_absent,
                 line=line,
             )
         self.ctx.error(

@@ -7,6 +7,8 @@ version is dated and cited and states its criteria in a small declarative vocabu
 - ``fact: NAME`` with one test: ``is``, ``eq``, ``gte``, ``lte``, ``gt``, ``lt``, ``present``,
   ``in``; optional ``qualifier`` (``$treatment`` = the request's treatment) and ``pick``
   (``latest`` default, ``max``, ``min``, ``any_true``)
+  and ``if_absent`` (``not_documented`` default; ``not_met`` or ``met`` where silence is
+  itself the answer, e.g. "prior therapy" when none is mentioned)
 - ``request: FIELD`` (sessions, quantity, per_week, weeks, side, body_regions, retrospective,
   perioperative, levels) with the same tests
 - ``case: FIELD`` (days_since_injury, weeks_since_injury, age) with the same tests
@@ -85,6 +87,7 @@ class Rule:
     qualifier: str | None = None
     pick: str = "latest"
     tier: str | None = None
+    if_absent: str = "not_documented"
     line: int | None = None
 
     def facts(self) -> set[str]:
