@@ -76,7 +76,7 @@ def test_good_library_loads(tmp_path: Path) -> None:
             "missing required key 'citation'",
             5,
         ),
-        ("effective: 2010-01-01", "effective: 2010-13-01", "invalid value", 6),
+        ("effective: 2010-01-01", "effective: 2010-13-01", "must be a date", 6),
         (
             "rule: {request: sessions, lte: {param: limit}}",
             "rule: {request: colour, is: red}",

@@ -101,6 +101,45 @@ def review(
         raise typer.Exit(1)
 
 
+@app.command()
+def evaluate(
+    directory: Annotated[
+        Path, typer.Argument(help="A directory of case directories with expected.yaml.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Compare openimr's decisions with the real ones in every case under DIRECTORY."""
+    from collections.abc import Iterator
+
+    from rich.progress import track
+
+    from openimr.caseio import load_case
+    from openimr.engine import review_case
+    from openimr.evaluate import evaluate_cases, find_cases, format_report
+    from openimr.model import ItemDetermination
+
+    if not directory.is_dir():
+        raise fail(f"{directory}: not a directory")
+    cases = find_cases(directory)
+    if not cases:
+        raise fail(f"{directory}: no case directory with an expected.yaml under it")
+
+    def review(path: Path) -> list[ItemDetermination]:
+        return list(review_case(load_case(path)).items)
+
+    def progress(it: Iterator[Path], total: int) -> Iterator[Path]:
+        if total < 10 or not sys.stderr.isatty():
+            return it
+        return iter(track(it, total=total, description="reviewing", transient=True))
+
+    result = evaluate_cases(cases, review, progress)
+    figures = result.figures()
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+    else:
+        typer.echo(format_report(figures), nl=False)
+
+
 def _register_groups() -> None:
     from openimr.api.cli import register as register_service
     from openimr.letters.cli import app as letters_app

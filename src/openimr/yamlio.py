@@ -75,25 +75,26 @@ class LoadedYaml:
         return self.lines.get((), None)
 
 
-def _bad_scalar_line(node: yaml.Node, loader: _Loader) -> int | None:
-    """The line of the first scalar whose value cannot be constructed (e.g. 2010-13-01)."""
-    stack = [node]
+def _bad_scalar(node: yaml.Node) -> tuple[int | None, str | None]:
+    """Line and dotted field of the first scalar that cannot be constructed (2010-13-01)."""
+    stack: list[tuple[yaml.Node, str]] = [(node, "")]
     while stack:
-        current = stack.pop(0)
+        current, where = stack.pop(0)
         if isinstance(current, yaml.ScalarNode):
             fresh = _Loader("")
             try:
                 fresh.construct_object(current, deep=True)
             except (ValueError, TypeError, OverflowError):
-                return current.start_mark.line + 1
+                return current.start_mark.line + 1, where or None
             finally:
                 fresh.dispose()
         elif isinstance(current, yaml.MappingNode):
             for k, v in current.value:
-                stack.extend([k, v])
+                key = k.value if isinstance(k, yaml.ScalarNode) else "?"
+                stack.append((v, f"{where}.{key}" if where else str(key)))
         elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-    return None
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(current.value))
+    return None, None
 
 
 def load_yaml_text(text: str, file: str) -> LoadedYaml:
@@ -105,12 +106,17 @@ def load_yaml_text(text: str, file: str) -> LoadedYaml:
         try:
             data = loader.construct_document(node)
         except (ValueError, TypeError, OverflowError) as exc:
-            line = _bad_scalar_line(node, loader)
-            raise YamlError(f"invalid value: {exc}", line=line) from None
+            line, where = _bad_scalar(node)
+            detail = (
+                "must be a date as YYYY-MM-DD"
+                if "date" in str(exc) or "month" in str(exc) or "day" in str(exc)
+                else "invalid value"
+            )
+            raise YamlError(f"{detail} ({exc})", line=line, field=where) from None
         finally:
             loader.dispose()
     except YamlError as exc:
-        raise YamlError(exc.message, file=file, line=exc.line) from None
+        raise YamlError(exc.message, file=file, line=exc.line, field=exc.field) from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
         raise YamlError(f"not valid YAML: {exc.problem}", file=file, line=line) from None
