@@ -37,7 +37,7 @@ versions:
 def make_library(tmp_path: Path, body: str) -> Path:
     root = tmp_path / "lib"
     (root / "criteria").mkdir(parents=True)
-    shutil.copy(DATA_DIR / "facts.yaml", root / "facts.yaml")
+    shutil.copytree(DATA_DIR / "facts", root / "facts")
     (root / "criteria" / "demo.yaml").write_text(body)
     return root
 

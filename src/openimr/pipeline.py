@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from openimr import __version__
 from openimr.engine.determine import determine, to_results
+from openimr.engine.logic import Outcome
 from openimr.extract import extract_facts
 from openimr.library.loader import default_library
 from openimr.library.model import Library
@@ -75,16 +76,25 @@ def guideline_refs(det_version: object) -> tuple[GuidelineRef, ...]:
     return tuple(refs)
 
 
+SURGERY_CATEGORY = "surgery"
+
+
+def _is_surgery(parsed: ParsedRequest) -> bool:
+    return parsed.category == SURGERY_CATEGORY and parsed.perioperative is None
+
+
 def review_item(
     case: Case,
     item: DisputedItem,
     facts: list[Fact],
     library: Library,
     parse: RequestParser,
+    surgery: Outcome | None = None,
+    parsed: ParsedRequest | None = None,
 ) -> ItemDetermination:
-    parsed = parse(item.request)
+    parsed = parsed or parse(item.request)
     order = fact_order(case)
-    det = determine(case, parsed, facts, library, order)
+    det = determine(case, parsed, facts, library, order, surgery=surgery)
     base = {
         "request": item.request,
         "treatment": parsed.treatment,
@@ -136,9 +146,27 @@ def review_case(
     lib = library or default_library()
     parser = parse or _default_parser()
     facts = extract_facts(case.records)
-    items = tuple(
-        review_item(case, item, facts, lib, parser) for item in case.utilization_review.items
-    )
+    parsed = [parser(item.request) for item in case.utilization_review.items]
+    results: dict[int, ItemDetermination] = {}
+    # surgeries first: their pre- and post-operative items depend on them
+    surgery: Outcome | None = None
+    for i, (item, p) in enumerate(zip(case.utilization_review.items, parsed, strict=True)):
+        if _is_surgery(p):
+            results[i] = review_item(case, item, facts, lib, parser, parsed=p)
+            decision = results[i].decision
+            status = (
+                Status.NOT_DOCUMENTED
+                if decision is None
+                else Status.MET
+                if decision == "overturned"
+                else Status.NOT_MET
+            )
+            if surgery is None or status is not Status.MET:
+                surgery = Outcome(status, values={"surgery": item.request})
+    for i, (item, p) in enumerate(zip(case.utilization_review.items, parsed, strict=True)):
+        if i not in results:
+            results[i] = review_item(case, item, facts, lib, parser, surgery=surgery, parsed=p)
+    items = tuple(results[i] for i in range(len(parsed)))
     summary, evidence = write_summary(case, facts, fact_order(case))
     return CaseReview(
         case_id=case.case_id,

@@ -147,6 +147,7 @@ def evaluate_version(
     library: Library,
     order: FactOrder | None,
     depth: int = 0,
+    surgery: Outcome | None = None,
 ) -> list[EvaluatedCriterion]:
     nested_holder: dict[str, tuple[list[EvaluatedCriterion], CriteriaSet, Version]] = {}
 
@@ -181,6 +182,7 @@ def evaluate_version(
             order=order,
             purpose_eval=purpose_eval,
             depth=depth,
+            surgery=surgery,
         )
         nested_holder.clear()
         if crit.when is not None:
@@ -225,6 +227,7 @@ def determine(
     facts: list[Fact],
     library: Library,
     order: FactOrder | None = None,
+    surgery: Outcome | None = None,
 ) -> Determination:
     sets = library.sets_for(request.treatment, request.body_regions)
     if request.treatment is None:
@@ -257,7 +260,7 @@ def determine(
                 f"{case.decision_date.isoformat()}"
             ),
         )
-    evaluated = evaluate_version(cs, version, case, request, facts, library, order)
+    evaluated = evaluate_version(cs, version, case, request, facts, library, order, surgery=surgery)
     status = combine_all([e.status for e in evaluated if e.criterion.required])
     return Determination(cs, version, evaluated, status, tier_note=note)
 

@@ -66,6 +66,8 @@ class EvalContext:
     order: FactOrder | None = None
     purpose_eval: Callable[[str, str | None], Outcome] | None = None
     depth: int = 0
+    surgery: Outcome | None = None
+    """The decision on the surgery a pre/post-operative item serves, when the case has one."""
 
     def params(self) -> dict[str, object]:
         return {name: p.value for name, p in self.version.params.items()}
@@ -178,6 +180,13 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     if rule.kind == "not":
         inner = evaluate(rule.children[0], ctx)
         return Outcome(negate(inner.status), inner.facts, inner.values)
+    if rule.kind == "surgery":
+        if ctx.surgery is not None:
+            return ctx.surgery
+        planned = _pick([f for f in ctx.facts if f.name == "planned_surgery"], "latest", ctx.order)
+        if planned:
+            return Outcome(Status.MET, planned, {"planned_surgery": planned[0].value})
+        return Outcome(Status.NOT_DOCUMENTED)
     if rule.kind == "purpose":
         if ctx.purpose_eval is None:
             return Outcome(Status.NOT_DOCUMENTED)

@@ -1,4 +1,8 @@
-"""Load ``extraction.yaml``: the data that drives fact extraction."""
+"""Load ``extraction/*.yaml``: the data that drives fact extraction.
+
+Files are merged in name order: therapies and numbers are united (a therapy id named in two
+files takes the union of its words), concepts and patterns are appended.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pathlib import Path
 from openimr.errors import LibraryError, LibraryErrors
 from openimr.yamlio import load_yaml_file
 
-DATA = Path(__file__).resolve().parents[1] / "library" / "data" / "extraction.yaml"
+DATA = Path(__file__).resolve().parents[1] / "library" / "data" / "extraction"
 
 
 @dataclass(frozen=True)
@@ -49,16 +53,70 @@ def _words_regex(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRules:
-    doc = load_yaml_file(path, "openimr/library/data/extraction.yaml")
-    data = doc.data
+    """Load one file, or every ``*.yaml`` of a directory, into one rule set."""
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     errors: list[LibraryError] = []
+    therapies: dict[str, tuple[str, ...]] = {}
+    numbers: dict[str, int] = {}
+    concepts: list[ConceptRule] = []
+    patterns: list[PatternRule] = []
+    for file in files:
+        _load_file(file, facts, errors, therapies, numbers, concepts, patterns)
+    # a concept targeting therapies sees every file's therapy words
+    concepts = [
+        ConceptRule(
+            fact=c.fact,
+            phrases=tuple(p for words in therapies.values() for p in words),
+            sections=c.sections,
+            requires_therapy=c.requires_therapy,
+            requires_words=c.requires_words,
+            target=c.target,
+            qualified=c.qualified,
+        )
+        if c.target == "therapies"
+        else c
+        for c in concepts
+    ]
+    if errors:
+        raise LibraryErrors(errors)
+    return ExtractionRules(
+        therapies=therapies,
+        numbers=numbers,
+        concepts=tuple(concepts),
+        patterns=tuple(patterns),
+        therapy_regex={k: _words_regex(v) for k, v in therapies.items()},
+    )
+
+
+def _load_file(
+    path: Path,
+    facts: set[str] | None,
+    errors: list[LibraryError],
+    therapies: dict[str, tuple[str, ...]],
+    numbers: dict[str, int],
+    concepts: list[ConceptRule],
+    patterns: list[PatternRule],
+) -> None:
+    shown = f"openimr/library/data/extraction/{path.name}" if path.parent == DATA else str(path)
+    doc = load_yaml_file(path, shown)
+    data = doc.data or {}
+    if not isinstance(data, dict):
+        errors.append(LibraryError("must be a mapping", file=doc.file))
+        return
+    for key in data:
+        if key not in ("therapies", "numbers", "concepts", "patterns"):
+            errors.append(
+                LibraryError(f"unknown key {key!r}", file=doc.file, line=doc.line_of((key,)))
+            )
 
     def err(msg: str, p: tuple[str | int, ...]) -> None:
         errors.append(LibraryError(msg, file=doc.file, line=doc.line_of(p)))
 
-    therapies = {str(k): tuple(str(x) for x in v) for k, v in (data.get("therapies") or {}).items()}
-    numbers = {str(k): int(v) for k, v in (data.get("numbers") or {}).items()}
-    concepts: list[ConceptRule] = []
+    for k, v in (data.get("therapies") or {}).items():
+        merged = list(therapies.get(str(k), ()))
+        merged += [str(x) for x in v if str(x) not in merged]
+        therapies[str(k)] = tuple(merged)
+    numbers.update({str(k): int(v) for k, v in (data.get("numbers") or {}).items()})
     for i, c in enumerate(data.get("concepts") or []):
         allowed = {
             "fact",
@@ -76,9 +134,7 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
             err(f"unknown fact {c.get('fact')!r}", ("concepts", i, "fact"))
         target = c.get("target")
         phrases = tuple(str(p) for p in c.get("phrases") or ())
-        if target == "therapies":
-            phrases = tuple(p for words in therapies.values() for p in words)
-        elif not phrases:
+        if target != "therapies" and not phrases:
             err("a concept needs phrases (or target: therapies)", ("concepts", i))
         concepts.append(
             ConceptRule(
@@ -91,7 +147,6 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
                 qualified=bool(c.get("qualified", False) or target == "therapies"),
             )
         )
-    patterns: list[PatternRule] = []
     for i, p in enumerate(data.get("patterns") or []):
         if facts is not None and p.get("fact") not in facts:
             err(f"unknown fact {p.get('fact')!r}", ("patterns", i, "fact"))
@@ -113,15 +168,6 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
                 qualified=bool(p.get("qualified", False)),
             )
         )
-    if errors:
-        raise LibraryErrors(errors)
-    return ExtractionRules(
-        therapies=therapies,
-        numbers=numbers,
-        concepts=tuple(concepts),
-        patterns=tuple(patterns),
-        therapy_regex={k: _words_regex(v) for k, v in therapies.items()},
-    )
 
 
 @lru_cache(maxsize=1)

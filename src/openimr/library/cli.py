@@ -26,7 +26,7 @@ def check(
 
     try:
         lib = load_library(root)
-        rules_path = (root / "extraction.yaml") if root else RULES_PATH
+        rules_path = (root / "extraction") if root else RULES_PATH
         if rules_path.exists():
             load_rules(rules_path, set(lib.facts))
     except LibraryErrors as exc:

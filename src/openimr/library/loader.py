@@ -152,7 +152,8 @@ class _SetLoader:
         line = self.ctx.doc.line_of(path)
         if not isinstance(raw, dict) or not raw:
             self.ctx.error(
-                "a rule must be a mapping (all_of, any_of, not, fact, request, case, purpose)", path
+                "a rule must be a mapping (all_of, any_of, not, fact, request, case, purpose, surgery)",
+                path,
             )
             return Rule(kind="all_of", line=line)
         for combinator in ("all_of", "any_of"):
@@ -171,6 +172,10 @@ class _SetLoader:
             if len(raw) != 1:
                 self.ctx.error("'not' must stand alone in its mapping", path)
             return Rule(kind="not", children=(self.rule(raw["not"], (*path, "not")),), line=line)
+        if "surgery" in raw:
+            if set(raw) != {"surgery"} or raw["surgery"] != "indicated":
+                self.ctx.error("surgery rules read 'surgery: indicated'", path)
+            return Rule(kind="surgery", line=line)
         if "purpose" in raw:
             extra = set(raw) - {"purpose", "tier"}
             if extra:
@@ -189,7 +194,10 @@ class _SetLoader:
             if kind == "fact":
                 fdef = self.facts.get(subject)
                 if fdef is None:
-                    self.ctx.error(f"unknown fact {subject!r} (not in facts.yaml)", (*path, kind))
+                    self.ctx.error(
+                        f"unknown fact {subject!r} (not in the fact vocabulary, facts/*.yaml)",
+                        (*path, kind),
+                    )
                 elif fdef.qualified and "qualifier" not in raw:
                     self.ctx.error(
                         f"fact {subject!r} is qualified: give a qualifier", (*path, kind)
@@ -230,7 +238,7 @@ class _SetLoader:
                 line=line,
             )
         self.ctx.error(
-            "a rule needs one of: all_of, any_of, not, fact, request, case, purpose", path
+            "a rule needs one of: all_of, any_of, not, fact, request, case, purpose, surgery", path
         )
         return Rule(kind="all_of", line=line)
 
@@ -492,16 +500,35 @@ def load_library(root: Path | None = None) -> Library:
     """
     base = root or DATA_DIR
     errors: list[LibraryError] = []
-    facts_path = base / "facts.yaml"
     shown_base = base if root is not None else Path("openimr/library/data")
 
     def shown(p: Path) -> str:
         return str(shown_base / p.relative_to(base))
 
-    try:
-        facts = load_facts(facts_path, errors, shown(facts_path))
-    except OpenIMRError as exc:
-        raise LibraryErrors([LibraryError(exc.message, file=exc.file, line=exc.line)]) from None
+    facts: dict[str, FactDef] = {}
+    fact_files = sorted((base / "facts").glob("*.yaml")) if (base / "facts").is_dir() else []
+    if (base / "facts.yaml").is_file():
+        fact_files.insert(0, base / "facts.yaml")
+    if not fact_files:
+        raise LibraryErrors([LibraryError("no fact vocabulary (facts/*.yaml)", file=str(base))])
+    first_seen: dict[str, str] = {}
+    for facts_path in fact_files:
+        try:
+            loaded = load_facts(facts_path, errors, shown(facts_path))
+        except OpenIMRError as exc:
+            errors.append(LibraryError(exc.message, file=exc.file, line=exc.line))
+            continue
+        for name, fdef in loaded.items():
+            if name in facts:
+                errors.append(
+                    LibraryError(
+                        f"fact {name!r} is already defined in {first_seen[name]}",
+                        file=shown(facts_path),
+                    )
+                )
+                continue
+            facts[name] = fdef
+            first_seen[name] = shown(facts_path)
     sets: dict[str, CriteriaSet] = {}
     crit_dir = base / "criteria"
     for path in sorted(crit_dir.rglob("*.yaml")):

@@ -14,6 +14,9 @@ version is dated and cited and states its criteria in a small declarative vocabu
 - ``case: FIELD`` (days_since_injury, weeks_since_injury, age) with the same tests
 - ``purpose: indicated``: the visit's purpose (a treatment id) is itself indicated under its
   own criteria set (``tier: same`` prefers the version of the calling tier)
+- ``surgery: indicated``: for a pre- or post-operative item, the surgery it serves is
+  indicated — decided in the same case when the surgery is itself disputed, else documented
+  as planned or authorized (the ``planned_surgery`` fact)
 - comparison values may be literals, ``{param: NAME}`` or ``{request: FIELD}``
 
 Three-valued logic: met / not_met / not_documented (see :mod:`openimr.engine.logic`).
@@ -79,7 +82,7 @@ Value = bool | int | float | str | list[str] | ParamRef | RequestRef | None
 class Rule:
     """One node of a criterion's rule tree."""
 
-    kind: Literal["all_of", "any_of", "not", "fact", "request", "case", "purpose"]
+    kind: Literal["all_of", "any_of", "not", "fact", "request", "case", "purpose", "surgery"]
     children: tuple[Rule, ...] = ()
     subject: str | None = None
     test: str | None = None
