@@ -82,6 +82,8 @@ class EvalContext:
             return req.schedule.weeks_max or req.schedule.weeks if req.schedule else None
         if name == "body_regions":
             return list(req.body_regions) or None
+        if name == "ingredients":
+            return [i.split()[0].lower() for i in req.ingredients] or None
         if name == "levels":
             return getattr(req, "levels", None)
         return getattr(req, name, None)

@@ -51,6 +51,10 @@ REQUEST_FIELDS = (
     "levels",
     "treatment",
     "drug",
+    "drug_class",
+    "ingredients",
+    "strength",
+    "category",
 )
 CASE_FIELDS = ("days_since_injury", "weeks_since_injury", "age")
 
