@@ -55,6 +55,13 @@ def review(
         Path | None,
         typer.Option("--letter", help="Also write the letter here (.pdf, .html or .txt)."),
     ] = None,
+    checklist: Annotated[
+        bool,
+        typer.Option(
+            "--checklist",
+            help="Print, per item, what the treating physician would need to document.",
+        ),
+    ] = False,
 ) -> None:
     """Review cases and print the determination (JSON by default)."""
     from openimr.caseio import load_case
@@ -82,7 +89,11 @@ def review(
                 failed = True
                 continue
             raise fail(str(exc)) from None
-        if chosen is OutputFormat.json:
+        if checklist:
+            from openimr.render.checklist import render_checklist
+
+            typer.echo(render_checklist(result), nl=False)
+        elif chosen is OutputFormat.json:
             typer.echo(json.dumps(review_to_json(result), indent=2))
         elif chosen is OutputFormat.jsonl:
             typer.echo(json.dumps(review_to_json(result)))
