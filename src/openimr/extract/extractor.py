@@ -133,6 +133,15 @@ def _pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]]]:
     return _build_nlp(default_rules())
 
 
+def _has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
+    """Whether any of ``words`` occurs as a word (or word prefix) in ``lowered``."""
+    for w in words:
+        pattern = r"(?<![a-z])" + re.escape(w.lower()) + ("" if prefix else r"(?![a-z])")
+        if re.search(pattern, lowered):
+            return True
+    return False
+
+
 def _clip(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -270,6 +279,10 @@ class Extractor:
         }:
             return None
         lowered = sent.text.lower()
+        if concept.excludes_words and _has_any(lowered, concept.excludes_words):
+            return None
+        if concept.requires_any and not _has_any(lowered, concept.requires_any, prefix=True):
+            return None
         if concept.requires_words and not any(
             re.search(r"(?<![a-z])" + re.escape(w.lower()) + r"(?![a-z])", lowered)
             for w in concept.requires_words

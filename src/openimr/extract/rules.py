@@ -26,6 +26,8 @@ class ConceptRule:
     requires_words: tuple[str, ...] = ()
     target: str | None = None
     qualified: bool = False
+    excludes_words: tuple[str, ...] = ()
+    requires_any: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
             requires_words=c.requires_words,
             target=c.target,
             qualified=c.qualified,
+            excludes_words=c.excludes_words,
+            requires_any=c.requires_any,
         )
         if c.target == "therapies"
         else c
@@ -126,6 +130,8 @@ def _load_file(
             "requires_words",
             "target",
             "qualified",
+            "excludes_words",
+            "requires_any",
         }
         for k in c:
             if k not in allowed:
@@ -145,6 +151,8 @@ def _load_file(
                 requires_words=tuple(c.get("requires_words") or ()),
                 target=target,
                 qualified=bool(c.get("qualified", False) or target == "therapies"),
+                excludes_words=tuple(c.get("excludes_words") or ()),
+                requires_any=tuple(c.get("requires_any") or ()),
             )
         )
     for i, p in enumerate(data.get("patterns") or []):
