@@ -151,6 +151,68 @@ def evaluate(
         typer.echo(format_report(figures), nl=False)
 
 
+@app.command()
+def extract(
+    records: Annotated[
+        list[Path] | None, typer.Argument(help="Record files (.txt, .md, .pdf, FHIR .json).")
+    ] = None,
+    gold: Annotated[
+        Path | None,
+        typer.Option("--gold", help="Score against a gold set directory (records/, annotations/)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="With --gold: list misses and extras.")
+    ] = False,
+) -> None:
+    """Print the clinical facts found in records, each with its span; or score a gold set."""
+    from openimr.extract import extract_facts
+    from openimr.records import read_record
+
+    if gold is not None:
+        from openimr.extract.gold import format_report, score
+
+        rec_dir = gold / "records"
+        if not rec_dir.is_dir():
+            raise fail(f"{gold}: no records/ directory")
+        try:
+            recs = [
+                read_record(p, f"records/{p.name}")
+                for p in sorted(rec_dir.iterdir())
+                if p.is_file() and not p.name.startswith(".")
+            ]
+            report = score(gold, recs)
+        except OpenIMRError as exc:
+            raise fail(str(exc)) from None
+        if as_json:
+            typer.echo(json.dumps(report.as_dict(), indent=2))
+        else:
+            typer.echo(format_report(report), nl=False)
+            if verbose:
+                for line in report.misses:
+                    typer.echo(f"miss  {line}")
+                for line in report.extras:
+                    typer.echo(f"extra {line}")
+        return
+    if not records:
+        raise fail("give record files, or --gold DIR")
+    try:
+        recs = [read_record(p, str(p)) for p in records]
+    except OpenIMRError as exc:
+        raise fail(str(exc)) from None
+    facts = extract_facts(recs)
+    if as_json:
+        typer.echo(json.dumps([f.model_dump(mode="json") for f in facts], indent=2))
+        return
+    for f in facts:
+        span = f.spans[0] if f.spans else None
+        ctx = [k for k, v in f.context.model_dump().items() if v]
+        where = f"{span.record}:{span.start}-{span.end}" if span else "-"
+        qual = f"[{f.qualifier}]" if f.qualifier else ""
+        quote = " ".join(span.quote.split())[:90] if span else ""
+        typer.echo(f'{f.name}{qual} = {f.value!r}  {where}  {",".join(ctx)}  "{quote}"')
+
+
 def _register_groups() -> None:
     from openimr.api.cli import register as register_service
     from openimr.letters.cli import app as letters_app
