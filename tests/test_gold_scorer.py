@@ -57,5 +57,5 @@ def test_a_quote_not_in_the_record_is_an_error(tmp_path: Path) -> None:
         tmp_path,
         "record: records/a.txt\nfacts:\n  - {fact: red_flags, value: true, quote: nowhere}\n",
     )
-    with pytest.raises(OpenIMRError, match="not in records/a.txt"):
+    with pytest.raises(OpenIMRError, match=r"not in records/a\.txt"):
         score(root, recs)
