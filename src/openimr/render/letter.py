@@ -109,8 +109,8 @@ def _process_paragraph(org: str, with_reviewer: bool) -> str:
 
 def _closing_paragraphs(any_overturned: bool, any_undecided: bool) -> tuple[str, ...]:
     paras = [
-        "This determination is the final determination of the Administrative Director and is "
-        "binding on all parties (Labor Code section 4610.6(g)).",
+        "The decisions in this letter are deemed the determination of the Administrative "
+        "Director and are binding on all parties (Labor Code section 4610.6(g)).",
         "A party who disagrees may appeal it by filing a verified petition with the Workers' "
         "Compensation Appeals Board within 30 days of the date this determination was served. "
         "An appeal can succeed only if one of these is shown (Labor Code section 4610.6(h)): "
