@@ -292,6 +292,11 @@ def test_header_block_from_case_and_options() -> None:
     )
 
 
+def test_case_number_from_the_review_when_the_case_has_none() -> None:
+    text = render_letter(make_review(), make_case(case_id=None), "text")
+    assert re.search(r"^Case Number:\s+CM16-0000042$", text, re.MULTILINE)
+
+
 def test_expedited_priority_and_dates_left_out_when_not_given() -> None:
     case = make_case(review_type="expedited", application={})
     text = render_letter(make_review(), case, "text")

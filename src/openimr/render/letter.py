@@ -273,10 +273,10 @@ def _paragraphs(text: str | None) -> tuple[str, ...]:
     return tuple(" ".join(b.split()) for b in blocks if b.strip())
 
 
-def _header(case: Case, options: LetterOptions) -> tuple[HeaderField, ...]:
+def _header(case_id: str | None, case: Case, options: LetterOptions) -> tuple[HeaderField, ...]:
     fields: list[HeaderField] = []
-    if case.case_id:
-        fields.append(HeaderField("Case Number", case.case_id, "case-number"))
+    if case_id:
+        fields.append(HeaderField("Case Number", case_id, "case-number"))
     if options.date_assigned:
         fields.append(HeaderField("Date Assigned", us_date(options.date_assigned)))
     fields.append(HeaderField("Date of Injury", us_date(case.patient.date_of_injury)))
@@ -370,15 +370,13 @@ def _criterion(
     )
 
 
-def _ca_guideline(item: ItemDetermination, index: int, case: Case) -> str:
+def _ca_guideline(item: ItemDetermination, case: Case) -> str:
+    """The item's claims administrator citation, else the one case.yaml gives its request."""
     if item.claims_administrator_guideline:
         return claims_administrator_wording(item.claims_administrator_guideline)
-    disputed = case.utilization_review.items
-    for candidate in disputed:
+    for candidate in case.utilization_review.items:
         if candidate.request == item.request and candidate.guideline:
             return claims_administrator_wording(candidate.guideline)
-    if index < len(disputed) and disputed[index].request == item.request:
-        return claims_administrator_wording(disputed[index].guideline)
     return claims_administrator_wording(None)
 
 
@@ -406,7 +404,7 @@ def build_view(review: CaseReview, case: Case, options: LetterOptions | None = N
                     if not decided
                     else None
                 ),
-                claims_administrator_guideline=_ca_guideline(item, index, case),
+                claims_administrator_guideline=_ca_guideline(item, case),
                 guideline=guideline_wording(item.guidelines),
                 rationale=_paragraphs(item.rationale),
                 criteria=tuple(
@@ -419,11 +417,12 @@ def build_view(review: CaseReview, case: Case, options: LetterOptions | None = N
         )
     any_overturned = any(i.decided and i.decision == "overturned" for i in items)
     any_undecided = any(not i.decided for i in items)
+    case_id = review.case_id or case.case_id
     return LetterView(
         organization=opts.organization,
         title=TITLE,
-        case_id=review.case_id or case.case_id,
-        header=_header(case, opts),
+        case_id=case_id,
+        header=_header(case_id, case, opts),
         process=_process_paragraph(opts.organization, credentials is not None),
         credentials=credentials,
         credentials_lead=CREDENTIALS_LEAD,
