@@ -138,7 +138,7 @@ class Deadline(_Frozen):
         if self.completed is None:
             return None
         if isinstance(self.completed, dt.datetime):
-            return calendar.localize(self.completed) < self.due_at(calendar)
+            return _utc(calendar.localize(self.completed)) < _utc(self.due_at(calendar))
         if isinstance(self.due, dt.datetime):
             # Only the day of completion is known: on the due day counts as in time.
             return self.completed <= calendar.localize(self.due).date()
@@ -171,6 +171,10 @@ def service_extension(
     if method == "personal":
         return 0, "no extension for personal service", True
     return 0, "service method unknown: no service extension added", False
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC)
 
 
 def _local_date(value: dt.datetime, calendar: CaliforniaCalendar) -> dt.date:
@@ -318,7 +322,8 @@ def _records_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadli
         received = inputs.assignment_notice_received
         start_at = calendar.localize(received if received is not None else sent)
         event = "assignment notice received" if received is not None else "assignment notice sent"
-        due = start_at + dt.timedelta(hours=24)
+        # Elapsed hours, not wall-clock hours: add in UTC so a DST change is counted right.
+        due = (start_at.astimezone(dt.UTC) + dt.timedelta(hours=24)).astimezone(calendar.tz)
         basis = (
             "Expedited review: the IMRO must receive the claims administrator's records within "
             "24 hours of receipt of the assignment notice"
@@ -415,7 +420,7 @@ def _decision_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadl
                 completed=inputs.determination_issued,
             )
         )
-    return min(options, key=lambda d: d.due_at(calendar))
+    return min(options, key=lambda d: _utc(d.due_at(calendar)))
 
 
 def _implementation_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
@@ -519,7 +524,9 @@ def due_report(
 ) -> DueReport:
     """Open deadlines that have passed (``overdue``) or pass within ``soon_days`` days.
 
-    A date deadline passes at the end of its Pacific calendar day. Finished deadlines
+    A date deadline passes at the end of its Pacific calendar day. "Due soon" means due by
+    the end of the Pacific day ``soon_days`` days from today (0: by the end of today).
+    Finished deadlines
     (``completed`` set) are left out. Overdue items come most overdue first; due-soon items
     soonest first.
     """
@@ -527,7 +534,9 @@ def due_report(
         raise DeadlineError(f"soon_days must be 0 or more, not {soon_days}")
     cal = calendar or CaliforniaCalendar()
     current = cal.local_now(now)
-    window = dt.timedelta(days=soon_days)
+    horizon = dt.datetime.combine(
+        current.date() + dt.timedelta(days=soon_days + 1), dt.time(0), tzinfo=cal.tz
+    )
     overdue: list[DueItem] = []
     soon: list[DueItem] = []
     for case_id, deadlines in cases:
@@ -535,7 +544,8 @@ def due_report(
             if not deadline.is_open:
                 continue
             at = deadline.due_at(cal)
-            remaining = at - current
+            # Aware datetimes sharing a zone subtract as wall time: compare in UTC instead.
+            remaining = _utc(at) - _utc(current)
             if remaining <= dt.timedelta(0):
                 overdue.append(
                     DueItem(
@@ -546,7 +556,7 @@ def due_report(
                         status="overdue",
                     )
                 )
-            elif remaining <= window:
+            elif _utc(at) <= _utc(horizon):
                 soon.append(
                     DueItem(
                         case_id=case_id,

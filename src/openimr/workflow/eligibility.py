@@ -11,8 +11,6 @@ it, 9792.10.3(b)). The rules and their sources are listed in ``docs/workflow-rul
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Sequence
 from typing import Literal
 
@@ -20,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.workflow.calendar import CaliforniaCalendar
 from openimr.workflow.deadlines import ServiceMethod, service_extension
+from openimr.workflow.names import name_tokens, names_match, normalize_item
 
 ReasonCode = Literal[
     "ur_before_imr_era",
@@ -172,20 +171,10 @@ class EligibilityResult(_Frozen):
 
 # -- normalisation --------------------------------------------------------------------------
 
-_TITLES = {"dr", "md", "do", "mr", "mrs", "ms", "phd", "dc", "np", "pa", "jr", "sr"}
-
-
-def normalize_item(text: str) -> str:
-    """Lower case, accents and punctuation removed, spaces collapsed: for item matching."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", " ", text.casefold())
-    return " ".join(text.split())
-
 
 def normalize_person(name: str) -> tuple[str, ...]:
     """Name tokens without titles, sorted ("Dr. Jane Smith, MD" == "Smith, Jane")."""
-    tokens = [t for t in normalize_item(name).split() if t not in _TITLES]
-    return tuple(sorted(tokens))
+    return tuple(sorted(name_tokens(name)))
 
 
 def _same_id(a: str | None, b: str | None) -> bool:
@@ -512,7 +501,7 @@ class _Screen:
                     "same requesting physician",
                 )
                 continue
-            if normalize_person(app.physician) != normalize_person(prior.physician):
+            if names_match(app.physician, prior.physician) != "exact":
                 continue
             outcome = f" ({prior.outcome})" if prior.outcome else ""
             self.reason(

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from openimr.errors import LibraryError, OpenIMRError
-from openimr.workflow.eligibility import normalize_item
+from openimr.workflow.names import names_match, normalize_item
 from openimr.yamlio import YamlError, load_yaml_text
 
 LicenseStatus = Literal["active", "restricted", "revoked", "expired"]
@@ -295,57 +295,6 @@ def qualification_problems(
 
 
 # -- names and conflicts --------------------------------------------------------------------
-
-_ORG_SUFFIXES = {
-    "inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "co", "corp", "corporation",
-    "company", "pc", "pllc", "plc", "pa", "professional", "apc", "apmc", "gmbh", "na",
-}  # fmt: skip
-_TITLES = {"dr", "doctor", "md", "do", "phd", "psyd", "dc", "dds", "dpm", "mr", "mrs", "ms",
-           "np", "jr", "sr", "ii", "iii", "facs", "esq", "mph", "lac"}  # fmt: skip
-_STOP = {"the", "and", "of", "a", "an"}
-#: Words too common to identify an organisation on their own.
-_GENERIC = {
-    "medical", "group", "services", "service", "health", "healthcare", "insurance", "center",
-    "centre", "hospital", "clinic", "associates", "management", "claims", "california",
-    "national", "american", "pacific", "west", "western", "care", "network", "partners",
-    "orthopedic", "orthopaedic", "physicians", "law", "office", "offices", "firm",
-}  # fmt: skip
-
-
-def name_tokens(name: str) -> tuple[str, ...]:
-    """Tokens of a person or organisation name without case, punctuation, suffixes or titles.
-
-    "Acme Insurance Co., Inc." -> ("acme", "insurance"); "Dr. Jane Q. Smith, M.D." ->
-    ("jane", "q", "smith").
-    """
-    text = name.replace("&", " and ")
-    text = re.sub(r"(?<=\b[A-Za-z])\.(?=[A-Za-z]\b)", "", text)  # M.D. -> MD, L.L.C. -> LLC
-    text = text.replace(".", "")
-    tokens = normalize_item(text).split()
-    drop = _ORG_SUFFIXES | _TITLES | _STOP
-    return tuple(t for t in tokens if t not in drop)
-
-
-def names_match(a: str, b: str) -> Literal["exact", "partial"] | None:
-    """How two names match after normalisation (None: they do not).
-
-    Exact: same tokens, in order or as a set (so "Smith, John" matches "John Smith"), with or
-    without middle initials. Partial: one name is the start of the other and contains a word
-    that is not generic ("Sedgwick" vs "Sedgwick Claims Management Services").
-    """
-    ta, tb = name_tokens(a), name_tokens(b)
-    if not ta or not tb:
-        return None
-    if ta == tb or sorted(ta) == sorted(tb):
-        return "exact"
-    la = sorted(t for t in ta if len(t) > 1)
-    lb = sorted(t for t in tb if len(t) > 1)
-    if la and la == lb:
-        return "exact"
-    short, long_ = (ta, tb) if len(ta) < len(tb) else (tb, ta)
-    if long_[: len(short)] == short and any(t not in _GENERIC for t in short):
-        return "partial"
-    return None
 
 
 class Conflict(_Frozen):
