@@ -394,7 +394,7 @@ class SpecialtyMap(_Frozen):
     def model_post_init(self, context: Any, /) -> None:
         for sid, entry in self.specialties.items():
             for text in (sid.replace("-", " "), entry.label, *entry.aliases):
-                self._aliases.setdefault(normalize_item(text.replace("&", " and ")), sid)
+                self._aliases.setdefault(_specialty_key(text), sid)
 
     def check(self) -> list[str]:
         """References to unknown specialties or categories, and bad patterns."""
@@ -435,7 +435,7 @@ class SpecialtyMap(_Frozen):
 
         Unknown specialties become a kebab-case slug, so they still match themselves.
         """
-        key = normalize_item(text.replace("&", " and "))
+        key = _specialty_key(text)
         return self._aliases.get(key, key.replace(" ", "-"))
 
     def category_of(self, treatment_id: str) -> str | None:
@@ -447,6 +447,11 @@ class SpecialtyMap(_Frozen):
             if fnmatch.fnmatchcase(tid, pat.match):
                 return pat.category
         return None
+
+
+def _specialty_key(text: str) -> str:
+    """Comparison key for specialty names: "PM&R" == "pm r", "Medicine and Rehab" == "... & ..."."""
+    return " ".join(t for t in normalize_item(text).split() if t != "and")
 
 
 def _slug(text: str) -> str:
