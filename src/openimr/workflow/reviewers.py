@@ -719,7 +719,9 @@ def credentials_paragraph(
     subspecialties, years and hours of practice); license numbers and the name are never
     included (Lab. Code 4610.6(f)). The sentence saying the reviewer has no affiliation with
     the parties is added only when ``parties`` is given and :func:`conflicts` finds none; a
-    reviewer with a conflict raises :class:`ReviewerError`.
+    reviewer with a conflict raises :class:`ReviewerError`. With ``today``, expired licenses
+    and board certifications are left out; without it only their status and current flags
+    are used.
     """
     m = load_specialty_map()
 
