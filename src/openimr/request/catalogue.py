@@ -203,14 +203,6 @@ def name_key(name: str) -> str:
     return re.sub(r"[\s-]+", "", name.lower())
 
 
-def _alternation(synonyms: Sequence[str], patterns: Sequence[str]) -> re.Pattern[str] | None:
-    alts = [synonym_regex(s) for s in sorted(set(synonyms), key=lambda s: (-len(s), s))]
-    alts += [f"(?:{p})" for p in patterns]
-    if not alts:
-        return None
-    return re.compile("|".join(alts), re.IGNORECASE)
-
-
 class Catalogue:
     """The loaded, compiled catalogue. Use :func:`catalogue` for the shipped one."""
 
@@ -221,38 +213,25 @@ class Catalogue:
         self.specialties: tuple[Specialty, ...] = data.specialties
         self._by_id = {e.id: e for e in self.entries}
         self._order = {e.id: i for i, e in enumerate(self.entries)}
-        self._entry_re: list[tuple[TreatmentEntry, re.Pattern[str], re.Pattern[str] | None]] = []
-        for e in self.entries:
-            rx = _alternation(e.synonyms, e.patterns)
-            if rx is not None:
-                ex = (
-                    re.compile("|".join(f"(?:{p})" for p in e.exclude), re.I) if e.exclude else None
-                )
-                self._entry_re.append((e, rx, ex))
-        self._region_re: list[tuple[Region, re.Pattern[str]]] = []
-        for r in self.regions:
-            rx = _alternation(r.synonyms, r.patterns)
-            if rx is not None:
-                self._region_re.append((r, rx))
+        # Phrases are indexed by their first word so that a request only runs the few
+        # regexes whose first word it contains; patterns (free regexes) always run.
+        self._treatments = _Finder([(e.synonyms, e.patterns) for e in self.entries])
+        self._exclude: dict[int, re.Pattern[str]] = {
+            i: re.compile("|".join(f"(?:{p})" for p in e.exclude), re.IGNORECASE)
+            for i, e in enumerate(self.entries)
+            if e.exclude
+        }
+        self._regions = _Finder([(r.synonyms, r.patterns) for r in self.regions])
         self._covers = {r.id: set(r.covers) for r in self.regions if r.covers}
-        self._specialty_re: list[tuple[Specialty, re.Pattern[str]]] = []
-        for s in self.specialties:
-            rx = _alternation(s.synonyms, s.patterns)
-            if rx is not None:
-                self._specialty_re.append((s, rx))
-        # drugs: one alternation over every name, longest first; the key gives the drug
+        self._specialties = _Finder([(s.synonyms, s.patterns) for s in self.specialties])
+        # drugs: every name (generic, synonym, brand); the name's key gives the drug
         self._drug_names: dict[str, tuple[Drug, TreatmentEntry, Brand | None]] = {}
+        self._drug_index = _WordIndex()
         for e in self.entries:
             for d in e.drugs:
                 for name, brand in _drug_names(d):
                     self._drug_names.setdefault(name_key(name), (d, e, brand))
-        names = sorted(
-            {n for e in self.entries for d in e.drugs for n, _ in _drug_names(d)},
-            key=lambda n: (-len(n), n),
-        )
-        self._drug_re = (
-            re.compile("|".join(_name_regex(n) for n in names), re.IGNORECASE) if names else None
-        )
+                    self._drug_index.add(name, _name_regex(name), 0)
 
     # -- mapping-like access -------------------------------------------------------------
     def get(self, treatment_id: str) -> TreatmentEntry | None:
@@ -291,35 +270,39 @@ class Catalogue:
     # -- finding things in text ----------------------------------------------------------
     def find_regions(self, text: str) -> list[str]:
         """Region ids named in ``text``, in order of first mention."""
-        found: list[tuple[int, int, str]] = []
-        for i, (r, rx) in enumerate(self._region_re):
-            m = rx.search(text)
-            if m:
-                found.append((m.start(), i, r.id))
-        ids = [rid for _, _, rid in sorted(found)]
+        first = self._regions.first(text)
+        ids = [self.regions[i].id for i in sorted(first, key=lambda i: (first[i][0], i))]
         named = set(ids)
         return [rid for rid in ids if not (self._covers.get(rid, set()) & named)]
 
     def region_spans(self, text: str) -> list[tuple[int, int]]:
-        return [m.span() for _, rx in self._region_re for m in rx.finditer(text)]
+        """Every place ``text`` names a body region."""
+        return self._regions.spans(text)
 
     def find_specialty(self, text: str) -> Specialty | None:
-        best: tuple[int, int, Specialty] | None = None
-        for i, (s, rx) in enumerate(self._specialty_re):
-            m = rx.search(text)
-            if m and (best is None or (m.start(), i) < best[:2]):
-                best = (m.start(), i, s)
-        return best[2] if best else None
+        """The specialty named first in ``text``."""
+        first = self._specialties.first(text)
+        if not first:
+            return None
+        return self.specialties[min(first, key=lambda i: (first[i][0], i))]
 
     def find_drugs(self, text: str) -> list[DrugMention]:
-        if self._drug_re is None:
-            return []
-        out = []
-        for m in self._drug_re.finditer(text):
-            found = self._drug_names.get(name_key(m.group(0)))
+        """Drug names in ``text``: leftmost first, the longest name at a place, no overlaps."""
+        spans = sorted(
+            (m.start(), -m.end(), m.group(0))
+            for _, rx in self._drug_index.candidates(text)
+            for m in rx.finditer(text)
+        )
+        out: list[DrugMention] = []
+        last_end = -1
+        for start, neg_end, name in spans:
+            if start < last_end:
+                continue
+            found = self._drug_names.get(name_key(name))
             if found is not None:
                 d, e, brand = found
-                out.append(DrugMention(d, e, m.start(), m.end(), brand))
+                out.append(DrugMention(d, e, start, -neg_end, brand))
+                last_end = -neg_end
         return out
 
     def find_treatments(
@@ -330,8 +313,10 @@ class Catalogue:
         regions: Sequence[str] = (),
     ) -> list[Match]:
         """Every entry matching ``text`` whose requirements hold, best first."""
+        first = self._treatments.first(text)
         found: list[Match] = []
-        for e, rx, ex in self._entry_re:
+        for i, (start, end) in first.items():
+            e = self.entries[i]
             rank = 0
             req = e.requires
             if req.perioperative is not None and req.perioperative != perioperative:
@@ -341,10 +326,10 @@ class Catalogue:
                 if not ranks:
                     continue
                 rank = min(ranks)
-            m = rx.search(text)
-            if m is None or (ex is not None and ex.search(text)):
+            ex = self._exclude.get(i)
+            if ex is not None and ex.search(text):
                 continue
-            found.append(Match(e, m.start(), m.end(), rank))
+            found.append(Match(e, start, end, rank))
         return self.rank(found)
 
     def rank(self, matches: Sequence[Match]) -> list[Match]:
@@ -356,6 +341,75 @@ class Catalogue:
         for e in sorted(self.entries, key=lambda e: (CATEGORIES.index(e.category), e.id)):
             lines.append(f"| `{e.id}` | {e.name} | {e.category} |")
         return "\n".join(lines) + "\n"
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class _WordIndex:
+    """Regexes filed under the first word of the phrase they find.
+
+    A phrase's separators are optional ("post op" also finds "postop"), so each word of a
+    text is looked up by each of its prefixes; a regex comes back at most once per text.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self._compiled: dict[str, re.Pattern[str]] = {}
+
+    def add(self, phrase: str, regex: str, value: int) -> None:
+        m = _TOKEN.search(phrase.lower())
+        key = m.group(0) if m else ""
+        rx = self._compiled.setdefault(regex, re.compile(regex, re.IGNORECASE))
+        if (value, rx) not in self._by_key.get(key, []):
+            self._by_key.setdefault(key, []).append((value, rx))
+
+    def candidates(self, text: str) -> list[tuple[int, re.Pattern[str]]]:
+        out: list[tuple[int, re.Pattern[str]]] = list(self._by_key.get("", ()))
+        for prefix in _prefixes(text):
+            found = self._by_key.get(prefix)
+            if found:
+                out.extend(found)
+        return out
+
+
+@functools.lru_cache(maxsize=64)  # serves the few finders of one request
+def _prefixes(text: str) -> frozenset[str]:
+    """Every prefix of every word of ``text`` (lower case), up to a word's first 24 letters."""
+    return frozenset(
+        word[:k] for word in _TOKEN.findall(text.lower()) for k in range(1, min(len(word), 24) + 1)
+    )
+
+
+class _Finder:
+    """Finds which of several items (each: synonyms and patterns) a text names, and where."""
+
+    def __init__(self, items: Sequence[tuple[Sequence[str], Sequence[str]]]) -> None:
+        self._index = _WordIndex()
+        self._patterns: list[tuple[int, re.Pattern[str]]] = []
+        for i, (synonyms, patterns) in enumerate(items):
+            for syn in synonyms:
+                self._index.add(syn, synonym_regex(syn), i)
+            if patterns:
+                alts = "|".join(f"(?:{p})" for p in patterns)
+                self._patterns.append((i, re.compile(alts, re.IGNORECASE)))
+
+    def _regexes(self, text: str) -> list[tuple[int, re.Pattern[str]]]:
+        return [*self._index.candidates(text), *self._patterns]
+
+    def first(self, text: str) -> dict[int, tuple[int, int]]:
+        """Item index -> (start, end) of its first (then longest) match in ``text``."""
+        best: dict[int, tuple[int, int]] = {}
+        for i, rx in self._regexes(text):
+            m = rx.search(text)
+            if m is not None:
+                old = best.get(i)
+                if old is None or (m.start(), -m.end()) < (old[0], -old[1]):
+                    best[i] = m.span()
+        return best
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for _, rx in self._regexes(text) for m in rx.finditer(text)]
 
 
 def _drug_names(d: Drug) -> list[tuple[str, Brand | None]]:
@@ -399,7 +453,7 @@ def _pydantic_errors(exc: ValidationError, doc: LoadedYaml) -> list[LibraryError
             msg = str(err["msg"])
             field = _dotted(loc) or None
         errors.append(LibraryError(msg, file=doc.file, field=field, line=_where(doc, loc)))
-    return errors
+    return sorted(errors, key=lambda e: e.line or 0)
 
 
 def _semantic_errors(data: _CatalogueFile, doc: LoadedYaml) -> list[LibraryError]:

@@ -443,7 +443,7 @@ _STRENGTH = re.compile(
     r"(?:\s*/\s*(?P<per>hr|hour|h|ml|\d+\s*ml|actuation|spray)\b)?",
     _I,
 )
-_BARE_STRENGTH = re.compile(r"^[\s(,]*(?P<s>\d+(?:\.\d+)?/\d+(?:\.\d+)?)(?![\d.%])")
+_BARE_STRENGTH = re.compile(r"[\s(,]*(?P<s>\d+(?:\.\d+)?/\d+(?:\.\d+)?)(?![\d.%])")
 _QTY = re.compile(
     r"(?:#|\bqty\.?:?|\bquantity:?|\bdisp(?:ense)?:?|\bcount:?)\s*(?P<n>\d+)\b"
     r"(?:\s*\(?(?P<u>tablets?|tabs?|capsules?|caps?|patch(?:es)?|pads?|grams?|gms?|gm|g|"
