@@ -104,6 +104,8 @@ TREATMENTS = [
     ("Bilateral L4-5 and L5-S1 medial branch blocks", "medial-branch-block"),
     ("Radiofrequency ablation bilateral L3-4, L4-5", "radiofrequency-ablation"),
     ("Lumbar rhizotomy", "radiofrequency-ablation"),
+    ("Right L3, L4, L5 medial branch radiofrequency neurotomy", "radiofrequency-ablation"),
+    ("Facet joint radiofrequency ablation L4-5 bilateral", "radiofrequency-ablation"),
     ("Trigger point injections x 4", "trigger-point-injection"),
     ("Right SI joint injection", "sacroiliac-joint-injection"),
     ("One platelet-rich plasma injection to the right knee", "prp-injection"),
@@ -183,6 +185,9 @@ TREATMENTS = [
     ("Comprehensive psychological testing", "psychological-testing"),
     ("Psychological evaluation", "psychological-evaluation"),
     ("Psychiatric consultation", "psychological-evaluation"),
+    ("Psychological clearance for spinal cord stimulator", "psychological-evaluation"),
+    ("Orthopedic surgeon follow up", "office-visit"),
+    ("Spine surgery consultation", "specialist-consultation"),
     ("Cognitive behavioral therapy x 6", "psychotherapy"),
     ("Psychotherapy 6 sessions", "psychotherapy"),
     # programmes and care
@@ -273,6 +278,9 @@ AMOUNTS: list[tuple[str, int | None, str | None, Schedule | None]] = [
     ("Physical therapy 2-3x per week for 4-6 weeks",
      None, None, S(per_week=2, per_week_max=3, weeks=4, weeks_max=6)),
     ("Physical therapy 3x/week x 4 weeks", None, None, S(per_week=3, weeks=4)),
+    ("Physical therapy 3x4 weeks", None, None, S(per_week=3, weeks=4)),
+    ("Physical therapy 12 visits over 6 weeks", 12, "visits", S(weeks=6)),
+    ("Interferential unit rental 2 months", 2, "months", None),
     ("Physical therapy once a week for six weeks", None, None, S(per_week=1, weeks=6)),
     ("Massage therapy 1 time per week x 6 weeks", None, None, S(per_week=1, weeks=6)),
     ("PT/OT two to three times a week for six to eight weeks (24 sessions) left hand",
@@ -414,6 +422,13 @@ def test_compound_with_unknown_ingredient_keeps_it() -> None:
     r = parse_request("Gabapentin 10%, Cyclobenzaprine 6%, Bupivacaine 5% in cream base")
     assert r.ingredients == ("gabapentin 10%", "cyclobenzaprine 6%", "bupivacaine 5%")
     assert r.components[2].drug_class is None
+
+
+def test_compound_with_a_list_of_strengths() -> None:
+    r = parse_request("Flurbiprofen/Cyclobenzaprine/Menthol cream (20%/10%/4%) 180gm")
+    assert r.treatment == "topical-compound"
+    assert r.ingredients == ("flurbiprofen 20%", "cyclobenzaprine 10%", "menthol 4%")
+    assert (r.quantity, r.quantity_unit) == (180, "grams")
 
 
 def test_compound_written_with_slashes() -> None:

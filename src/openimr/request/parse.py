@@ -209,7 +209,7 @@ _FREQ = re.compile(
 )
 _WEEKLY = re.compile(r"(?<![\w/])weekly\b")
 _DUR = re.compile(rf"{_RANGE}\s*(?:weeks?|wks?)\b")
-_DUR_MONTHS = re.compile(rf"(?:for|x|times|over)\s+{_RANGE}\s*months?\b")
+_DUR_MONTHS = re.compile(rf"(?:for|x|times|over)\s*{_RANGE}\s*months?\b")
 _NXM = re.compile(
     r"(?<![\w./#-])(?P<a>\d+)\s*(?:x|times|×|\*)\s*(?P<b>\d+)\b"
     r"(?!\s*(?:mg|mcg|%|ml|/|\.\d|-|days?\b|hours?\b|hrs?\b|months?\b|per\s+day|a\s+day|daily))"
@@ -237,6 +237,7 @@ _HOURS = re.compile(
     r"(?<![\w.#/-])(?P<a>\d+)(?:\s*(?:-|–|to)\s*(?P<b>\d+))?\s*(?:hours?|hrs?)\b"
     r"(?!\s*(?:a|per|/|each)\s*(?:day|week)|\s*daily)"
 )
+_MONTHS = re.compile(r"(?<![\w.#/-])(?P<a>\d+)(?:\s*(?:-|–|to)\s*(?P<b>\d+))?[\s-]*months?\b")
 _XN = re.compile(r"(?<![\w.])x\s*(?P<n>\d+)\b(?!\s*(?:weeks?|wks?|days?|months?|times|x|/))")
 _LEADING = re.compile(
     r"^\s*(?P<n>\d+)\s+(?!(?:times|x|to|or|weeks?|days?|hours?|months?|mg|mcg|%|-)\b)[a-z]"
@@ -360,18 +361,18 @@ def service_amount(work: str, default_unit: str | None) -> _Amount:
         per_week, per_week_max = _num(f.group("a")), _num(f.group("b"))
     elif t.take(_WEEKLY):
         per_week = 1.0
-    d = t.take(_DUR)
-    if d:
-        weeks, weeks_max = _num(d.group("a")), _num(d.group("b"))
+    nxm = t.take(_NXM) if per_week is None else None
+    if nxm:
+        per_week, weeks = float(nxm.group("a")), float(nxm.group("b"))
     else:
-        mo = t.take(_DUR_MONTHS)
-        if mo:
-            weeks = round(float(mo.group("a")) * 52 / 12, 1)
-            weeks_max = round(float(mo.group("b")) * 52 / 12, 1) if mo.group("b") else None
-    if f is None and d is None:
-        nxm = t.take(_NXM)
-        if nxm:
-            per_week, weeks = float(nxm.group("a")), float(nxm.group("b"))
+        d = t.take(_DUR)
+        if d:
+            weeks, weeks_max = _num(d.group("a")), _num(d.group("b"))
+        elif per_week is not None:
+            mo = t.take(_DUR_MONTHS)
+            if mo:
+                weeks = round(float(mo.group("a")) * 52 / 12, 1)
+                weeks_max = round(float(mo.group("b")) * 52 / 12, 1) if mo.group("b") else None
     if per_week is not None or weeks is not None:
         out.schedule = Schedule(
             per_week=per_week, per_week_max=per_week_max, weeks=weeks, weeks_max=weeks_max
@@ -401,11 +402,12 @@ def service_amount(work: str, default_unit: str | None) -> _Amount:
     if m:
         out.quantity, out.quantity_max, out.unit = _int(m.group("a")), _int(m.group("b")), "days"
         return out
-    m = t.take(_HOURS)
-    if m:
-        out.quantity, out.quantity_max = _int(m.group("a")), _int(m.group("b"))
-        out.unit = "hours"
-        return out
+    for rx, unit in ((_HOURS, "hours"), (_MONTHS, "months")):
+        m = t.take(rx)
+        if m:
+            out.quantity, out.quantity_max = _int(m.group("a")), _int(m.group("b"))
+            out.unit = unit
+            return out
     if out.schedule is None:
         m = t.take(_XN) or t.take(_LEADING)
         if m:
@@ -469,6 +471,7 @@ _SIG = re.compile(
 _INGREDIENT = re.compile(
     r"(?P<name>[A-Za-z][A-Za-z-]*(?:\s+[A-Za-z][A-Za-z-]*){0,2}?)\s+(?P<s>\d+(?:\.\d+)?)\s*%"
 )
+_STRENGTH_LIST = re.compile(r"\d+(?:\.\d+)?\s*%(?:\s*[/,-]\s*\d+(?:\.\d+)?\s*%)+")
 _INGREDIENT_STOP = frozenset(
     re.findall(
         r"\S+",
@@ -555,12 +558,30 @@ def _ingredients(cat: Catalogue, text: str, mentions: Sequence[DrugMention]) -> 
             name, cls = " ".join(words).lower(), None
         out.append(Ingredient(name=name, strength=f"{m.group('s')}%", drug_class=cls))
         covered.append(m.span())
+    if out:
+        for dm in mentions:
+            if any(a <= dm.start < b for a, b in covered):
+                continue
+            for name in dm.drug.generic.split("/"):
+                if all(i.name != name for i in out):
+                    out.append(_ingredient(cat, name, None))
+        return out
+    # "Flurbiprofen/Cyclobenzaprine/Menthol cream (20%/10%/4%)": names, then strengths in order
+    names: list[str] = []
     for dm in mentions:
-        if any(a <= dm.start < b for a, b in covered):
-            continue
-        if all(i.name != dm.drug.generic for i in out):
-            out.append(Ingredient(name=dm.drug.generic, drug_class=dm.drug.drug_class))
-    return out
+        names += [n for n in dm.drug.generic.split("/") if n not in names]
+    lst = _STRENGTH_LIST.search(text)
+    strengths = re.findall(r"\d+(?:\.\d+)?%", lst.group(0)) if lst else []
+    if len(strengths) != len(names):
+        strengths = []
+    return [
+        _ingredient(cat, name, strengths[i] if strengths else None) for i, name in enumerate(names)
+    ]
+
+
+def _ingredient(cat: Catalogue, name: str, strength: str | None) -> Ingredient:
+    known = cat.drug(name)
+    return Ingredient(name=name, strength=strength, drug_class=known.drug_class if known else None)
 
 
 def _is_compound(text: str, mentions: Sequence[DrugMention], form: str | None) -> bool:
@@ -599,11 +620,16 @@ def _unit_for_form(form: str | None, default: str | None) -> str:
 
 
 def drug_details(
-    work: str, mention: DrugMention | None, form: str | None, default_unit: str | None
+    work: str,
+    mention: DrugMention | None,
+    form: str | None,
+    default_unit: str | None,
+    topical_entry: bool = False,
 ) -> _DrugDetails:
     out = _DrugDetails()
     after = mention.end if mention else 0
-    topical = form in PATCH_FORMS or form in TOPICAL_FORMS or form == "transdermal"
+    topical = topical_entry or form in PATCH_FORMS or form in TOPICAL_FORMS
+    topical = topical or form == "transdermal"
     m = _STRENGTH.search(work, after)
     if m and topical and m.group("u").lower() in ("g", "gm", "ml") and not m.group("per"):
         m = None  # "Terocin lotion 120ml": an amount of lotion, not a strength
@@ -858,7 +884,8 @@ def parse_request(text: str) -> ParsedRequest:
     fields: dict[str, Any] = {}
     is_medication = entry is not None and entry.category.startswith("medications-")
     if is_medication and entry is not None:
-        details = drug_details(work, found.mention, found.form, entry.unit)
+        topical_entry = entry.category == "medications-topicals"
+        details = drug_details(work, found.mention, found.form, entry.unit, topical_entry)
         spans = list(details.spans)
         for dm in found.mentions:
             spans.append((dm.start, dm.end))
