@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openimr.errors import RequestError
 from openimr.model import ParsedRequest, Schedule
@@ -686,6 +689,12 @@ def test_empty_request_is_refused(text: str) -> None:
         parse_request(text)
 
 
+@pytest.mark.parametrize("text", ["#", "(((", "- / -", "::"])
+def test_request_without_words_is_refused(text: str) -> None:
+    with pytest.raises(RequestError):
+        parse_request(text)
+
+
 def test_non_text_is_refused() -> None:
     with pytest.raises(RequestError, match="text"):
         parse_request(12)  # type: ignore[arg-type]
@@ -700,9 +709,7 @@ def test_result_is_a_frozen_parsed_request() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "#",
         "x",
-        "(((",
         "2x",
         "for for for",
         "Norco #",
@@ -715,4 +722,36 @@ def test_result_is_a_frozen_parsed_request() -> None:
     ],
 )
 def test_odd_input_does_not_raise(text: str) -> None:
+    parse_request(text)
+
+
+# -- any text ------------------------------------------------------------------------------
+
+_WORDS = st.sampled_from(
+    re.findall(
+        r"\S+",
+        "PT x # 2 6 (12) times a week for weeks visits sessions Norco 10/325mg 5% cream , . : "
+        "left right L4-5 MRI DOS 1/2/16 original request was the is authorized by the Claims "
+        "Administrator remaining portion Pre-op Post-op Associated surgical service: refill "
+        "with one tab every 4-6 hours compound base - / ( ) twelve two to three",
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, min_size=1, max_size=25).map(" ".join))
+def test_request_like_text_never_raises(text: str) -> None:
+    if not any(c.isalnum() for c in text):
+        with pytest.raises(RequestError):
+            parse_request(text)
+        return
+    r = parse_request(text)
+    assert r.text == text
+    if r.treatment is not None:
+        assert r.category is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=200).filter(lambda s: any(c.isalnum() for c in s)))
+def test_any_text_never_raises(text: str) -> None:
     parse_request(text)

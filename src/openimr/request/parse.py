@@ -847,8 +847,8 @@ def parse_request(text: str) -> ParsedRequest:
     if not isinstance(text, str):
         raise RequestError(f"a request must be text, not {type(text).__name__}")
     raw = _tidy(text)
-    if not raw:
-        raise RequestError("the request is empty")
+    if not any(c.isalnum() for c in raw):
+        raise RequestError("the request is empty" if not raw else f"no words in request {raw!r}")
     cat = catalogue()
     original, authorized, disputed = split_modified(raw)
 
