@@ -79,7 +79,11 @@ _TRAIL = re.compile(
     _I,
 )
 _VERDICT = re.compile(r"\s*:\s*(?:upheld|overturned)\s*\.?\s*$", _I)
-_REQUEST_FOR = re.compile(r"^(?:the\s+)?(?:request|requests)\s+(?:for|of)\s+", _I)
+_REQUEST_FOR = re.compile(
+    r"^(?:the\s+)?(?:(?:prospective|concurrent)\s+)?(?:(?:request|requests|usage|use)\s+"
+    r"(?:for|of)\s+)?(?:(?:\d+|one)\s+(?:prescriptions?|rx)\s+(?:of|for)\s+)?",
+    _I,
+)
 
 
 def _tidy(s: str) -> str:
