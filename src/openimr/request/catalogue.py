@@ -261,12 +261,6 @@ class Catalogue:
         found = self._drug_names.get(name_key(name))
         return found[0] if found else None
 
-    def drug_entry(self, drug: Drug) -> TreatmentEntry:
-        for e in self.entries:
-            if drug in e.drugs:
-                return e
-        raise KeyError(drug.generic)
-
     # -- finding things in text ----------------------------------------------------------
     def find_regions(self, text: str) -> list[str]:
         """Region ids named in ``text``, in order of first mention."""

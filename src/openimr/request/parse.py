@@ -79,7 +79,11 @@ _TRAIL = re.compile(
     _I,
 )
 _VERDICT = re.compile(r"\s*:\s*(?:upheld|overturned)\s*\.?\s*$", _I)
-_REQUEST_FOR = re.compile(r"^(?:the\s+)?(?:request|requests)\s+(?:for|of)\s+", _I)
+_REQUEST_FOR = re.compile(
+    r"^(?:the\s+)?(?:(?:prospective|concurrent)\s+)?(?:(?:request|requests|usage|use)\s+"
+    r"(?:for|of)\s+)?(?:(?:\d+|one)\s+(?:prescriptions?|rx)\s+(?:of|for)\s+)?",
+    _I,
+)
 
 
 def _tidy(s: str) -> str:
@@ -881,60 +885,18 @@ def parse_request(text: str) -> ParsedRequest:
     ):
         perioperative = None  # "Associated surgical service: assistant surgeon" is not post-op
 
-    fields: dict[str, Any] = {}
     is_medication = entry is not None and entry.category.startswith("medications-")
     if is_medication and entry is not None:
-        topical_entry = entry.category == "medications-topicals"
-        details = drug_details(work, found.mention, found.form, entry.unit, topical_entry)
-        spans = list(details.spans)
-        for dm in found.mentions:
-            spans.append((dm.start, dm.end))
-        if found.compound:
-            ingredients = _ingredients(cat, work, found.mentions)
-            fields["components"] = tuple(ingredients)
-            fields["ingredients"] = tuple(str(i) for i in ingredients)
-            spans += [m.span() for m in _INGREDIENT.finditer(work)]
-        else:
-            fields["strength"] = details.strength
-        if found.mention is not None:
-            spans.append(_head(work, found.mention.end, spans))
-        fields["quantity"] = details.quantity
-        fields["quantity_unit"] = details.unit
-        fields["refills"] = details.refills
-        directions = _directions(work, spans)
-        fields["directions"] = directions
-        if found.form is not None:
-            fields["dosage_form"] = found.form
+        fields = _medication_fields(cat, work, entry, found)
     else:
         amount = service_amount(work, entry.unit if entry else None)
-        fields["quantity"] = amount.quantity
-        fields["quantity_max"] = amount.quantity_max
-        fields["quantity_unit"] = amount.unit if amount.quantity is not None else None
-        fields["schedule"] = amount.schedule
-
-    if found.mention is not None:
-        mention = found.mention
-        fields["drug"] = mention.drug.generic
-        fields["drug_class"] = mention.drug.drug_class
-        brand = next(
-            (
-                m.brand.name
-                for m in found.mentions
-                if m.brand is not None and m.drug is mention.drug
-            ),
-            None,
-        )
-        fields["brand"] = brand
-        if not is_medication:  # "Toradol injection 60mg"
-            fields["strength"] = _strength_after(work, mention.end)
-    elif found.unknown_drug is not None:
-        fields["drug"] = found.unknown_drug
-        fields["brand"] = found.unknown_brand
-        u = _UNKNOWN_DRUG.match(work)
-        if u:
-            fields["strength"] = fields.get("strength") or _strength_after(work, u.start("name"))
-    elif found.compound:
-        fields["drug_class"] = "topical compound"
+        fields = {
+            "quantity": amount.quantity,
+            "quantity_max": amount.quantity_max,
+            "quantity_unit": amount.unit if amount.quantity is not None else None,
+            "schedule": amount.schedule,
+        }
+    fields.update(_drug_identity(work, found, is_medication))
 
     if entry is not None and (
         entry.category in _SPECIALTY_CATEGORIES or entry.id == "preoperative-clearance"
@@ -961,6 +923,55 @@ def parse_request(text: str) -> ParsedRequest:
         acquisition=None if is_medication else _acquisition(work),
     )
     return ParsedRequest.model_validate(fields)
+
+
+def _medication_fields(
+    cat: Catalogue, work: str, entry: TreatmentEntry, found: _Classified
+) -> dict[str, Any]:
+    """Strength, amount, refills, directions (or a compound's ingredients) of a medication."""
+    topical_entry = entry.category == "medications-topicals"
+    details = drug_details(work, found.mention, found.form, entry.unit, topical_entry)
+    spans = [*details.spans, *((dm.start, dm.end) for dm in found.mentions)]
+    fields: dict[str, Any] = {
+        "quantity": details.quantity,
+        "quantity_unit": details.unit,
+        "refills": details.refills,
+        "dosage_form": found.form,
+    }
+    if found.compound:
+        ingredients = _ingredients(cat, work, found.mentions)
+        fields["components"] = tuple(ingredients)
+        fields["ingredients"] = tuple(str(i) for i in ingredients)
+        spans += [m.span() for m in _INGREDIENT.finditer(work)]
+    else:
+        fields["strength"] = details.strength
+    if found.mention is not None:
+        spans.append(_head(work, found.mention.end, spans))
+    fields["directions"] = _directions(work, spans)
+    return fields
+
+
+def _drug_identity(work: str, found: _Classified, is_medication: bool) -> dict[str, Any]:
+    """Generic name, brand and class of the drug requested (or named by an injection)."""
+    mention = found.mention
+    if mention is not None:
+        brand = next(
+            (m.brand.name for m in found.mentions if m.brand and m.drug is mention.drug), None
+        )
+        out = {"drug": mention.drug.generic, "drug_class": mention.drug.drug_class, "brand": brand}
+        if not is_medication:  # "Toradol injection 60mg IM"
+            out["strength"] = _strength_after(work, mention.end)
+        return out
+    if found.unknown_drug is not None:
+        u = _UNKNOWN_DRUG.match(work)
+        return {
+            "drug": found.unknown_drug,
+            "brand": found.unknown_brand,
+            "strength": _strength_after(work, u.start("name")) if u else None,
+        }
+    if found.compound:
+        return {"drug_class": "topical compound"}
+    return {}
 
 
 def _strength_after(work: str, start: int) -> str | None:
