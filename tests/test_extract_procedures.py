@@ -167,3 +167,10 @@ def test_longer_phrases_keep_the_core_facts_they_contain() -> None:
 def test_non_radicular_pain_is_not_read_as_radicular() -> None:
     facts = extract_facts([record("She describes non-radicular low back pain.")])
     assert not [f for f in facts if f.name == "radicular_symptoms" and f.value is True]
+
+
+def test_an_almost_full_thickness_tear_is_not_a_full_thickness_tear() -> None:
+    text = "The shoulder MRI documented an almost full-thickness tear of the supraspinatus."
+    names = {f.name for f in extract_facts([record(text)]) if f.value is True}
+    assert "rotator_cuff_tear_on_imaging" in names
+    assert "full_thickness_cuff_tear" not in names
