@@ -47,7 +47,9 @@ def guideline_key(text: str | None) -> tuple[bool | None, str | None]:
     lowered = " ".join(text.lower().split())
     if "did not cite" in lowered:
         return None, None
-    mtus = "mtus" in lowered and "did not base" not in lowered and "non-mtus" not in lowered
+    mtus = bool(re.search(r"decision based on (?:the )?mtus|^mtus", lowered)) and not (
+        "did not base" in lowered or "outside of the mtus" in lowered
+    )
     # the chapter named first after "Decision based on" decides
     body = lowered.split("decision based on", 1)[-1]
     best: tuple[int, str] | None = None

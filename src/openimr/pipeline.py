@@ -23,6 +23,7 @@ from openimr.model import (
     GuidelineRef,
     ItemDetermination,
     ParsedRequest,
+    RationaleSentence,
     Status,
 )
 from openimr.render.rationale import write_rationale
@@ -129,6 +130,15 @@ def review_item(
         guidelines=guideline_refs(det.version),
         criteria=tuple(results),
         rationale=" ".join(s.text for s in sentences),
+        rationale_trace=tuple(
+            RationaleSentence(
+                text=s.text,
+                criteria=tuple(s.criteria),
+                citations=tuple(s.citations),
+                evidence=tuple(dict.fromkeys(s.evidence)),
+            )
+            for s in sentences
+        ),
         criteria_set=det.criteria_set.id,
         criteria_version=det.version.id,
         evidence_tier=det.version.tier,

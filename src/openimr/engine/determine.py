@@ -265,6 +265,28 @@ def determine(
     return Determination(cs, version, evaluated, status, tier_note=note)
 
 
+def _finding(ev: EvaluatedCriterion, version: Version) -> str | None:
+    """What the evaluation found, in short words: values compared and exceptions applied."""
+    parts: list[str] = []
+    for key, value in ev.values.items():
+        if value is None or key == "purpose":
+            continue
+        if key.startswith("request."):
+            parts.append(f"requested {key.split('.', 1)[1]}: {_fmt(value)}")
+        elif key.startswith("case."):
+            parts.append(f"{key.split('.', 1)[1].replace('_', ' ')}: {_fmt(value)}")
+        else:
+            parts.append(f"{key.replace('_', ' ')}: {_fmt(value)}")
+    used = [p for p in version.params.values() if "{" + p.name + "}" in ev.criterion.text]
+    for p in used:
+        parts.append(
+            f"guideline {p.name.replace('_', ' ')}: {_fmt(p.value)}{' ' + p.unit if p.unit else ''}"
+        )
+    if ev.exception_applied and ev.criterion.unless is not None:
+        parts.append(f"exception applied: {ev.criterion.unless.text}")
+    return "; ".join(parts) or None
+
+
 def to_results(
     evaluated: list[EvaluatedCriterion],
     request: ParsedRequest,
@@ -288,9 +310,12 @@ def to_results(
                 checklist=fill(ev.criterion.checklist, version, ev.values, request)
                 if ev.criterion.checklist
                 else None,
-                finding=("exception applied: " + ev.criterion.unless.text)
-                if ev.exception_applied and ev.criterion.unless
-                else None,
+                finding=_finding(ev, version)
+                or (
+                    f"not found in any of the {len(searched)} record(s) searched"
+                    if ev.status is Status.NOT_DOCUMENTED
+                    else None
+                ),
             )
         )
         if ev.nested:

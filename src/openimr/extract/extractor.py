@@ -29,6 +29,11 @@ _BOOL_SKIP_CONTEXT = ("family",)
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
 _HEADING_LINE = re.compile(r"^\s*[A-Z][A-Za-z /&'-]{1,60}:\s*$|^\s*[A-Z][A-Z /&'-]{2,60}:")
 
+_DX_CUE = re.compile(
+    r"(?:diagnos(?:is|es) (?:of|include[ds]?|were|are|was)|diagnosed with|(?:treatment|treated) for)"
+    r"(?:\s+the diagnos(?:is|es) of)?:?\s+(?P<dx>[^.;]+)",
+    re.IGNORECASE,
+)
 VISIT_WORDS = re.compile(
     r"\b(?:follow[- ]?up|consult(?:ation)?|referr(?:al|ed)|refer|visit|evaluation|appointment|see)\b",
     re.IGNORECASE,
@@ -131,6 +136,15 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
 @lru_cache(maxsize=2)
 def _pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]]]:
     return _build_nlp(default_rules())
+
+
+def _has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
+    """Whether any of ``words`` occurs as a word (or word prefix) in ``lowered``."""
+    for w in words:
+        pattern = r"(?<![a-z])" + re.escape(w.lower()) + ("" if prefix else r"(?![a-z])")
+        if re.search(pattern, lowered):
+            return True
+    return False
 
 
 def _clip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -270,6 +284,10 @@ class Extractor:
         }:
             return None
         lowered = sent.text.lower()
+        if concept.excludes_words and _has_any(lowered, concept.excludes_words):
+            return None
+        if concept.requires_any and not _has_any(lowered, concept.requires_any, prefix=True):
+            return None
         if concept.requires_words and not any(
             re.search(r"(?<![a-z])" + re.escape(w.lower()) + r"(?![a-z])", lowered)
             for w in concept.requires_words
@@ -350,6 +368,20 @@ class Extractor:
         span = self._span(record, sent.start, sent.end, sent.section)
         return Fact(name=pat.fact, value=value, unit=pat.unit, spans=(span,), qualifier=qualifier)
 
+    def _cue_section(self, quote: str) -> str | None:
+        """For a sentence outside any section: the summary kind its cue words suggest."""
+        lowered = quote.lower()
+        for kind, section in (
+            ("diagnosis", "diagnoses"),
+            ("exam_finding", "objective"),
+            ("plan_item", "plan"),
+            ("complaint", "subjective"),
+        ):
+            words = self.rules.summary_cues.get(kind, ())
+            if words and _has_any(lowered, words, prefix=True):
+                return section
+        return None
+
     def _summary_facts(
         self, record: Record, sent: Sentence, therapies: Sequence[tuple[str, int, int]]
     ) -> list[Fact]:
@@ -363,13 +395,19 @@ class Extractor:
             span = self._span(record, s, span.end, sent.section)
             if not span.quote:
                 return out
-        section = sent.section
+        section = sent.section or self._cue_section(span.quote)
         if section == "subjective":
             out.append(Fact(name="complaint", value=span.quote, spans=(span,)))
         elif section == "objective":
             out.append(Fact(name="exam_finding", value=span.quote, spans=(span,)))
         elif section == "diagnoses":
-            out.append(Fact(name="diagnosis", value=span.quote.rstrip("."), spans=(span,)))
+            m = _DX_CUE.search(span.quote) if sent.section is None else None
+            if m is not None:
+                dx = self._span(record, span.start + m.start("dx"), span.start + m.end("dx"), None)
+                if dx.quote:
+                    out.append(Fact(name="diagnosis", value=dx.quote.rstrip("."), spans=(dx,)))
+            else:
+                out.append(Fact(name="diagnosis", value=span.quote.rstrip("."), spans=(span,)))
         elif section == "plan":
             out.append(Fact(name="plan_item", value=span.quote, spans=(span,)))
             if VISIT_WORDS.search(span.quote):

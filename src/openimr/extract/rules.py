@@ -26,6 +26,8 @@ class ConceptRule:
     requires_words: tuple[str, ...] = ()
     target: str | None = None
     qualified: bool = False
+    excludes_words: tuple[str, ...] = ()
+    requires_any: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class ExtractionRules:
     concepts: tuple[ConceptRule, ...]
     patterns: tuple[PatternRule, ...]
     therapy_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    summary_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _words_regex(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -60,8 +63,9 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
     numbers: dict[str, int] = {}
     concepts: list[ConceptRule] = []
     patterns: list[PatternRule] = []
+    cues: dict[str, tuple[str, ...]] = {}
     for file in files:
-        _load_file(file, facts, errors, therapies, numbers, concepts, patterns)
+        _load_file(file, facts, errors, therapies, numbers, concepts, patterns, cues)
     # a concept targeting therapies sees every file's therapy words
     concepts = [
         ConceptRule(
@@ -72,6 +76,8 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
             requires_words=c.requires_words,
             target=c.target,
             qualified=c.qualified,
+            excludes_words=c.excludes_words,
+            requires_any=c.requires_any,
         )
         if c.target == "therapies"
         else c
@@ -85,6 +91,7 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
         concepts=tuple(concepts),
         patterns=tuple(patterns),
         therapy_regex={k: _words_regex(v) for k, v in therapies.items()},
+        summary_cues=cues,
     )
 
 
@@ -96,6 +103,7 @@ def _load_file(
     numbers: dict[str, int],
     concepts: list[ConceptRule],
     patterns: list[PatternRule],
+    cues: dict[str, tuple[str, ...]],
 ) -> None:
     shown = f"openimr/library/data/extraction/{path.name}" if path.parent == DATA else str(path)
     doc = load_yaml_file(path, shown)
@@ -104,7 +112,7 @@ def _load_file(
         errors.append(LibraryError("must be a mapping", file=doc.file))
         return
     for key in data:
-        if key not in ("therapies", "numbers", "concepts", "patterns"):
+        if key not in ("therapies", "numbers", "concepts", "patterns", "summary_cues"):
             errors.append(
                 LibraryError(f"unknown key {key!r}", file=doc.file, line=doc.line_of((key,)))
             )
@@ -117,6 +125,17 @@ def _load_file(
         merged += [str(x) for x in v if str(x) not in merged]
         therapies[str(k)] = tuple(merged)
     numbers.update({str(k): int(v) for k, v in (data.get("numbers") or {}).items()})
+    for kind, words in (data.get("summary_cues") or {}).items():
+        if kind not in ("complaint", "exam_finding", "diagnosis", "plan_item"):
+            errors.append(
+                LibraryError(
+                    f"unknown summary cue kind {kind!r}",
+                    file=doc.file,
+                    line=doc.line_of(("summary_cues", kind)),
+                )
+            )
+            continue
+        cues[kind] = (*cues.get(kind, ()), *(str(w) for w in words))
     for i, c in enumerate(data.get("concepts") or []):
         allowed = {
             "fact",
@@ -126,6 +145,8 @@ def _load_file(
             "requires_words",
             "target",
             "qualified",
+            "excludes_words",
+            "requires_any",
         }
         for k in c:
             if k not in allowed:
@@ -145,6 +166,8 @@ def _load_file(
                 requires_words=tuple(c.get("requires_words") or ()),
                 target=target,
                 qualified=bool(c.get("qualified", False) or target == "therapies"),
+                excludes_words=tuple(c.get("excludes_words") or ()),
+                requires_any=tuple(c.get("requires_any") or ()),
             )
         )
     for i, p in enumerate(data.get("patterns") or []):
