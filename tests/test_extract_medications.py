@@ -121,3 +121,15 @@ def test_a_scheduled_surgery_is_a_planned_surgery() -> None:
     assert [f.value for f in found(text, "planned_surgery")] == [
         "laparoscopic umbilical hernia repair"
     ]
+
+
+def test_functional_gains_are_attributed_to_the_drug_named() -> None:
+    text = "Norco allows him to walk for 30 minutes and do light chores."
+    assert values(text, "functional_improvement") == {"opioid": True}
+
+
+def test_a_longer_phrase_does_not_hide_the_facts_of_shorter_ones() -> None:
+    text = "He reports stomach upset with naproxen."
+    assert [f.value for f in found(text, "dyspepsia")] == [True]
+    assert [f.value for f in found(text, "medication_reduced_or_not_tolerated")] == [True]
+    assert [f.value for f in found("She reports chronic pain.", "pain_complaint")] == [True]
