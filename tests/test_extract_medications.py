@@ -133,3 +133,22 @@ def test_a_longer_phrase_does_not_hide_the_facts_of_shorter_ones() -> None:
     assert [f.value for f in found(text, "dyspepsia")] == [True]
     assert [f.value for f in found(text, "medication_reduced_or_not_tolerated")] == [True]
     assert [f.value for f in found("She reports chronic pain.", "pain_complaint")] == [True]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("NSAIDs have not helped her pain.", "nonopioid_failure_noted"),
+        ("Anti-inflammatory medications did not help.", "nonopioid_failure_noted"),
+        ("Gabapentin has not been effective.", "first_line_failure_noted"),
+    ],
+)
+def test_a_stated_failure_with_not_inside_is_found_as_words(text: str, name: str) -> None:
+    got = found(text, name)
+    assert got and isinstance(got[0].value, str) and "not" in got[0].value
+
+
+def test_an_intolerance_is_a_failed_first_line_trial() -> None:
+    assert [f.value for f in found("He did not tolerate gabapentin.", "first_line_failed")] == [
+        True
+    ]
