@@ -6,6 +6,7 @@ Errors a user can cause are printed as one clear line, never as a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from enum import StrEnum
@@ -38,6 +39,15 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _date_option(name: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{name}: must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
 @app.command()
 def version() -> None:
     """Print the version."""
@@ -62,12 +72,40 @@ def review(
             help="Print, per item, what the treating physician would need to document.",
         ),
     ] = False,
+    organization: Annotated[
+        str, typer.Option("--organization", help="Who issues the letter.")
+    ] = "openimr",
+    templates: Annotated[
+        Path | None,
+        typer.Option("--templates", help="A directory of replacement letter templates."),
+    ] = None,
+    decision_date: Annotated[
+        str | None,
+        typer.Option("--decision-date", help="Decision date for the letter (YYYY-MM-DD)."),
+    ] = None,
+    date_assigned: Annotated[
+        str | None, typer.Option("--date-assigned", help="Date assigned (YYYY-MM-DD).")
+    ] = None,
+    no_evidence: Annotated[
+        bool, typer.Option("--no-evidence", help="Leave the evidence appendix out of HTML/PDF.")
+    ] = False,
 ) -> None:
     """Review cases and print the determination (JSON by default)."""
     from openimr.caseio import load_case
     from openimr.engine import review_case
     from openimr.render import review_to_json
+    from openimr.render.options import LetterOptions
 
+    try:
+        options = LetterOptions(
+            organization=organization,
+            templates_dir=templates,
+            decision_date=_date_option("--decision-date", decision_date),
+            date_assigned=_date_option("--date-assigned", date_assigned),
+            include_evidence=not no_evidence,
+        )
+    except ValueError as exc:
+        raise fail(f"bad letter option: {exc}") from None
     chosen = fmt or (OutputFormat.jsonl if len(cases) > 1 else OutputFormat.json)
     if letter is not None and len(cases) != 1:
         raise fail("--letter takes exactly one case")
@@ -100,12 +138,15 @@ def review(
         else:
             from openimr.render.letter import render_letter
 
-            typer.echo(render_letter(result, case, chosen.value), nl=False)
+            try:
+                typer.echo(render_letter(result, case, chosen.value, options), nl=False)
+            except OpenIMRError as exc:
+                raise fail(str(exc)) from None
         if letter is not None:
             from openimr.render.letter import write_letter
 
             try:
-                write_letter(result, case, letter)
+                write_letter(result, case, letter, options)
             except OpenIMRError as exc:
                 raise fail(str(exc)) from None
     if failed:
@@ -217,9 +258,11 @@ def _register_groups() -> None:
     from openimr.api.cli import register as register_service
     from openimr.letters.cli import app as letters_app
     from openimr.library.cli import app as library_app
+    from openimr.request.cli import app as request_app
 
     app.add_typer(library_app, name="library")
     app.add_typer(letters_app, name="letters")
+    app.add_typer(request_app, name="request")
     register_service(app)
 
 

@@ -22,6 +22,8 @@ def check(
     """Validate every file of the library; print file:line for each error."""
     from openimr.extract.rules import DATA as RULES_PATH
     from openimr.extract.rules import load_rules
+    from openimr.library.formulary import DATA as FORMULARY_PATH
+    from openimr.library.formulary import load_formulary
     from openimr.library.loader import load_library
 
     try:
@@ -29,6 +31,33 @@ def check(
         rules_path = (root / "extraction") if root else RULES_PATH
         if rules_path.exists():
             load_rules(rules_path, set(lib.facts))
+        formulary_path = (root / "formulary.yaml") if root else FORMULARY_PATH
+        if formulary_path.exists():
+            load_formulary(formulary_path)
+        catalogue_path = (root / "treatments.yaml") if root else None
+        if root is None or (catalogue_path is not None and catalogue_path.exists()):
+            from openimr.request import check_catalogue
+            from openimr.request.catalogue import CATALOGUE_PATH
+
+            problems = check_catalogue(catalogue_path or CATALOGUE_PATH)
+            if problems:
+                raise LibraryErrors(list(problems))
+            if root is None:
+                from openimr.errors import LibraryError
+                from openimr.request import catalogue
+
+                known = set(catalogue().ids)
+                unknown = [
+                    LibraryError(
+                        f"treatment id {t!r} is not in the catalogue (treatments.yaml)",
+                        file=cs.file,
+                    )
+                    for cs in lib.sets.values()
+                    for t in cs.treatments
+                    if t not in known
+                ]
+                if unknown:
+                    raise LibraryErrors(unknown)
     except LibraryErrors as exc:
         for err in exc.errors:
             typer.echo(str(err), err=True)
@@ -101,3 +130,45 @@ def list_(
             str(r["citation"]),
         )
     Console().print(table)
+
+
+@app.command("formulary")
+def formulary(
+    drug: Annotated[str, typer.Argument(help="The drug as requested, e.g. 'Norco 10/325mg'.")],
+    date: Annotated[
+        str,
+        typer.Option(
+            "--date", help="Date of service, YYYY-MM-DD (the formulary applies from 2018-01-01)."
+        ),
+    ],
+    compounded: Annotated[
+        bool, typer.Option("--compounded", help="The drug is a compounded preparation.")
+    ] = False,
+) -> None:
+    """Print a drug's MTUS Drug Formulary status on a date (prospective review or not)."""
+    import datetime as dt
+
+    from openimr.library.formulary import formulary_status
+
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        typer.echo(f"openimr: error: --date: must be a date YYYY-MM-DD, got {date!r}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        entry = formulary_status(drug, day, compounded=compounded)
+    except LibraryErrors as exc:
+        for err in exc.errors:
+            typer.echo(str(err), err=True)
+        raise typer.Exit(1) from None
+    if entry is None:
+        typer.echo(
+            f"{drug}: no formulary status on {day.isoformat()} (before 2018-01-01 or not encoded)"
+        )
+        return
+    typer.echo(
+        json.dumps(
+            entry.model_dump(mode="json") | {"prospective_review": entry.prospective_review},
+            indent=2,
+        )
+    )

@@ -1,0 +1,154 @@
+"""Medication facts from record text: the drug class qualifies, negation gives false."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.extract import extract_facts
+from openimr.model import Fact, Record, RecordPage
+
+
+def record(text: str) -> Record:
+    return Record(
+        path="records/note.txt",
+        kind="text",
+        text=text,
+        pages=(RecordPage(number=1, start=0, end=len(text)),),
+    )
+
+
+def found(text: str, name: str) -> list[Fact]:
+    return [f for f in extract_facts([record(text)]) if f.name == name]
+
+
+def values(text: str, name: str) -> dict[str | None, object]:
+    return {f.qualifier: f.value for f in found(text, name)}
+
+
+def test_each_drug_named_in_a_medication_list_is_in_use_under_its_class() -> None:
+    got = values("Medications included Norco, Pepcid, and naproxen.", "medication_in_use")
+    assert got == {"opioid": True, "h2-blocker": True, "nsaid": True}
+
+
+def test_a_negated_drug_class_is_not_in_use() -> None:
+    assert values("The patient is not taking opioids.", "medication_in_use") == {"opioid": False}
+
+
+def test_a_statement_about_all_medications_is_unqualified() -> None:
+    got = values("He stated that he was not using any medications.", "medication_in_use")
+    assert got == {"*": False}
+
+
+def test_a_drug_in_the_plan_is_planned_not_in_use() -> None:
+    text = "The treatment plan included Naproxen 500 mg #60 twice a day."
+    assert values(text, "medication_planned") == {"nsaid": True}
+    assert found(text, "medication_in_use") == []
+
+
+def test_a_continued_drug_is_in_use() -> None:
+    text = "The attending provider advised the applicant to continue with orphenadrine."
+    assert values(text, "medication_in_use") == {"muscle-relaxant": True}
+
+
+def test_the_gel_is_a_topical_nsaid_not_an_oral_one() -> None:
+    assert values("She continues to use Voltaren gel.", "medication_in_use") == {
+        "topical-nsaid": True
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier", "value"),
+    [
+        ("Norco decreases her pain and allows her to do chores.", "opioid", True),
+        ("Gabapentin was not helpful.", "anticonvulsant", False),
+    ],
+)
+def test_benefit_is_attributed_to_the_drug_named(text: str, qualifier: str, value: bool) -> None:
+    assert values(text, "medication_efficacy").get(qualifier) is value
+
+
+def test_numbers_percent_relief_duration_and_morphine_equivalents() -> None:
+    assert values("She reports 50% pain relief with gabapentin.", "medication_relief_percent") == {
+        "anticonvulsant": 50
+    }
+    weeks = values("She has taken Flexeril for 3 months.", "medication_duration_weeks")
+    assert weeks["muscle-relaxant"] == pytest.approx(13.04, abs=0.1)
+    assert [f.value for f in found("His total MED is 90 mg per day.", "mme_per_day")] == [90]
+    assert [f.value for f in found("He takes 150 mg MED daily.", "mme_per_day")] == [150]
+    assert [f.value for f in found("5/10 pain complaints were noted.", "pain_score")] == [5]
+    assert found("The supervisor named 3 witnesses.", "mme_per_day") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value"),
+    [
+        ("She denies side effects from the medication.", "side_effects", False),
+        ("There is no aberrant behavior.", "aberrant_behavior", False),
+        ("He has asked for early refills twice.", "aberrant_behavior", True),
+        ("There was spasm of the lumbar paravertebral muscles.", "muscle_spasm", True),
+        ("No muscle spasm was noted.", "muscle_spasm", False),
+        ("She complains of epigastric pain.", "dyspepsia", True),
+        ("He has a history of GI bleed.", "gi_risk_factors", True),
+        ("She describes burning neuropathic pain in the foot.", "neuropathic_pain", True),
+        ("He has failed gabapentin.", "first_line_failed", True),
+        ("He reports difficulty sleeping.", "insomnia", True),
+        ("Sleep hygiene was discussed.", "insomnia_evaluated", True),
+        ("He signed an opioid agreement.", "opioid_agreement", True),
+        ("The CURES report was reviewed.", "cures_reviewed", True),
+        ("She is unable to swallow pills.", "oral_medication_intolerance", True),
+        ("The physician recommended she stop NSAIDs.", "nsaid_contraindication", True),
+        ("He denies anxiety.", "anxiety", False),
+    ],
+)
+def test_concepts_affirmed_and_negated(text: str, name: str, value: bool) -> None:
+    got = found(text, name)
+    assert got, f"{name} not found in {text!r}"
+    assert got[0].value is value
+
+
+def test_a_previous_urine_drug_screen_and_its_result() -> None:
+    text = "A urine drug screen dated 11/08/2016 was consistent with prescribed medications."
+    assert [f.value for f in found(text, "urine_drug_test_done")] == [True]
+    assert [f.value for f in found(text, "udt_consistent")] == [True]
+
+
+def test_a_request_for_a_drug_screen_is_not_a_previous_test() -> None:
+    assert found("The provider requested a urine drug screen.", "urine_drug_test_done") == []
+
+
+def test_a_scheduled_surgery_is_a_planned_surgery() -> None:
+    text = "The treatment plan included scheduling laparoscopic umbilical hernia repair."
+    assert [f.value for f in found(text, "planned_surgery")] == [
+        "laparoscopic umbilical hernia repair"
+    ]
+
+
+def test_functional_gains_are_attributed_to_the_drug_named() -> None:
+    text = "Norco allows him to walk for 30 minutes and do light chores."
+    assert values(text, "functional_improvement") == {"opioid": True}
+
+
+def test_a_longer_phrase_does_not_hide_the_facts_of_shorter_ones() -> None:
+    text = "He reports stomach upset with naproxen."
+    assert [f.value for f in found(text, "dyspepsia")] == [True]
+    assert [f.value for f in found(text, "medication_reduced_or_not_tolerated")] == [True]
+    assert [f.value for f in found("She reports chronic pain.", "pain_complaint")] == [True]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("NSAIDs have not helped her pain.", "nonopioid_failure_noted"),
+        ("Anti-inflammatory medications did not help.", "nonopioid_failure_noted"),
+        ("Gabapentin has not been effective.", "first_line_failure_noted"),
+    ],
+)
+def test_a_stated_failure_with_not_inside_is_found_as_words(text: str, name: str) -> None:
+    got = found(text, name)
+    assert got and isinstance(got[0].value, str) and "not" in got[0].value
+
+
+def test_an_intolerance_is_a_failed_first_line_trial() -> None:
+    assert [f.value for f in found("He did not tolerate gabapentin.", "first_line_failed")] == [
+        True
+    ]
