@@ -1,11 +1,13 @@
 """Record text -> facts with spans, on a rule-based medspaCy pipeline.
 
 Pipeline (no trained model: a blank English tokenizer): a line-structure component marks
-sentence starts at blank lines, headings and numbered items; spaCy's rule-based
-sentencizer splits the rest; medspaCy's TargetMatcher finds the concept phrases of
-``extraction.yaml``; medspaCy's ConText marks each mention negated, historical,
+sentence starts at blank lines, headings, ``Label: value`` lines and list items, and after
+sentence punctuation; medspaCy's TargetMatcher finds the concept phrases of
+``extraction/*.yaml``; medspaCy's ConText marks each mention negated, historical,
 hypothetical, family or uncertain. Regular-expression patterns find numbers (percent
-relief, weeks, visit counts, pain scores) sentence by sentence.
+relief, weeks, visit counts, pain scores) sentence by sentence; drug mentions carry their
+dose and frequency; derived rules add the facts one fact implies (an epidural injection
+given is a therapy given).
 
 Every fact carries the span of the sentence it came from (record path, exact character
 offsets into the record text, the quote, the page and the section). Record text is never
@@ -15,29 +17,65 @@ logged.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from openimr.extract.rules import ConceptRule, ExtractionRules, default_rules
+from openimr.extract.rules import (
+    ConceptRule,
+    ExtractionRules,
+    PatternRule,
+    default_rules,
+    words_alternation,
+)
 from openimr.extract.sections import SectionIndex, find_sections
 from openimr.model import Context, Fact, Record, Span
 
 MAX_QUOTE = 400
-_BOOL_SKIP_CONTEXT = ("family",)
+CONTEXT_WINDOW = 1500
+"""How far back (characters) a sentence that names no treatment looks for the one it is about."""
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
 _HEADING_LINE = re.compile(r"^\s*[A-Z][A-Za-z /&'-]{1,60}:\s*$|^\s*[A-Z][A-Z /&'-]{2,60}:")
+_LABEL_LINE = re.compile(
+    r"^\s*(?:[A-Z][A-Za-z0-9/&'()#-]*(?:[ \t][A-Za-z0-9/&'()#-]+){0,4}[ \t]*:[ \t]+\S"
+    r"|[A-Z][A-Za-z /'-]{1,30}[ \t]*\.{3,})"
+)
+_RULE_LINE = re.compile(r"^\s*[-=_*~]{4,}\s*$")
+_ICD10 = re.compile(
+    r"\b([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})\b|\(\s*([A-TV-Z]\d{2}[0-9A-Z]{0,4})\s*[),]"
+)
+_CODE_GROUP = re.compile(
+    r"\s*[(\[]?\s*(?:ICD-?10(?:-CM)?\s*:?\s*)?[A-TV-Z]\d{2}(?:\.?[0-9A-Z]{1,4})?"
+    r"(?:\s*[,;]\s*[A-TV-Z]\d{2}(?:\.?[0-9A-Z]{1,4})?)*\s*[)\]]?"
+)
 
 _DX_CUE = re.compile(
-    r"(?:diagnos(?:is|es) (?:of|include[ds]?|were|are|was)|diagnosed with|(?:treatment|treated) for)"
-    r"(?:\s+the diagnos(?:is|es) of)?:?\s+(?P<dx>[^.;]+)",
+    r"(?:diagnos(?:is|es)\s+(?:of|includes?|included|were|are|was|is)"
+    r"(?:\s+documented\s+as|\s+listed\s+as)?"
+    r"|diagnosed\s+(?:with|as\s+having)"
+    r"|(?:undergoing\s+)?(?:treatment|treated)\s+for"
+    r"|(?<!\w)dx:?)"
+    r"(?:\s+the\s+diagnos(?:is|es)\s+of)?:?\s+(?P<dx>(?:[^.]|\.(?=[0-9A-Z]))+)",
     re.IGNORECASE,
 )
-VISIT_WORDS = re.compile(
-    r"\b(?:follow[- ]?up|consult(?:ation)?|referr(?:al|ed)|refer|visit|evaluation|appointment|see)\b",
+_DX_SPLIT = re.compile(r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])|\s+and\s+(?=(?:left|right|bilateral)?\s*[a-z]+\s)")
+_DX_SKIP = re.compile(
+    r"^(?:no|normal|abnormal study|correlate|recommend|good|fair|poor|status|improving|"
+    r"stable|see|findings|the patient|pt|patient|signs and symptoms)\b",
     re.IGNORECASE,
 )
+_VISIT_WORDS = re.compile(
+    r"\b(?:follow[- ]?up|consult(?:ation)?s?|referr(?:al|ed|ing)|refer|visits?|returns?\s+for|"
+    r"evaluation|appointment)\b",
+    re.IGNORECASE,
+)
+_PLAN_WORDS = re.compile(
+    r"\b(?:request|will|recommend|schedul|refer|consideration|plan|to\s+(?:assess|discuss|evaluate))",
+    re.IGNORECASE,
+)
+_MED_MANAGEMENT = re.compile(r"\bmedication\s+(?:management|refills?|monitoring)\b", re.I)
 
 
 _ABBREV = re.compile(
@@ -49,9 +87,10 @@ _BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 def sentence_starts(text: str) -> list[int]:
     """Character offsets where sentences start.
 
-    Blocks start at blank lines, heading lines and list items; inside a block a sentence
-    ends at . ? or ! followed by space and a capital or digit, except after abbreviations.
-    Wrapped lines inside a paragraph do not split a sentence.
+    Blocks start at blank lines (and ruled lines), heading lines, ``Label: value`` lines and
+    list items; inside a block a sentence ends at . ? or ! followed by space and a capital or
+    digit, except after abbreviations. Wrapped lines inside a paragraph do not split a
+    sentence.
     """
     starts: list[int] = []
     offset = 0
@@ -59,13 +98,19 @@ def sentence_starts(text: str) -> list[int]:
     prev_heading = False
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
-        if not stripped:
+        if not stripped or _RULE_LINE.match(line):
             prev_blank = True
             offset += len(line)
             continue
         lead = len(line) - len(line.lstrip())
         line_start = offset + lead
-        if prev_blank or prev_heading or _LIST_ITEM.match(line) or _HEADING_LINE.match(line):
+        if (
+            prev_blank
+            or prev_heading
+            or _LIST_ITEM.match(line)
+            or _HEADING_LINE.match(line)
+            or _LABEL_LINE.match(line)
+        ):
             starts.append(line_start)
         prev_blank = False
         prev_heading = bool(_HEADING_LINE.match(line)) and stripped.endswith(":")
@@ -99,7 +144,7 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
 
         @Language.component("openimr_sentences")
         def sentences(doc: Any) -> Any:
-            starts = sentence_starts(doc.text)
+            starts = doc.user_data.get("openimr_starts") or sentence_starts(doc.text)
             pos = 0
             for token in doc:
                 while pos < len(starts) and starts[pos] < token.idx:
@@ -129,8 +174,37 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
         TargetRule(literal=phrase, category=f"P{n}") for n, phrase in enumerate(phrase_to_concepts)
     ]
     matcher.add(target_rules)
-    nlp.add_pipe("medspacy_context")
+    context: Any = nlp.add_pipe("medspacy_context")
+    context.add(_context_rules())
     return nlp, {f"P{n}": concepts for n, concepts in enumerate(phrase_to_concepts.values())}
+
+
+def _context_rules() -> list[Any]:
+    """ConText rules added to medspaCy's defaults: more negations, and clause boundaries
+    that end a modifier's reach ("no improvement with therapy, and she was seen by a
+    chiropractor" does not deny the chiropractor)."""
+    from medspacy.context import ConTextRule
+
+    pronoun = {"LOWER": {"IN": ["she", "he", "they", "the", "his", "her", "i", "we", "it"]}}
+    return [
+        ConTextRule("never", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("not yet", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("no prior", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("no previous", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("has not", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("did not", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("does not", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule(";", "TERMINATE", direction="TERMINATE"),
+        ConTextRule("but", "TERMINATE", direction="TERMINATE"),
+        ConTextRule("however", "TERMINATE", direction="TERMINATE"),
+        ConTextRule("except", "TERMINATE", direction="TERMINATE"),
+        ConTextRule(
+            ", and",
+            "TERMINATE",
+            direction="TERMINATE",
+            pattern=[{"TEXT": ","}, {"LOWER": "and"}, pronoun],
+        ),
+    ]
 
 
 @lru_cache(maxsize=2)
@@ -138,13 +212,18 @@ def _pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]]]:
     return _build_nlp(default_rules())
 
 
+@lru_cache(maxsize=4096)
+def _word_regex(words: tuple[str, ...], prefix: bool) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alts = "|".join(sorted((re.escape(w.lower()) for w in words), key=len, reverse=True))
+    return re.compile(r"(?<![a-z])(?:" + alts + ")" + ("" if prefix else r"(?![a-z])"))
+
+
 def _has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
     """Whether any of ``words`` occurs as a word (or word prefix) in ``lowered``."""
-    for w in words:
-        pattern = r"(?<![a-z])" + re.escape(w.lower()) + ("" if prefix else r"(?![a-z])")
-        if re.search(pattern, lowered):
-            return True
-    return False
+    rx = _word_regex(tuple(words), prefix)
+    return bool(rx and rx.search(lowered))
 
 
 def _clip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -163,20 +242,44 @@ def _clip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+Mention = tuple[str, int, int]
+"""A treatment named in a sentence: (treatment id, start, end) relative to the sentence."""
+
+
 class Extractor:
     def __init__(self, rules: ExtractionRules | None = None) -> None:
         self.rules = rules or default_rules()
         self.nlp, self.categories = (
             _pipeline(id(self.rules)) if rules is None else _build_nlp(self.rules)
         )
+        words = [(w, tid) for tid, ws in self.rules.therapies.items() for w in ws]
+        self._therapy_any = (
+            re.compile(
+                r"(?<![A-Za-z])(?:" + words_alternation(w for w, _ in words) + r")(?![A-Za-z])",
+                re.IGNORECASE,
+            )
+            if words
+            else None
+        )
+        self._word_ids: dict[str, list[str]] = {}
+        for w, tid in words:
+            ids = self._word_ids.setdefault(" ".join(w.lower().split()), [])
+            if tid not in ids:
+                ids.append(tid)
 
     # -- helpers ---------------------------------------------------------------------------
-    def therapies_in(self, text: str) -> list[tuple[str, int, int]]:
-        found: list[tuple[str, int, int]] = []
-        for tid, rx in self.rules.therapy_regex.items():
-            for m in rx.finditer(text):
-                found.append((tid, m.start(), m.end()))
-        return sorted(found, key=lambda t: t[1])
+    def therapies_in(self, text: str) -> list[Mention]:
+        """Treatments (and drug classes) named in ``text``, in order of position."""
+        return [(tid, a - 0, b) for tid, a, b in self._mentions(text, 0)]
+
+    def _mentions(self, text: str, base: int) -> list[Mention]:
+        if self._therapy_any is None:
+            return []
+        found: list[Mention] = []
+        for m in self._therapy_any.finditer(text):
+            for tid in self._word_ids.get(" ".join(m.group(0).lower().split()), ()):
+                found.append((tid, base + m.start(), base + m.end()))
+        return found
 
     def _number(self, raw: str) -> float | None:
         raw = raw.strip().lower()
@@ -199,30 +302,39 @@ class Extractor:
         )
 
     # -- main ------------------------------------------------------------------------------
+    def _doc(self, text: str) -> tuple[Any, list[int], list[int]]:
+        """The parsed text with each whitespace run read as one space (so a phrase wrapped
+        over two lines matches), and the map from its offsets back to the record's."""
+        norm, n2o = _collapse_spaces(text)
+        starts = sentence_starts(text)
+        o2n = _inverse(n2o, len(text))
+        doc = self.nlp.make_doc(norm)
+        doc.user_data["openimr_starts"] = sorted({o2n[s] for s in starts})
+        for _, proc in self.nlp.pipeline:
+            doc = proc(doc)
+        return doc, n2o, starts
+
     def extract(self, record: Record) -> list[Fact]:
         text = record.text
         index = SectionIndex(find_sections(text))
-        doc = self.nlp(text)
-        facts: list[Fact] = []
+        doc, n2o, starts = self._doc(text)
         sentences: list[Sentence] = []
-        for sent in doc.sents:
-            if not sent.text.strip():
-                continue
-            sentences.append(
-                Sentence(sent.start_char, sent.end_char, sent.text, index.at(sent.start_char))
-            )
+        bounds = [*starts, len(text)]
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            if text[a:b].strip():
+                section = "title" if _is_title(text[a:b]) else index.at(a)
+                sentences.append(Sentence(a, b, text[a:b], section))
         sent_starts = [s.start for s in sentences]
+        all_mentions = self._mentions(text, 0)
+        mention_starts = [m[1] for m in all_mentions]
+        run = _Run(self, record, sentences, sent_starts, all_mentions, mention_starts)
 
-        def sentence_of(offset: int) -> Sentence | None:
-            from bisect import bisect_right
-
-            i = bisect_right(sent_starts, offset) - 1
-            return sentences[i] if i >= 0 else None
-
+        facts: list[Fact] = []
         # concept mentions (with ConText)
         for ent in doc.ents:
             concept_ids = self.categories.get(ent.label_, [])
-            sent = sentence_of(ent.start_char)
+            ent_start, ent_end = n2o[ent.start_char], n2o[ent.end_char]
+            sent = run.sentence_of(ent_start)
             if sent is None:
                 continue
             ctx = Context(
@@ -234,79 +346,245 @@ class Extractor:
             )
             for cid in concept_ids:
                 concept = self.rules.concepts[cid]
-                fact = self._concept_fact(record, concept, ent.text, ent.start_char, sent, ctx)
-                if fact is not None:
-                    facts.append(fact)
+                facts.extend(
+                    run.concept_facts(concept, ent.text, ent_start, ent_end, sent, ctx)
+                )
         # regex patterns, sentence by sentence
         for sent in sentences:
-            therapies = self.therapies_in(sent.text)
+            if sent.section == "title":
+                continue
+            therapies = run.therapies(sent)
             therapy_ids = {t[0] for t in therapies}
+            sent_facts: list[Fact] = []
             for pat in self.rules.patterns:
-                if pat.requires_therapy == "any" and not therapy_ids:
+                if pat.requires_therapy == "any" and not therapy_ids and not pat.context_therapy:
                     continue
                 if (
                     pat.requires_therapy not in (None, "any")
                     and pat.requires_therapy not in therapy_ids
                 ):
                     continue
+                if not run.section_ok(pat.sections, pat.exclude_sections, sent):
+                    continue
+                lowered = sent.text.lower()
+                if pat.requires_words and not _has_any(lowered, pat.requires_words):
+                    continue
+                if pat.excludes_words and _has_any(lowered, pat.excludes_words):
+                    if not (pat.strong_words and _has_any(lowered, pat.strong_words)):
+                        continue
                 for m in pat.regex.finditer(sent.text):
-                    fact = self._pattern_fact(record, pat, m, sent, therapies)
+                    fact = run.pattern_fact(pat, m, sent, therapies)
                     if fact is not None:
-                        facts.append(fact)
-            facts.extend(self._summary_facts(record, sent, therapies))
+                        sent_facts.append(fact)
+            facts.extend(_drop_overridden(sent_facts))
+            facts.extend(run.summary_facts(sent, therapies))
+        facts.extend(run.derived(facts))
         return facts
 
-    def _concept_fact(
+
+def _is_title(text: str) -> bool:
+    """A line in capitals without a colon: a document title or a bare heading."""
+    stripped = text.strip()
+    return (
+        "\n" not in stripped
+        and ":" not in stripped
+        and any(c.isalpha() for c in stripped)
+        and stripped.upper() == stripped
+        and len(stripped.split()) <= 12
+    )
+
+
+_SPACES = re.compile(r"\s{2,}|[\t\n\r\f\v]")
+
+
+def _collapse_spaces(text: str) -> tuple[str, list[int]]:
+    """``text`` with every whitespace run as one space, and each of its offsets' place in
+    ``text`` (one more entry for the end)."""
+    parts: list[str] = []
+    n2o: list[int] = []
+    pos = 0
+    for m in _SPACES.finditer(text):
+        parts.append(text[pos : m.start()])
+        n2o.extend(range(pos, m.start()))
+        parts.append(" ")
+        n2o.append(m.start())
+        pos = m.end()
+    parts.append(text[pos:])
+    n2o.extend(range(pos, len(text)))
+    n2o.append(len(text))
+    return "".join(parts), n2o
+
+
+def _inverse(n2o: list[int], length: int) -> list[int]:
+    """For each offset of the record text, the offset of the collapsed text at or before it."""
+    o2n = [0] * (length + 1)
+    j = 0
+    for i in range(length + 1):
+        while j + 1 < len(n2o) and n2o[j + 1] <= i:
+            j += 1
+        o2n[i] = j
+    return o2n
+
+
+def _drop_overridden(facts: list[Fact]) -> list[Fact]:
+    """A pain score that is the score with or without medication is not also a bare score."""
+    tied = {
+        f.value
+        for f in facts
+        if f.name in ("pain_score_with_medication", "pain_score_without_medication")
+    }
+    return [f for f in facts if not (f.name == "pain_score" and f.value in tied)]
+
+
+class _Run:
+    """The state of one record's extraction: its sentences and the treatments it names."""
+
+    def __init__(
         self,
+        ex: Extractor,
         record: Record,
+        sentences: list[Sentence],
+        sent_starts: list[int],
+        mentions: list[Mention],
+        mention_starts: list[int],
+    ) -> None:
+        self.ex = ex
+        self.rules = ex.rules
+        self.record = record
+        self.sentences = sentences
+        self.sent_starts = sent_starts
+        self.mentions = mentions
+        self.mention_starts = mention_starts
+        self._therapy_cache: dict[int, list[Mention]] = {}
+
+    def sentence_of(self, offset: int) -> Sentence | None:
+        i = bisect_right(self.sent_starts, offset) - 1
+        return self.sentences[i] if i >= 0 else None
+
+    def therapies(self, sent: Sentence) -> list[Mention]:
+        """Treatments named in the sentence, offsets relative to the sentence."""
+        cached = self._therapy_cache.get(sent.start)
+        if cached is None:
+            lo = bisect_left(self.mention_starts, sent.start)
+            hi = bisect_left(self.mention_starts, sent.end)
+            cached = [(t, a - sent.start, b - sent.start) for t, a, b in self.mentions[lo:hi]]
+            self._therapy_cache[sent.start] = cached
+        return cached
+
+    def context_therapy(self, sent: Sentence) -> str | None:
+        """The treatment (not a drug) named last before the sentence, nearby."""
+        i = bisect_left(self.mention_starts, sent.start) - 1
+        drugs = self.rules.drug_classes
+        while i >= 0 and self.mentions[i][1] >= sent.start - CONTEXT_WINDOW:
+            if self.mentions[i][0] not in drugs:
+                return self.mentions[i][0]
+            i -= 1
+        return None
+
+    def section_ok(
+        self, sections: tuple[str, ...], excluded: tuple[str, ...], sent: Sentence
+    ) -> bool:
+        if excluded and sent.section in excluded:
+            return False
+        if not sections or "default" in sections and sent.section is None:
+            return True
+        return sent.section in sections
+
+    def treatments(self, therapies: Sequence[Mention]) -> list[Mention]:
+        drugs = self.rules.drug_classes
+        return [t for t in therapies if t[0] not in drugs]
+
+    # -- concepts --------------------------------------------------------------------------
+    def concept_facts(
+        self,
         concept: ConceptRule,
         mention: str,
         offset: int,
+        end: int,
         sent: Sentence,
         ctx: Context,
-    ) -> Fact | None:
-        if ctx.family:
-            return None
+    ) -> list[Fact]:
+        if ctx.family or sent.section == "title":
+            return []
+        if concept.only_negated and not ctx.negated:
+            return []
         if (
             concept.sections
             and sent.section is not None
             and sent.section not in concept.sections
             and "default" not in concept.sections
         ):
-            return None
+            return []
         if concept.sections and sent.section is None and "default" not in concept.sections:
-            return None
-        therapies = self.therapies_in(sent.text)
+            return []
+        if concept.exclude_sections and sent.section in concept.exclude_sections:
+            return []
+        therapies = self.therapies(sent)
         if concept.requires_therapy == "any" and not therapies:
-            return None
+            return []
         if concept.requires_therapy not in (None, "any") and concept.requires_therapy not in {
             t[0] for t in therapies
         }:
-            return None
+            return []
         lowered = sent.text.lower()
+        rel = offset - sent.start
         if concept.excludes_words and _has_any(lowered, concept.excludes_words):
-            return None
+            if not (concept.strong_words and _has_any(lowered, concept.strong_words)):
+                return []
         if concept.requires_any and not _has_any(lowered, concept.requires_any, prefix=True):
-            return None
-        if concept.requires_words and not any(
-            re.search(r"(?<![a-z])" + re.escape(w.lower()) + r"(?![a-z])", lowered)
-            for w in concept.requires_words
-        ):
-            return None
-        if ctx.hypothetical and not ctx.negated:
-            return None
+            return []
+        if concept.requires_words and not _has_any(lowered, concept.requires_words):
+            return []
+        if concept.excludes_before:
+            before = lowered[max(0, rel - 40) : rel]
+            before = re.split(r"[;.]|,\s+(?:and|but)\s", before)[-1]
+            if _has_any(before, concept.excludes_before, prefix=True):
+                return []
+        if isinstance(concept.value, str):
+            # a fixed string value ("modified duty"): negated only by a word just before it
+            # (ConText also reads "modified duty: no lifting" as negated)
+            before = lowered[max(0, rel - 25) : rel]
+            negated = bool(re.search(r"\b(?:not|no|never|denies|without)\b[^,;:]*$", before))
+            ctx = ctx.model_copy(update={"negated": negated})
+        if ctx.hypothetical and not ctx.negated and not concept.keep_hypothetical:
+            return []
         qualifier: str | None = None
-        if concept.target == "therapies":
-            rel = offset - sent.start
+        if concept.target in ("therapies", "drugs"):
             hit = [t for t in therapies if t[1] <= rel < t[2] or t[1] == rel]
+            if concept.target == "drugs":
+                hit = [t for t in hit if t[0] in self.rules.drug_classes]
+                if not hit:
+                    return []
+            elif concept.fact == "prior_therapy":
+                hit = [t for t in hit if t[0] not in self.rules.drug_classes]
+                if not hit:
+                    return []
             qualifier = hit[0][0] if hit else (therapies[0][0] if therapies else None)
             if qualifier is None:
-                return None
+                return []
         elif concept.qualified:
-            qualifier = self._nearest_therapy(therapies, offset - sent.start) or "*"
-        value: bool = not ctx.negated
-        span = self._span(record, sent.start, sent.end, sent.section)
-        return Fact(
+            qualifier = (
+                self.nearest(self.treatments(therapies), rel, end - sent.start)
+                or self.context_therapy(sent)
+                or "*"
+            )
+        value: bool | int | float | str
+        if concept.target == "drugs":
+            if ctx.negated:
+                return []
+            value = mention
+        elif concept.value is None:
+            value = not ctx.negated
+        elif isinstance(concept.value, bool):
+            if ctx.negated:
+                return []
+            value = concept.value
+        else:
+            if ctx.negated:
+                return []
+            value = concept.value
+        span = self.span(sent)
+        fact = Fact(
             name=concept.fact,
             value=value,
             spans=(span,),
@@ -314,40 +592,100 @@ class Extractor:
             qualifier=qualifier,
             confidence=0.6 if ctx.uncertain else 0.9,
         )
+        if concept.target == "drugs" and qualifier is not None:
+            return [fact, *self.drug_details(sent, end - sent.start, qualifier, span)]
+        return [fact]
+
+    def drug_details(self, sent: Sentence, rel_end: int, qualifier: str, span: Span) -> list[Fact]:
+        """The dose and frequency written right after a drug's name (before the next drug)."""
+        out: list[Fact] = []
+        following = [t[1] for t in self.therapies(sent) if t[1] >= rel_end]
+        stop = min(following) if following else len(sent.text)
+        tail = sent.text[rel_end:stop]
+        cut = re.search(r";|\.\s|\n\s*\n", tail)
+        if cut:
+            tail = tail[: cut.start()]
+        tail = tail[:120]
+        dose_end = 0
+        if self.rules.dose_regex is not None:
+            m = self.rules.dose_regex.match(tail)
+            if m:
+                out.append(
+                    Fact(
+                        name="medication_dose",
+                        value=m.group("value").strip(),
+                        spans=(span,),
+                        qualifier=qualifier,
+                    )
+                )
+                dose_end = m.end()
+        if self.rules.frequency_regex is not None:
+            m = self.rules.frequency_regex.search(tail, dose_end)
+            if m:
+                out.append(
+                    Fact(
+                        name="medication_frequency",
+                        value=" ".join(m.group("value").split()),
+                        spans=(span,),
+                        qualifier=qualifier,
+                    )
+                )
+        return out
 
     @staticmethod
-    def _nearest_therapy(therapies: Sequence[tuple[str, int, int]], rel: int) -> str | None:
+    def nearest(therapies: Sequence[Mention], start: int, end: int | None = None) -> str | None:
+        """The treatment named closest to the text at [start, end) (gap between the spans)."""
         if not therapies:
             return None
-        return min(therapies, key=lambda t: abs(t[1] - rel))[0]
+        stop = start if end is None else end
 
-    def _pattern_fact(
+        def gap(t: Mention) -> int:
+            if t[2] <= start:
+                return start - t[2]
+            if t[1] >= stop:
+                return t[1] - stop
+            return 0
+
+        return min(therapies, key=gap)[0]
+
+    def span(self, sent: Sentence) -> Span:
+        return self.ex._span(self.record, sent.start, sent.end, sent.section)
+
+    # -- patterns --------------------------------------------------------------------------
+    def pattern_fact(
         self,
-        record: Record,
-        pat: Any,
+        pat: PatternRule,
         m: re.Match[str],
         sent: Sentence,
-        therapies: Sequence[tuple[str, int, int]],
+        therapies: Sequence[Mention],
     ) -> Fact | None:
-        raw = m.group("value")
         value: bool | int | float | str
-        if pat.type in ("number", "int"):
-            num = self._number(raw)
-            if num is None:
-                return None
-            unit = m.groupdict().get("unit")
-            if pat.unit == "weeks" and unit:
-                u = unit.lower()
-                if u.startswith("month"):
-                    num *= 4.345
-                elif u.startswith("day"):
-                    num /= 7
-            value = int(num) if pat.type == "int" else round(num, 2)
+        if pat.value is not None and "value" not in m.re.groupindex:
+            value = pat.value
         else:
-            value = raw.strip()
+            raw = m.group("value")
+            if raw is None:
+                return None
+            if pat.type in ("number", "int"):
+                num = self._range_number(raw)
+                if num is None:
+                    return None
+                unit = m.groupdict().get("unit")
+                if pat.unit == "weeks" and unit:
+                    u = unit.lower()
+                    if u.startswith("month"):
+                        num *= 4.345
+                    elif u.startswith("day"):
+                        num /= 7
+                value = int(num) if pat.type == "int" else round(num, 2)
+            else:
+                value = " ".join(raw.split()) if pat.value is None else pat.value
         qualifier = None
         if pat.qualified:
-            qualifier = self._nearest_therapy(therapies, m.start())
+            candidates = self.treatments(therapies) if pat.context_therapy else therapies
+            qualifier = self.nearest(candidates, m.start(), m.end())
+            if qualifier is None and pat.context_therapy:
+                qualifier = self.context_therapy(sent)
             if qualifier is None:
                 return None
         lowered = sent.text.lower()
@@ -365,9 +703,19 @@ class Extractor:
             )
         ):
             return None
-        span = self._span(record, sent.start, sent.end, sent.section)
+        span = self.span(sent)
         return Fact(name=pat.fact, value=value, unit=pat.unit, spans=(span,), qualifier=qualifier)
 
+    def _range_number(self, raw: str) -> float | None:
+        """A number, a number word, or a range ("6-7", "5 to 6"): its midpoint."""
+        parts = re.split(r"\s*(?:-|to)\s*", raw.strip())
+        nums = [self.ex._number(p) for p in parts if p]
+        if not nums or any(n is None for n in nums):
+            return None
+        vals = [n for n in nums if n is not None]
+        return sum(vals) / len(vals)
+
+    # -- summary clauses ---------------------------------------------------------------------
     def _cue_section(self, quote: str) -> str | None:
         """For a sentence outside any section: the summary kind its cue words suggest."""
         lowered = quote.lower()
@@ -382,47 +730,116 @@ class Extractor:
                 return section
         return None
 
-    def _summary_facts(
-        self, record: Record, sent: Sentence, therapies: Sequence[tuple[str, int, int]]
-    ) -> list[Fact]:
+    def summary_facts(self, sent: Sentence, therapies: Sequence[Mention]) -> list[Fact]:
+        record = self.record
         out: list[Fact] = []
-        span = self._span(record, sent.start, sent.end, sent.section)
+        span = self.span(sent)
         if not span.quote or (span.quote.endswith(":") and len(span.quote) < 60):
             return out
         heading = re.match(r"^[A-Z][A-Za-z /&'-]{1,60}:\s*", span.quote)
         if heading:
             s = span.start + heading.end()
-            span = self._span(record, s, span.end, sent.section)
+            span = self.ex._span(record, s, span.end, sent.section)
             if not span.quote:
                 return out
         section = sent.section or self._cue_section(span.quote)
+        dx_cue = _DX_CUE.search(span.quote)
         if section == "subjective":
             out.append(Fact(name="complaint", value=span.quote, spans=(span,)))
         elif section == "objective":
             out.append(Fact(name="exam_finding", value=span.quote, spans=(span,)))
-        elif section == "diagnoses":
-            m = _DX_CUE.search(span.quote) if sent.section is None else None
-            if m is not None:
-                dx = self._span(record, span.start + m.start("dx"), span.start + m.end("dx"), None)
-                if dx.quote:
-                    out.append(Fact(name="diagnosis", value=dx.quote.rstrip("."), spans=(dx,)))
-            else:
-                out.append(Fact(name="diagnosis", value=span.quote.rstrip("."), spans=(span,)))
         elif section == "plan":
             out.append(Fact(name="plan_item", value=span.quote, spans=(span,)))
-            if VISIT_WORDS.search(span.quote):
-                procedure = [t for t in therapies if t[0] not in ("physical-therapy",)]
-                if procedure:
-                    out.append(
-                        Fact(
-                            name="visit_purpose",
-                            value=procedure[0][0],
-                            spans=(span,),
-                            context=Context(hypothetical=True),
-                        )
+        if section == "diagnoses" and sent.section is not None and dx_cue is None:
+            out.extend(self._diagnoses(span, span.start, span.end, whole=True))
+        elif dx_cue is not None:
+            out.extend(
+                self._diagnoses(
+                    span, span.start + dx_cue.start("dx"), span.start + dx_cue.end("dx"), False
+                )
+            )
+        purpose = self._visit_purpose(span.quote, therapies, sent.section)
+        if purpose is not None:
+            out.append(
+                Fact(
+                    name="visit_purpose",
+                    value=purpose,
+                    spans=(span,),
+                    context=Context(hypothetical=True),
+                )
+            )
+        return out
+
+    def _diagnoses(self, span: Span, start: int, end: int, whole: bool) -> list[Fact]:
+        """Diagnoses in a piece of a sentence, each with its ICD-10 code as the qualifier."""
+        text = self.record.text
+        piece = text[start:end]
+        out: list[Fact] = []
+        parts = [piece] if whole and ";" not in piece else _DX_SPLIT.split(piece)
+        for part in parts:
+            code_m = _ICD10.search(part)
+            code = (code_m.group(1) or code_m.group(2)) if code_m else None
+            name = _CODE_GROUP.sub(" ", part) if code else part
+            name = re.sub(r"\s+", " ", name).strip(" .,;:-")
+            name = re.sub(r"^(?:and|or|the)\s+", "", name, flags=re.I)
+            name = re.sub(r"^(?:Dx|Diagnosis|Diagnoses|Assessment|Impression)\s*:\s*", "", name)
+            if len(name) < 4 or _DX_SKIP.match(name):
+                continue
+            out.append(Fact(name="diagnosis", value=name, spans=(span,), qualifier=code))
+        return out
+
+    def _visit_purpose(
+        self, quote: str, therapies: Sequence[Mention], section: str | None
+    ) -> str | None:
+        """What a follow-up, consultation or referral is for: medication management, a
+        surgery, or a procedure (not a therapy given in visits of its own)."""
+        if not _VISIT_WORDS.search(quote):
+            return None
+        if _MED_MANAGEMENT.search(quote):
+            return "medication-management"
+        if section != "plan" and not _PLAN_WORDS.search(quote):
+            return None
+        if re.search(r"\bsurg", quote, re.IGNORECASE):
+            for kind, rx in self.rules.surgery_kinds.items():
+                if rx.search(quote):
+                    return kind
+        procedure = [
+            t
+            for t in therapies
+            if t[0] not in self.rules.visit_therapies and t[0] not in self.rules.drug_classes
+        ]
+        if procedure:
+            return procedure[0][0]
+        return None
+
+    # -- derived facts -----------------------------------------------------------------------
+    def derived(self, facts: list[Fact]) -> list[Fact]:
+        out: list[Fact] = []
+        have = {(f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None) for f in facts}
+        for rule in self.rules.derived:
+            for f in [*facts, *out]:
+                if f.name != rule.source or not f.spans:
+                    continue
+                if rule.source_value is not None and f.value != rule.source_value:
+                    continue
+                if rule.qualifiers and f.qualifier not in rule.qualifiers:
+                    continue
+                value = f.value if rule.value is None else rule.value
+                qualifier = f.qualifier if rule.qualifier == "same" else rule.qualifier
+                key = (rule.fact, value, qualifier, f.spans[0].start)
+                if key in have:
+                    continue
+                have.add(key)
+                out.append(
+                    Fact(
+                        name=rule.fact,
+                        value=value,
+                        spans=f.spans,
+                        context=f.context,
+                        qualifier=qualifier,
+                        confidence=f.confidence,
                     )
-        elif section == "work-status":
-            out.append(Fact(name="work_status", value=span.quote, spans=(span,)))
+                )
         return out
 
 

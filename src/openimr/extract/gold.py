@@ -123,7 +123,7 @@ def _values_match(pred: Any, gold: Any) -> bool:
         return pred is gold
     if isinstance(gold, (int, float)) and isinstance(pred, (int, float)):
         return abs(float(pred) - float(gold)) <= 0.5
-    g, p = str(gold).lower().strip(), str(pred).lower().strip()
+    g, p = " ".join(str(gold).lower().split()), " ".join(str(pred).lower().split())
     return g in p or p in g
 
 
