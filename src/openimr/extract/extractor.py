@@ -165,7 +165,11 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
 
     nlp = spacy.blank("en")
     nlp.add_pipe("openimr_sentences")
-    matcher: Any = nlp.add_pipe("medspacy_target_matcher")
+    # all matches, overlapping ones too (in a span group): "returned to full duty" is both a
+    # return to work and a work status; overlaps within one fact are resolved later
+    matcher: Any = nlp.add_pipe(
+        "medspacy_target_matcher", config={"result_type": "group", "prune": False}
+    )
     phrase_to_concepts: dict[str, list[int]] = {}
     for idx, concept in enumerate(rules.concepts):
         for phrase in concept.phrases:
@@ -174,7 +178,7 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
         TargetRule(literal=phrase, category=f"P{n}") for n, phrase in enumerate(phrase_to_concepts)
     ]
     matcher.add(target_rules)
-    context: Any = nlp.add_pipe("medspacy_context")
+    context: Any = nlp.add_pipe("medspacy_context", config={"input_span_type": "group"})
     context.add(_context_rules())
     return nlp, {f"P{n}": concepts for n, concepts in enumerate(phrase_to_concepts.values())}
 
@@ -330,13 +334,36 @@ class Extractor:
         run = _Run(self, record, sentences, sent_starts, all_mentions, mention_starts)
 
         facts: list[Fact] = []
-        # concept mentions (with ConText)
-        for ent in doc.ents:
-            concept_ids = self.categories.get(ent.label_, [])
+        # concept mentions (with ConText): per fact, the longest of overlapping phrases; a
+        # phrase inside a longer one that qualifies it ("non-radicular", "almost
+        # full-thickness tear", "not helpful") gives no fact of its own
+        chosen: dict[str, list[tuple[int, int]]] = {}
+        kept: list[tuple[int, int]] = []
+        spans = sorted(
+            doc.spans.get("medspacy_spans", ()), key=lambda e: (e.start - e.end, e.start)
+        )
+        for ent in spans:
             ent_start, ent_end = n2o[ent.start_char], n2o[ent.end_char]
             sent = run.sentence_of(ent_start)
             if sent is None:
                 continue
+            if any(
+                a <= ent_start and ent_end <= b and (a, b) != (ent_start, ent_end)
+                and _QUALIFYING.search(text[a:ent_start])
+                for a, b in kept
+            ):
+                continue
+            kept.append((ent_start, ent_end))
+            concept_ids = []
+            for cid in self.categories.get(ent.label_, []):
+                taken = chosen.setdefault(self.rules.concepts[cid].fact, [])
+                if any(
+                    a < ent_end and ent_start < b and (a, b) != (ent_start, ent_end)
+                    for a, b in taken
+                ):
+                    continue
+                taken.append((ent_start, ent_end))
+                concept_ids.append(cid)
             ctx = Context(
                 negated=bool(ent._.is_negated),
                 historical=bool(ent._.is_historical),
@@ -379,7 +406,19 @@ class Extractor:
             facts.extend(_drop_overridden(sent_facts))
             facts.extend(run.summary_facts(sent, therapies))
         facts.extend(run.derived(facts))
-        return facts
+        return _unique(facts)
+
+
+_QUALIFYING = re.compile(
+    r"(?:\b(?:non|not|no|never|without|almost|nearly|near|less|denies|negative)\b|non-)[^.;]*$",
+    re.IGNORECASE,
+)
+
+
+_TIED_AFTER = re.compile(
+    r"^[\s,]*(?:\w+\s+){0,2}?(?:with|from|after|following|to)\b[^,;.]*$", re.IGNORECASE
+)
+_TIED_BEFORE = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:with|and)\b[^,;.]*$", re.IGNORECASE)
 
 
 def _is_title(text: str) -> bool:
@@ -424,6 +463,18 @@ def _inverse(n2o: list[int], length: int) -> list[int]:
             j += 1
         o2n[i] = j
     return o2n
+
+
+def _unique(facts: list[Fact]) -> list[Fact]:
+    """Facts with the same name, value, qualifier and sentence are one (the first kept)."""
+    seen: set[tuple[object, ...]] = set()
+    out: list[Fact] = []
+    for f in facts:
+        key = (f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def _drop_overridden(facts: list[Fact]) -> list[Fact]:
@@ -540,6 +591,8 @@ class _Run:
             before = re.split(r"[;.]|,\s+(?:and|but)\s", before)[-1]
             if _has_any(before, concept.excludes_before, prefix=True):
                 return []
+        if concept.ignore_negation:
+            ctx = ctx.model_copy(update={"negated": False})
         if isinstance(concept.value, str):
             # a fixed string value ("modified duty"): negated only by a word just before it
             # (ConText also reads "modified duty: no lifting" as negated)
@@ -547,6 +600,11 @@ class _Run:
             negated = bool(re.search(r"\b(?:not|no|never|denies|without)\b[^,;:]*$", before))
             ctx = ctx.model_copy(update={"negated": negated})
         if ctx.hypothetical and not ctx.negated and not concept.keep_hypothetical:
+            return []
+        if concept.nearest_therapy is not None and (
+            self.nearest(self.treatments(therapies), rel, end - sent.start, sent.text)
+            != concept.nearest_therapy
+        ):
             return []
         qualifier: str | None = None
         if concept.target in ("therapies", "drugs"):
@@ -563,11 +621,16 @@ class _Run:
             if qualifier is None:
                 return []
         elif concept.qualified:
-            qualifier = (
-                self.nearest(self.treatments(therapies), rel, end - sent.start)
-                or self.context_therapy(sent)
-                or "*"
-            )
+            if concept.requires_therapy is not None:
+                # a drug or a treatment named in the sentence
+                qualifier = self.nearest(therapies, rel, end - sent.start) or "*"
+            else:
+                qualifier = (
+                    self.nearest(self.treatments(therapies), rel, end - sent.start, sent.text)
+                    or self.nearest(therapies, rel, end - sent.start, sent.text)
+                    or self.context_therapy(sent)
+                    or "*"
+                )
         value: bool | int | float | str
         if concept.target == "drugs":
             if ctx.negated:
@@ -633,11 +696,24 @@ class _Run:
         return out
 
     @staticmethod
-    def nearest(therapies: Sequence[Mention], start: int, end: int | None = None) -> str | None:
-        """The treatment named closest to the text at [start, end) (gap between the spans)."""
+    def nearest(
+        therapies: Sequence[Mention], start: int, end: int | None = None, text: str = ""
+    ) -> str | None:
+        """The treatment the text at [start, end) is about: one it is tied to by a
+        preposition ("improvement with acupuncture", "therapy with documented improvement"),
+        else the one named closest (gap between the spans)."""
         if not therapies:
             return None
         stop = start if end is None else end
+        if text:
+            after = [t for t in therapies if t[1] >= stop and t[1] - stop <= 40]
+            for t in sorted(after, key=lambda t: t[1]):
+                if _TIED_AFTER.match(text[stop : t[1]]):
+                    return t[0]
+            before = [t for t in therapies if t[2] <= start and start - t[2] <= 40]
+            for t in sorted(before, key=lambda t: -t[2]):
+                if _TIED_BEFORE.match(text[t[2] : start]):
+                    return t[0]
 
         def gap(t: Mention) -> int:
             if t[2] <= start:
@@ -816,6 +892,7 @@ class _Run:
     def derived(self, facts: list[Fact]) -> list[Fact]:
         out: list[Fact] = []
         have = {(f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None) for f in facts}
+        have_any = {(f.name, f.value, f.spans[0].start if f.spans else None) for f in facts}
         for rule in self.rules.derived:
             for f in [*facts, *out]:
                 if f.name != rule.source or not f.spans:
@@ -827,9 +904,12 @@ class _Run:
                 value = f.value if rule.value is None else rule.value
                 qualifier = f.qualifier if rule.qualifier == "same" else rule.qualifier
                 key = (rule.fact, value, qualifier, f.spans[0].start)
-                if key in have:
+                if key in have or (
+                    qualifier is None and (rule.fact, value, f.spans[0].start) in have_any
+                ):
                     continue
                 have.add(key)
+                have_any.add((rule.fact, value, f.spans[0].start))
                 out.append(
                     Fact(
                         name=rule.fact,
@@ -840,6 +920,24 @@ class _Run:
                         confidence=f.confidence,
                     )
                 )
+        out.extend(self.combinations([*facts, *out]))
+        return out
+
+    def combinations(self, facts: list[Fact]) -> list[Fact]:
+        """Facts implied by the drugs a sentence names together (two NSAIDs, an NSAID with a
+        corticosteroid: a gastrointestinal risk)."""
+        out: list[Fact] = []
+        by_sentence: dict[int, list[Fact]] = {}
+        for f in facts:
+            if f.name == "medication" and f.spans:
+                by_sentence.setdefault(f.spans[0].start, []).append(f)
+        for meds in by_sentence.values():
+            for combo in self.rules.drug_combinations:
+                a, b = combo.classes
+                first = {str(f.value).lower() for f in meds if f.qualifier == a}
+                second = {str(f.value).lower() for f in meds if f.qualifier == b}
+                if first and second and (a != b or len(first) >= 2):
+                    out.append(Fact(name=combo.fact, value=combo.value, spans=meds[0].spans))
         return out
 
 

@@ -42,6 +42,10 @@ class ConceptRule:
     ("has completed 24 visits" in a sentence that requests more)."""
     only_negated: bool = False
     """Only negated mentions count ("no prior injections": no epidural injection)."""
+    ignore_negation: bool = False
+    """The mention states the fact even when negated ("has not achieved her goal")."""
+    nearest_therapy: str | None = None
+    """Only when the treatment the mention is about is this one."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,15 @@ class PatternRule:
     context_therapy: bool = False
     """Qualify by the treatment named nearest before the sentence when it names none."""
     strong_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DrugCombination:
+    """A fact implied by drugs of two classes named together (an NSAID with a steroid)."""
+
+    fact: str
+    classes: tuple[str, str]
+    value: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,7 @@ class ExtractionRules:
     """Treatments given in visits of their own (a "visit" of these is the treatment, not
     an office visit for it)."""
     surgery_kinds: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    drug_combinations: tuple[DrugCombination, ...] = ()
 
 
 def words_alternation(words: Iterable[str]) -> str:
@@ -153,6 +167,7 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
         derived=tuple(extra.derived),
         visit_therapies=frozenset(extra.visit_therapies),
         surgery_kinds={k: _words_regex(tuple(v)) for k, v in extra.surgery_kinds.items()},
+        drug_combinations=tuple(extra.combinations),
     )
 
 
@@ -165,6 +180,7 @@ class _Extra:
     derived: list[DerivedRule] = field(default_factory=list)
     visit_therapies: list[str] = field(default_factory=list)
     surgery_kinds: dict[str, list[str]] = field(default_factory=dict)
+    combinations: list[DrugCombination] = field(default_factory=list)
 
 
 def _load_file(
@@ -195,6 +211,7 @@ def _load_file(
             "derived",
             "visit_therapies",
             "surgery_kinds",
+            "drug_combinations",
         ):
             errors.append(
                 LibraryError(f"unknown key {key!r}", file=doc.file, line=doc.line_of((key,)))
@@ -234,6 +251,18 @@ def _load_file(
     extra.visit_therapies += [str(x) for x in data.get("visit_therapies") or ()]
     for kind, words in (data.get("surgery_kinds") or {}).items():
         extra.surgery_kinds.setdefault(str(kind), []).extend(str(w) for w in words)
+    for i, c in enumerate(data.get("drug_combinations") or []):
+        classes = [str(x) for x in c.get("classes") or ()]
+        if len(classes) != 2:
+            err("a drug combination names two classes", ("drug_combinations", i))
+            continue
+        if facts is not None and c.get("fact") not in facts:
+            err(f"unknown fact {c.get('fact')!r}", ("drug_combinations", i, "fact"))
+        extra.combinations.append(
+            DrugCombination(
+                str(c.get("fact")), (classes[0], classes[1]), bool(c.get("value", True))
+            )
+        )
     for i, d in enumerate(data.get("derived") or []):
         for k in d:
             if k not in ("fact", "from", "value", "qualifiers", "qualifier", "from_value"):
@@ -268,6 +297,8 @@ def _load_file(
             "excludes_before",
             "strong_words",
             "only_negated",
+            "ignore_negation",
+            "nearest_therapy",
         }
         for k in c:
             if k not in allowed:
@@ -295,6 +326,8 @@ def _load_file(
                 excludes_before=tuple(c.get("excludes_before") or ()),
                 strong_words=tuple(c.get("strong_words") or ()),
                 only_negated=bool(c.get("only_negated", False)),
+                ignore_negation=bool(c.get("ignore_negation", False)),
+                nearest_therapy=c.get("nearest_therapy"),
             )
         )
     for i, p in enumerate(data.get("patterns") or []):
