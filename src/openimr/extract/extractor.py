@@ -30,12 +30,18 @@ from openimr.extract.rules import (
     default_rules,
     words_alternation,
 )
-from openimr.extract.sections import SectionIndex, find_sections
+from openimr.extract.sections import SECTION_NAMES, SectionIndex, find_sections
 from openimr.model import Context, Fact, Record, Span
 
 MAX_QUOTE = 400
+SECTION_TITLES = {alias for aliases in SECTION_NAMES.values() for alias in aliases}
 CONTEXT_WINDOW = 1500
 """How far back (characters) a sentence that names no treatment looks for the one it is about."""
+CONCEPT_WINDOW = 400
+"""The same for a statement of response ("she cut her Norco use"): the sentences just before."""
+_GUIDELINE = re.compile(
+    r"^\W*(?:\w+\W+){0,5}?(?:MTUS|ODG|ACOEM|guidelines?|Official Disability Guidelines)\b"
+)
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
 _HEADING_LINE = re.compile(r"^\s*[A-Z][A-Za-z /&'-]{1,60}:\s*$|^\s*[A-Z][A-Z /&'-]{2,60}:")
 _LABEL_LINE = re.compile(
@@ -54,16 +60,21 @@ _CODE_GROUP = re.compile(
 _DX_CUE = re.compile(
     r"(?:diagnos(?:is|es)\s+(?:of|includes?|included|were|are|was|is)"
     r"(?:\s+documented\s+as|\s+listed\s+as)?"
+    r"|diagnos(?:is|es)\s*:"
+    r"|(?:my\s+)?(?:impression|assessment)\s+(?:is|was)"
     r"|diagnosed\s+(?:with|as\s+having)"
     r"|(?:undergoing\s+)?(?:treatment|treated)\s+for"
     r"|(?<!\w)dx:?)"
     r"(?:\s+the\s+diagnos(?:is|es)\s+of)?:?\s+(?P<dx>(?:[^.]|\.(?=[0-9A-Z]))+)",
     re.IGNORECASE,
 )
-_DX_SPLIT = re.compile(r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])|\s+and\s+(?=(?:left|right|bilateral)?\s*[a-z]+\s)")
+_DX_SPLIT = re.compile(
+    r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])"
+    r"|(?<!\bleft)(?<!\bright)\s+and\s+(?!(?:left|right)\s+and\b)(?=(?:left|right|bilateral)?\s*[a-z]+\s)"
+)
 _DX_SKIP = re.compile(
-    r"^(?:no|normal|abnormal study|correlate|recommend|good|fair|poor|status|improving|"
-    r"stable|see|findings|the patient|pt|patient|signs and symptoms)\b",
+    r"^(?:no|none|same|normal|abnormal study|correlate|recommend|good|fair|poor|status|"
+    r"improving|progress\w*|objective functional|stable|see|findings|the patient|pt|patient)\b",
     re.IGNORECASE,
 )
 _VISIT_WORDS = re.compile(
@@ -202,6 +213,17 @@ def _context_rules() -> list[Any]:
         ConTextRule("but", "TERMINATE", direction="TERMINATE"),
         ConTextRule("however", "TERMINATE", direction="TERMINATE"),
         ConTextRule("except", "TERMINATE", direction="TERMINATE"),
+        ConTextRule(")", "TERMINATE", direction="TERMINATE"),
+        ConTextRule(":", "TERMINATE", direction="TERMINATE"),
+        ConTextRule(
+            "and has",
+            "TERMINATE",
+            direction="TERMINATE",
+            pattern=[
+                {"LOWER": "and"},
+                {"LOWER": {"IN": ["has", "have", "is", "was", "had", "continues", "reports"]}},
+            ],
+        ),
         ConTextRule(
             ", and",
             "TERMINATE",
@@ -364,8 +386,9 @@ class Extractor:
                     continue
                 taken.append((ent_start, ent_end))
                 concept_ids.append(cid)
+            negated = bool(ent._.is_negated) and not _negation_blocked(ent, text, n2o, ent_start)
             ctx = Context(
-                negated=bool(ent._.is_negated),
+                negated=negated,
                 historical=bool(ent._.is_historical),
                 hypothetical=bool(ent._.is_hypothetical),
                 family=bool(ent._.is_family),
@@ -381,14 +404,16 @@ class Extractor:
             if sent.section == "title":
                 continue
             therapies = run.therapies(sent)
+            if run.is_guideline(sent):
+                facts.extend(run.summary_facts(sent, therapies))
+                continue
             therapy_ids = {t[0] for t in therapies}
-            sent_facts: list[Fact] = []
+            sent_facts: list[tuple[Fact, int, int]] = []
             for pat in self.rules.patterns:
                 if pat.requires_therapy == "any" and not therapy_ids and not pat.context_therapy:
                     continue
-                if (
-                    pat.requires_therapy not in (None, "any")
-                    and pat.requires_therapy not in therapy_ids
+                if pat.requires_therapy not in (None, "any") and not run.therapy_named(
+                    pat.requires_therapy, sent, pat.context_therapy
                 ):
                     continue
                 if not run.section_ok(pat.sections, pat.exclude_sections, sent):
@@ -400,13 +425,18 @@ class Extractor:
                     if not (pat.strong_words and _has_any(lowered, pat.strong_words)):
                         continue
                 for m in pat.regex.finditer(sent.text):
+                    if pat.excludes_before and _before_has(
+                        lowered, m.start(), pat.excludes_before
+                    ):
+                        continue
                     fact = run.pattern_fact(pat, m, sent, therapies)
                     if fact is not None:
-                        sent_facts.append(fact)
+                        g = "value" if "value" in m.re.groupindex and m.group("value") else 0
+                        sent_facts.append((fact, m.start(g), m.end(g)))
             facts.extend(_drop_overridden(sent_facts))
             facts.extend(run.summary_facts(sent, therapies))
         facts.extend(run.derived(facts))
-        return _unique(facts)
+        return _positive_wins(_unique(facts), self.rules.positive_wins)
 
 
 _QUALIFYING = re.compile(
@@ -418,14 +448,17 @@ _QUALIFYING = re.compile(
 _TIED_AFTER = re.compile(
     r"^[\s,]*(?:\w+\s+){0,2}?(?:with|from|after|following|to)\b[^,;.]*$", re.IGNORECASE
 )
-_TIED_BEFORE = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:with|and)\b[^,;.]*$", re.IGNORECASE)
+_TIED_BEFORE = re.compile(
+    r"^\s*(?:(?:\([^)]*\)\s*)?(?:with|and)\b[^,;.]*|x|\(|\((?:about|approximately|approx\.?)|:)\s*$",
+    re.IGNORECASE,
+)
 
 
 def _is_title(text: str) -> bool:
     """A line in capitals without a colon: a document title or a bare heading."""
     stripped = text.strip()
     return (
-        "\n" not in stripped
+        stripped.count("\n") <= 2
         and ":" not in stripped
         and any(c.isalpha() for c in stripped)
         and stripped.upper() == stripped
@@ -477,14 +510,61 @@ def _unique(facts: list[Fact]) -> list[Fact]:
     return out
 
 
-def _drop_overridden(facts: list[Fact]) -> list[Fact]:
-    """A pain score that is the score with or without medication is not also a bare score."""
-    tied = {
-        f.value
+def _positive_wins(facts: list[Fact], names: frozenset[str]) -> list[Fact]:
+    """For examination facts, a sentence with an abnormal finding ("reflexes 2+, left Achilles
+    1+") is not also read as normal."""
+    positive = {(f.name, f.spans[0].start) for f in facts if f.value is True and f.spans}
+    return [
+        f
         for f in facts
-        if f.name in ("pain_score_with_medication", "pain_score_without_medication")
-    }
-    return [f for f in facts if not (f.name == "pain_score" and f.value in tied)]
+        if not (
+            f.name in names and f.value is False and f.spans and (f.name, f.spans[0].start) in positive
+        )
+    ]
+
+
+def _drop_overridden(found: list[tuple[Fact, int, int]]) -> list[Fact]:
+    """Numbers one sentence gives twice: a value read inside another reading's longer value
+    ("6" inside "5 to 6") is dropped, and a sentence that scores pain with or without
+    medication gives no bare pain score."""
+    kept = [
+        f
+        for f, a, b in found
+        if not any(
+            g.name == f.name and c <= a and b <= d and (c, d) != (a, b) for g, c, d in found
+        )
+    ]
+    tied = any(
+        f.name in ("pain_score_with_medication", "pain_score_without_medication") for f in kept
+    )
+    return [f for f in kept if not (tied and f.name == "pain_score")]
+
+
+_NEGATION_BLOCKERS = re.compile(
+    r"\b(?:improvement|improve|improved|change|relief|benefit|help|helpful|progress|gains?)\b",
+    re.IGNORECASE,
+)
+
+
+def _negation_blocked(ent: Any, text: str, n2o: list[int], start: int) -> bool:
+    """A negation that denies something named between it and the mention ("no
+    improvement with acupuncture") does not deny the mention."""
+    doc = ent.doc
+    for mod in ent._.modifiers:
+        if mod.category != "NEGATED_EXISTENCE":
+            continue
+        last = doc[mod.modifier_span[1] - 1]
+        m_end = n2o[last.idx + len(last.text)]
+        if m_end <= start and _NEGATION_BLOCKERS.search(text[m_end:start]):
+            return True
+    return False
+
+
+def _before_has(lowered: str, pos: int, words: tuple[str, ...]) -> bool:
+    """Whether ``words`` occur in the clause just before ``pos`` (40 characters at most)."""
+    before = lowered[max(0, pos - 40) : pos]
+    before = re.split(r"[;.]|,\s+(?:and|but)\s", before)[-1]
+    return _has_any(before, words, prefix=True)
 
 
 class _Run:
@@ -522,15 +602,29 @@ class _Run:
             self._therapy_cache[sent.start] = cached
         return cached
 
-    def context_therapy(self, sent: Sentence) -> str | None:
+    def context_therapy(self, sent: Sentence, window: int = CONTEXT_WINDOW) -> str | None:
         """The treatment (not a drug) named last before the sentence, nearby."""
         i = bisect_left(self.mention_starts, sent.start) - 1
         drugs = self.rules.drug_classes
-        while i >= 0 and self.mentions[i][1] >= sent.start - CONTEXT_WINDOW:
+        while i >= 0 and self.mentions[i][1] >= sent.start - window:
             if self.mentions[i][0] not in drugs:
                 return self.mentions[i][0]
             i -= 1
         return None
+
+    def therapy_named(self, therapy: str, sent: Sentence, context: bool) -> bool:
+        """Whether the sentence names the treatment; with ``context``, a sentence that
+        names no treatment is about the one named last before it (nearby)."""
+        therapies = self.therapies(sent)
+        if therapy in {t[0] for t in therapies}:
+            return True
+        if not context or self.treatments(therapies):
+            return False
+        return self.context_therapy(sent, window=CONCEPT_WINDOW) == therapy
+
+    def is_guideline(self, sent: Sentence) -> bool:
+        """A sentence whose subject is a guideline ("The MTUS allows ..."): no patient facts."""
+        return bool(_GUIDELINE.match(sent.text))
 
     def section_ok(
         self, sections: tuple[str, ...], excluded: tuple[str, ...], sent: Sentence
@@ -573,9 +667,9 @@ class _Run:
         therapies = self.therapies(sent)
         if concept.requires_therapy == "any" and not therapies:
             return []
-        if concept.requires_therapy not in (None, "any") and concept.requires_therapy not in {
-            t[0] for t in therapies
-        }:
+        if concept.requires_therapy not in (None, "any") and not self.therapy_named(
+            concept.requires_therapy, sent, concept.context_therapy
+        ):
             return []
         lowered = sent.text.lower()
         rel = offset - sent.start
@@ -586,10 +680,11 @@ class _Run:
             return []
         if concept.requires_words and not _has_any(lowered, concept.requires_words):
             return []
-        if concept.excludes_before:
-            before = lowered[max(0, rel - 40) : rel]
-            before = re.split(r"[;.]|,\s+(?:and|but)\s", before)[-1]
-            if _has_any(before, concept.excludes_before, prefix=True):
+        if concept.excludes_before and _before_has(lowered, rel, concept.excludes_before):
+            return []
+        if concept.excludes_after:
+            after = lowered[end - sent.start : end - sent.start + 30]
+            if _has_any(after, concept.excludes_after, prefix=True):
                 return []
         if concept.ignore_negation:
             ctx = ctx.model_copy(update={"negated": False})
@@ -683,7 +778,7 @@ class _Run:
                 )
                 dose_end = m.end()
         if self.rules.frequency_regex is not None:
-            m = self.rules.frequency_regex.search(tail, dose_end)
+            m = self.rules.frequency_regex.match(tail, dose_end)
             if m:
                 out.append(
                     Fact(
@@ -784,7 +879,10 @@ class _Run:
 
     def _range_number(self, raw: str) -> float | None:
         """A number, a number word, or a range ("6-7", "5 to 6"): its midpoint."""
-        parts = re.split(r"\s*(?:-|to)\s*", raw.strip())
+        whole = self.ex._number(raw)
+        if whole is not None:
+            return whole
+        parts = re.split(r"\s*(?:-|\bto\b)\s*", raw.strip())
         nums = [self.ex._number(p) for p in parts if p]
         if not nums or any(n is None for n in nums):
             return None
@@ -812,7 +910,7 @@ class _Run:
         span = self.span(sent)
         if not span.quote or (span.quote.endswith(":") and len(span.quote) < 60):
             return out
-        heading = re.match(r"^[A-Z][A-Za-z /&'-]{1,60}:\s*", span.quote)
+        heading = re.match(r"^[A-Z][A-Za-z /&'-]{0,60}:\s*", span.quote)
         if heading:
             s = span.start + heading.end()
             span = self.ex._span(record, s, span.end, sent.section)
@@ -834,7 +932,7 @@ class _Run:
                     span, span.start + dx_cue.start("dx"), span.start + dx_cue.end("dx"), False
                 )
             )
-        purpose = self._visit_purpose(span.quote, therapies, sent.section)
+        purpose = self._visit_purpose(span.quote, therapies, sent.section, sent)
         if purpose is not None:
             out.append(
                 Fact(
@@ -859,13 +957,17 @@ class _Run:
             name = re.sub(r"\s+", " ", name).strip(" .,;:-")
             name = re.sub(r"^(?:and|or|the)\s+", "", name, flags=re.I)
             name = re.sub(r"^(?:Dx|Diagnosis|Diagnoses|Assessment|Impression)\s*:\s*", "", name)
-            if len(name) < 4 or _DX_SKIP.match(name):
+            if len(name) < 4 or _DX_SKIP.match(name) or name.lower() in SECTION_TITLES:
                 continue
             out.append(Fact(name="diagnosis", value=name, spans=(span,), qualifier=code))
         return out
 
     def _visit_purpose(
-        self, quote: str, therapies: Sequence[Mention], section: str | None
+        self,
+        quote: str,
+        therapies: Sequence[Mention],
+        section: str | None,
+        sent: Sentence | None = None,
     ) -> str | None:
         """What a follow-up, consultation or referral is for: medication management, a
         surgery, or a procedure (not a therapy given in visits of its own)."""
@@ -874,6 +976,8 @@ class _Run:
         if _MED_MANAGEMENT.search(quote):
             return "medication-management"
         if section != "plan" and not _PLAN_WORDS.search(quote):
+            return None
+        if re.search(r"\bif\b", quote, re.IGNORECASE):
             return None
         if re.search(r"\bsurg", quote, re.IGNORECASE):
             for kind, rx in self.rules.surgery_kinds.items():
@@ -886,6 +990,11 @@ class _Run:
         ]
         if procedure:
             return procedure[0][0]
+        if sent is not None and re.search(r"\binjection|\bblock\b", quote, re.IGNORECASE):
+            # "follow-up after the injection": the procedure named before
+            ctx = self.context_therapy(sent)
+            if ctx is not None and ctx not in self.rules.visit_therapies:
+                return ctx
         return None
 
     # -- derived facts -----------------------------------------------------------------------

@@ -46,6 +46,10 @@ class ConceptRule:
     """The mention states the fact even when negated ("has not achieved her goal")."""
     nearest_therapy: str | None = None
     """Only when the treatment the mention is about is this one."""
+    excludes_after: tuple[str, ...] = ()
+    """Words just after the mention that cancel it ("morphine equivalent")."""
+    context_therapy: bool = False
+    """``requires_therapy`` is met by the treatment named just before a sentence naming none."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class PatternRule:
     context_therapy: bool = False
     """Qualify by the treatment named nearest before the sentence when it names none."""
     strong_words: tuple[str, ...] = ()
+    excludes_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,8 @@ class ExtractionRules:
     an office visit for it)."""
     surgery_kinds: dict[str, re.Pattern[str]] = field(default_factory=dict)
     drug_combinations: tuple[DrugCombination, ...] = ()
+    positive_wins: frozenset[str] = frozenset()
+    """Facts for which a sentence's abnormal finding overrides its normal ones."""
 
 
 def words_alternation(words: Iterable[str]) -> str:
@@ -168,6 +175,7 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
         visit_therapies=frozenset(extra.visit_therapies),
         surgery_kinds={k: _words_regex(tuple(v)) for k, v in extra.surgery_kinds.items()},
         drug_combinations=tuple(extra.combinations),
+        positive_wins=frozenset(extra.positive_wins),
     )
 
 
@@ -181,6 +189,7 @@ class _Extra:
     visit_therapies: list[str] = field(default_factory=list)
     surgery_kinds: dict[str, list[str]] = field(default_factory=dict)
     combinations: list[DrugCombination] = field(default_factory=list)
+    positive_wins: list[str] = field(default_factory=list)
 
 
 def _load_file(
@@ -212,6 +221,7 @@ def _load_file(
             "visit_therapies",
             "surgery_kinds",
             "drug_combinations",
+            "positive_wins",
         ):
             errors.append(
                 LibraryError(f"unknown key {key!r}", file=doc.file, line=doc.line_of((key,)))
@@ -251,6 +261,7 @@ def _load_file(
     extra.visit_therapies += [str(x) for x in data.get("visit_therapies") or ()]
     for kind, words in (data.get("surgery_kinds") or {}).items():
         extra.surgery_kinds.setdefault(str(kind), []).extend(str(w) for w in words)
+    extra.positive_wins += [str(x) for x in data.get("positive_wins") or ()]
     for i, c in enumerate(data.get("drug_combinations") or []):
         classes = [str(x) for x in c.get("classes") or ()]
         if len(classes) != 2:
@@ -299,6 +310,8 @@ def _load_file(
             "only_negated",
             "ignore_negation",
             "nearest_therapy",
+            "excludes_after",
+            "context_therapy",
         }
         for k in c:
             if k not in allowed:
@@ -328,6 +341,8 @@ def _load_file(
                 only_negated=bool(c.get("only_negated", False)),
                 ignore_negation=bool(c.get("ignore_negation", False)),
                 nearest_therapy=c.get("nearest_therapy"),
+                excludes_after=tuple(c.get("excludes_after") or ()),
+                context_therapy=bool(c.get("context_therapy", False)),
             )
         )
     for i, p in enumerate(data.get("patterns") or []):
@@ -359,6 +374,7 @@ def _load_file(
                 exclude_sections=tuple(p.get("exclude_sections") or ()),
                 context_therapy=bool(p.get("context_therapy", False)),
                 strong_words=tuple(p.get("strong_words") or ()),
+                excludes_before=tuple(p.get("excludes_before") or ()),
             )
         )
 
@@ -377,6 +393,7 @@ _PATTERN_KEYS = {
     "exclude_sections",
     "context_therapy",
     "strong_words",
+    "excludes_before",
 }
 
 
