@@ -40,7 +40,7 @@ CONTEXT_WINDOW = 1500
 CONCEPT_WINDOW = 400
 """The same for a statement of response ("she cut her Norco use"): the sentences just before."""
 _GUIDELINE = re.compile(
-    r"^\W*(?:\w+\W+){0,5}?(?:MTUS|ODG|ACOEM|guidelines?|Official Disability Guidelines)\b"
+    r"^\W*(?:\w+\W+){0,3}?(?:MTUS|ODG|ACOEM|guidelines?|Official Disability Guidelines)\b"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
 _HEADING_LINE = re.compile(r"^\s*[A-Z][A-Za-z /&'-]{1,60}:\s*$|^\s*[A-Z][A-Z /&'-]{2,60}:")
@@ -70,7 +70,7 @@ _DX_CUE = re.compile(
 )
 _DX_SPLIT = re.compile(
     r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])"
-    r"|(?<!\bleft)(?<!\bright)\s+and\s+(?!(?:left|right)\s+and\b)(?=(?:left|right|bilateral)?\s*[a-z]+\s)"
+    r"|(?<!\bleft)(?<!\bright)\s+and\s+(?=(?:left|right|bilateral)?\s*[a-z]+\s)"
 )
 _DX_SKIP = re.compile(
     r"^(?:no|none|same|normal|abnormal study|correlate|recommend|good|fair|poor|status|"
@@ -90,7 +90,7 @@ _MED_MANAGEMENT = re.compile(r"\bmedication\s+(?:management|refills?|monitoring)
 
 
 _ABBREV = re.compile(
-    r"(?:\b(?:Dr|Mr|Mrs|Ms|vs|e\.g|i\.e|approx|St|No|Fig|etc|al|Jr|Sr|mg|cc)\.|\b[A-Z]\.|^\s*\d{1,2}\.)$"
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|vs|e\.g|i\.e|approx|St|No|Fig|etc|al|Jr|Sr|mg|cc)\.|\b[A-Z]\.|^\s*\d{1,2}\.|\.\.\.)$"
 )
 _BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 
@@ -184,9 +184,13 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
     phrase_to_concepts: dict[str, list[int]] = {}
     for idx, concept in enumerate(rules.concepts):
         for phrase in concept.phrases:
-            phrase_to_concepts.setdefault(phrase.lower(), []).append(idx)
+            key = phrase if _case_sensitive(phrase) else phrase.lower()
+            phrase_to_concepts.setdefault(key, []).append(idx)
     target_rules = [
-        TargetRule(literal=phrase, category=f"P{n}") for n, phrase in enumerate(phrase_to_concepts)
+        TargetRule(literal=phrase, category=f"P{n}", pattern=[{"TEXT": phrase}])
+        if _case_sensitive(phrase)
+        else TargetRule(literal=phrase, category=f"P{n}")
+        for n, phrase in enumerate(phrase_to_concepts)
     ]
     matcher.add(target_rules)
     context: Any = nlp.add_pipe("medspacy_context", config={"input_span_type": "group"})
@@ -214,7 +218,6 @@ def _context_rules() -> list[Any]:
         ConTextRule("however", "TERMINATE", direction="TERMINATE"),
         ConTextRule("except", "TERMINATE", direction="TERMINATE"),
         ConTextRule(")", "TERMINATE", direction="TERMINATE"),
-        ConTextRule(":", "TERMINATE", direction="TERMINATE"),
         ConTextRule(
             "and has",
             "TERMINATE",
@@ -231,6 +234,12 @@ def _context_rules() -> list[Any]:
             pattern=[{"TEXT": ","}, {"LOWER": "and"}, pronoun],
         ),
     ]
+
+
+def _case_sensitive(word: str) -> bool:
+    """Short abbreviations in capitals ("PT", "OT", "ESI") match only in capitals ("Pt"
+    is the patient)."""
+    return 2 <= len(word) <= 3 and word.isalpha() and word.isupper()
 
 
 @lru_cache(maxsize=2)
@@ -279,10 +288,13 @@ class Extractor:
             _pipeline(id(self.rules)) if rules is None else _build_nlp(self.rules)
         )
         words = [(w, tid) for tid, ws in self.rules.therapies.items() for w in ws]
+        exact = [w for w, _ in words if _case_sensitive(w)]
+        other = [w for w, _ in words if not _case_sensitive(w)]
         self._therapy_any = (
             re.compile(
-                r"(?<![A-Za-z])(?:" + words_alternation(w for w, _ in words) + r")(?![A-Za-z])",
-                re.IGNORECASE,
+                r"(?<![A-Za-z])(?:(?i:" + words_alternation(other) + r")"
+                + ("|" + words_alternation(exact) if exact else "")
+                + r")(?![A-Za-z])"
             )
             if words
             else None
@@ -386,7 +398,7 @@ class Extractor:
                     continue
                 taken.append((ent_start, ent_end))
                 concept_ids.append(cid)
-            negated = bool(ent._.is_negated) and not _negation_blocked(ent, text, n2o, ent_start)
+            negated = bool(ent._.is_negated) and _is_negated(ent, text, n2o, ent_start)
             ctx = Context(
                 negated=negated,
                 historical=bool(ent._.is_historical),
@@ -440,7 +452,7 @@ class Extractor:
 
 
 _QUALIFYING = re.compile(
-    r"(?:\b(?:non|not|no|never|without|almost|nearly|near|less|denies|negative)\b|non-)[^.;]*$",
+    r"(?:\b(?:non|not|almost|nearly|near|less)\b|non-)[^.;]*$",
     re.IGNORECASE,
 )
 
@@ -459,6 +471,7 @@ def _is_title(text: str) -> bool:
     stripped = text.strip()
     return (
         stripped.count("\n") <= 2
+        and not _LIST_ITEM.match(stripped)
         and ":" not in stripped
         and any(c.isalpha() for c in stripped)
         and stripped.upper() == stripped
@@ -525,8 +538,8 @@ def _positive_wins(facts: list[Fact], names: frozenset[str]) -> list[Fact]:
 
 def _drop_overridden(found: list[tuple[Fact, int, int]]) -> list[Fact]:
     """Numbers one sentence gives twice: a value read inside another reading's longer value
-    ("6" inside "5 to 6") is dropped, and a sentence that scores pain with or without
-    medication gives no bare pain score."""
+    ("6" inside "5 to 6") is dropped, and a pain score that is the score with or without
+    medication is not also a bare score."""
     kept = [
         f
         for f, a, b in found
@@ -534,10 +547,12 @@ def _drop_overridden(found: list[tuple[Fact, int, int]]) -> list[Fact]:
             g.name == f.name and c <= a and b <= d and (c, d) != (a, b) for g, c, d in found
         )
     ]
-    tied = any(
-        f.name in ("pain_score_with_medication", "pain_score_without_medication") for f in kept
-    )
-    return [f for f in kept if not (tied and f.name == "pain_score")]
+    tied = {
+        f.value
+        for f in kept
+        if f.name in ("pain_score_with_medication", "pain_score_without_medication")
+    }
+    return [f for f in kept if not (f.name == "pain_score" and f.value in tied)]
 
 
 _NEGATION_BLOCKERS = re.compile(
@@ -546,17 +561,22 @@ _NEGATION_BLOCKERS = re.compile(
 )
 
 
-def _negation_blocked(ent: Any, text: str, n2o: list[int], start: int) -> bool:
-    """A negation that denies something named between it and the mention ("no
-    improvement with acupuncture") does not deny the mention."""
+def _is_negated(ent: Any, text: str, n2o: list[int], start: int) -> bool:
+    """Whether a negation denies the mention: not one inside the phrase itself ("were full
+    and without pain"), nor one that denies something named between it and the mention
+    ("no improvement with acupuncture")."""
     doc = ent.doc
     for mod in ent._.modifiers:
         if mod.category != "NEGATED_EXISTENCE":
             continue
-        last = doc[mod.modifier_span[1] - 1]
-        m_end = n2o[last.idx + len(last.text)]
+        first, last = mod.modifier_span[0], mod.modifier_span[1] - 1
+        if ent.start <= first and last < ent.end:
+            continue
+        tok = doc[last]
+        m_end = n2o[tok.idx + len(tok.text)]
         if m_end <= start and _NEGATION_BLOCKERS.search(text[m_end:start]):
-            return True
+            continue
+        return True
     return False
 
 
@@ -730,7 +750,7 @@ class _Run:
         if concept.target == "drugs":
             if ctx.negated:
                 return []
-            value = mention
+            value = " ".join(mention.split())
         elif concept.value is None:
             value = not ctx.negated
         elif isinstance(concept.value, bool):
@@ -741,7 +761,7 @@ class _Run:
             if ctx.negated:
                 return []
             value = concept.value
-        span = self.span(sent)
+        span = self.span(sent, offset)
         fact = Fact(
             name=concept.fact,
             value=value,
@@ -819,8 +839,15 @@ class _Run:
 
         return min(therapies, key=gap)[0]
 
-    def span(self, sent: Sentence) -> Span:
-        return self.ex._span(self.record, sent.start, sent.end, sent.section)
+    def span(self, sent: Sentence, focus: int | None = None) -> Span:
+        """The sentence's span; a long sentence is cut to MAX_QUOTE characters around
+        ``focus`` (the offset of what was found)."""
+        start, end = sent.start, sent.end
+        if focus is not None and end - start > MAX_QUOTE:
+            start = max(start, min(focus - MAX_QUOTE // 2, end - MAX_QUOTE))
+            while start > sent.start and not self.record.text[start - 1].isspace():
+                start -= 1
+        return self.ex._span(self.record, start, end, sent.section)
 
     # -- patterns --------------------------------------------------------------------------
     def pattern_fact(
@@ -854,7 +881,7 @@ class _Run:
         qualifier = None
         if pat.qualified:
             candidates = self.treatments(therapies) if pat.context_therapy else therapies
-            qualifier = self.nearest(candidates, m.start(), m.end())
+            qualifier = self.nearest(candidates, m.start(), m.end(), sent.text)
             if qualifier is None and pat.context_therapy:
                 qualifier = self.context_therapy(sent)
             if qualifier is None:
@@ -874,7 +901,7 @@ class _Run:
             )
         ):
             return None
-        span = self.span(sent)
+        span = self.span(sent, sent.start + m.start())
         return Fact(name=pat.fact, value=value, unit=pat.unit, spans=(span,), qualifier=qualifier)
 
     def _range_number(self, raw: str) -> float | None:
@@ -910,6 +937,8 @@ class _Run:
         span = self.span(sent)
         if not span.quote or (span.quote.endswith(":") and len(span.quote) < 60):
             return out
+        whole = span
+        dx_cue = _DX_CUE.search(whole.quote)
         heading = re.match(r"^[A-Z][A-Za-z /&'-]{0,60}:\s*", span.quote)
         if heading:
             s = span.start + heading.end()
@@ -917,7 +946,6 @@ class _Run:
             if not span.quote:
                 return out
         section = sent.section or self._cue_section(span.quote)
-        dx_cue = _DX_CUE.search(span.quote)
         if section == "subjective":
             out.append(Fact(name="complaint", value=span.quote, spans=(span,)))
         elif section == "objective":
@@ -929,7 +957,7 @@ class _Run:
         elif dx_cue is not None:
             out.extend(
                 self._diagnoses(
-                    span, span.start + dx_cue.start("dx"), span.start + dx_cue.end("dx"), False
+                    whole, whole.start + dx_cue.start("dx"), whole.start + dx_cue.end("dx"), False
                 )
             )
         purpose = self._visit_purpose(span.quote, therapies, sent.section, sent)
