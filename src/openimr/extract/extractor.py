@@ -345,9 +345,9 @@ class Extractor:
         over two lines matches), and the map from its offsets back to the record's."""
         norm, n2o = _collapse_spaces(text)
         starts = sentence_starts(text)
-        o2n = _inverse(n2o, len(text))
         doc = self.nlp.make_doc(norm)
-        doc.user_data["openimr_starts"] = sorted({o2n[s] for s in starts})
+        # each sentence start's place in the collapsed text
+        doc.user_data["openimr_starts"] = sorted({bisect_right(n2o, s) - 1 for s in starts})
         for _, proc in self.nlp.pipeline:
             doc = proc(doc)
         return doc, n2o, starts
@@ -411,8 +411,23 @@ class Extractor:
                 facts.extend(
                     run.concept_facts(concept, ent.text, ent_start, ent_end, sent, ctx)
                 )
-        # regex patterns, sentence by sentence
-        for sent in sentences:
+        # regex patterns, sentence by sentence: a pattern runs on the sentences where it
+        # matched the whole text (one pass over the record instead of one per sentence)
+        where: dict[int, set[int]] = {}
+        lowered_text = text.lower()
+        every = set(range(len(sentences)))
+        for pi, pat in enumerate(self.rules.patterns):
+            if not pat.keywords or len(lowered_text) != len(text):
+                where[pi] = every
+                continue
+            hits: set[int] = set()
+            for kw in pat.keywords:
+                pos = lowered_text.find(kw)
+                while pos >= 0:
+                    hits.add(max(bisect_right(sent_starts, pos) - 1, 0))
+                    pos = lowered_text.find(kw, pos + 1)
+            where[pi] = hits
+        for si, sent in enumerate(sentences):
             if sent.section == "title":
                 continue
             therapies = run.therapies(sent)
@@ -421,7 +436,10 @@ class Extractor:
                 continue
             therapy_ids = {t[0] for t in therapies}
             sent_facts: list[tuple[Fact, int, int]] = []
-            for pat in self.rules.patterns:
+            lowered = sent.text.lower()
+            for pi, pat in enumerate(self.rules.patterns):
+                if si not in where[pi]:
+                    continue
                 if pat.requires_therapy == "any" and not therapy_ids and not pat.context_therapy:
                     continue
                 if pat.requires_therapy not in (None, "any") and not run.therapy_named(
@@ -430,7 +448,6 @@ class Extractor:
                     continue
                 if not run.section_ok(pat.sections, pat.exclude_sections, sent):
                     continue
-                lowered = sent.text.lower()
                 if pat.requires_words and not _has_any(lowered, pat.requires_words):
                     continue
                 if pat.excludes_words and _has_any(lowered, pat.excludes_words):
@@ -498,17 +515,6 @@ def _collapse_spaces(text: str) -> tuple[str, list[int]]:
     n2o.extend(range(pos, len(text)))
     n2o.append(len(text))
     return "".join(parts), n2o
-
-
-def _inverse(n2o: list[int], length: int) -> list[int]:
-    """For each offset of the record text, the offset of the collapsed text at or before it."""
-    o2n = [0] * (length + 1)
-    j = 0
-    for i in range(length + 1):
-        while j + 1 < len(n2o) and n2o[j + 1] <= i:
-            j += 1
-        o2n[i] = j
-    return o2n
 
 
 def _unique(facts: list[Fact]) -> list[Fact]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,6 +71,9 @@ class PatternRule:
     """Qualify by the treatment named nearest before the sentence when it names none."""
     strong_words: tuple[str, ...] = ()
     excludes_before: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    """Words (lower case) one of which every match contains, found by reading the regex:
+    a sentence without any of them is not searched."""
 
 
 @dataclass(frozen=True)
@@ -375,8 +379,51 @@ def _load_file(
                 context_therapy=bool(p.get("context_therapy", False)),
                 strong_words=tuple(p.get("strong_words") or ()),
                 excludes_before=tuple(p.get("excludes_before") or ()),
+                keywords=_keywords(rx),
             )
         )
+
+
+def _keywords(rx: re.Pattern[str]) -> tuple[str, ...]:
+    """The literal words (lower case) one of which every match of ``rx`` contains, or ()."""
+    try:
+        from re import _constants as sre_c  # type: ignore[attr-defined]
+        from re import _parser as sre_p  # type: ignore[attr-defined]
+
+        words = _required_words(list(sre_p.parse(rx.pattern, rx.flags)), sre_c)
+    except Exception:  # noqa: BLE001  (an optimization only: fall back to a full search)
+        return ()
+    return tuple(sorted({w.lower() for w in words or ()}))
+
+
+def _required_words(seq: list[Any], c: Any) -> list[str] | None:
+    """Literal words (3 characters or more) one of which any match of ``seq`` contains."""
+    i = 0
+    while i < len(seq):
+        op, av = seq[i]
+        if op == c.LITERAL:
+            j = i
+            chars = []
+            while j < len(seq) and seq[j][0] == c.LITERAL:
+                chars.append(chr(seq[j][1]))
+                j += 1
+            if len(chars) >= 3:
+                return ["".join(chars)]
+            i = j
+            continue
+        found: list[str] | None = None
+        if op == c.BRANCH:
+            alts = [_required_words(list(alt), c) for alt in av[1]]
+            if alts and all(alts):
+                found = [w for alt in alts if alt for w in alt]
+        elif op == c.SUBPATTERN:
+            found = _required_words(list(av[3]), c)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            found = _required_words(list(av[2]), c)
+        if found:
+            return found
+        i += 1
+    return None
 
 
 _PATTERN_KEYS = {
