@@ -21,6 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from openimr.extract.rules import (
@@ -49,9 +50,7 @@ _LABEL_LINE = re.compile(
     r"|[A-Z][A-Za-z /'-]{1,30}[ \t]*\.{3,})"
 )
 _RULE_LINE = re.compile(r"^\s*[-=_*~]{4,}\s*$")
-_ICD10 = re.compile(
-    r"\b([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})\b|\(\s*([A-TV-Z]\d{2}[0-9A-Z]{0,4})\s*[),]"
-)
+_ICD10 = re.compile(r"\b([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})\b|\(\s*([A-TV-Z]\d{2}[0-9A-Z]{0,4})\s*[),]")
 _CODE_GROUP = re.compile(
     r"\s*[(\[]?\s*(?:ICD-?10(?:-CM)?\s*:?\s*)?[A-TV-Z]\d{2}(?:\.?[0-9A-Z]{1,4})?"
     r"(?:\s*[,;]\s*[A-TV-Z]\d{2}(?:\.?[0-9A-Z]{1,4})?)*\s*[)\]]?"
@@ -213,6 +212,18 @@ def _context_rules() -> list[Any]:
         ConTextRule("has not", "NEGATED_EXISTENCE", direction="FORWARD"),
         ConTextRule("did not", "NEGATED_EXISTENCE", direction="FORWARD"),
         ConTextRule("does not", "NEGATED_EXISTENCE", direction="FORWARD"),
+        # negations written after what they deny ("red flags were not noted")
+        *(
+            ConTextRule(w, "NEGATED_EXISTENCE", direction="BACKWARD")
+            for w in (
+                "not noted",
+                "not documented",
+                "not present",
+                "not seen",
+                "not found",
+                "not identified",
+            )
+        ),
         ConTextRule(";", "TERMINATE", direction="TERMINATE"),
         ConTextRule("but", "TERMINATE", direction="TERMINATE"),
         ConTextRule("however", "TERMINATE", direction="TERMINATE"),
@@ -292,7 +303,9 @@ class Extractor:
         other = [w for w, _ in words if not _case_sensitive(w)]
         self._therapy_any = (
             re.compile(
-                r"(?<![A-Za-z])(?:(?i:" + words_alternation(other) + r")"
+                r"(?<![A-Za-z])(?:(?i:"
+                + words_alternation(other)
+                + r")"
                 + ("|" + words_alternation(exact) if exact else "")
                 + r")(?![A-Za-z])"
             )
@@ -358,7 +371,7 @@ class Extractor:
         doc, n2o, starts = self._doc(text)
         sentences: list[Sentence] = []
         bounds = [*starts, len(text)]
-        for a, b in zip(bounds, bounds[1:], strict=False):
+        for a, b in pairwise(bounds):
             if text[a:b].strip():
                 section = "title" if _is_title(text[a:b]) else index.at(a)
                 sentences.append(Sentence(a, b, text[a:b], section))
@@ -382,7 +395,9 @@ class Extractor:
             if sent is None:
                 continue
             if any(
-                a <= ent_start and ent_end <= b and (a, b) != (ent_start, ent_end)
+                a <= ent_start
+                and ent_end <= b
+                and (a, b) != (ent_start, ent_end)
                 and _QUALIFYING.search(text[a:ent_start])
                 for a, b in kept
             ):
@@ -408,9 +423,7 @@ class Extractor:
             )
             for cid in concept_ids:
                 concept = self.rules.concepts[cid]
-                facts.extend(
-                    run.concept_facts(concept, ent.text, ent_start, ent_end, sent, ctx)
-                )
+                facts.extend(run.concept_facts(concept, ent.text, ent_start, ent_end, sent, ctx))
         # regex patterns, sentence by sentence: a pattern runs on the sentences where it
         # matched the whole text (one pass over the record instead of one per sentence)
         where: dict[int, set[int]] = {}
@@ -450,13 +463,14 @@ class Extractor:
                     continue
                 if pat.requires_words and not _has_any(lowered, pat.requires_words):
                     continue
-                if pat.excludes_words and _has_any(lowered, pat.excludes_words):
-                    if not (pat.strong_words and _has_any(lowered, pat.strong_words)):
-                        continue
+                if (
+                    pat.excludes_words
+                    and _has_any(lowered, pat.excludes_words)
+                    and not (pat.strong_words and _has_any(lowered, pat.strong_words))
+                ):
+                    continue
                 for m in pat.regex.finditer(sent.text):
-                    if pat.excludes_before and _before_has(
-                        lowered, m.start(), pat.excludes_before
-                    ):
+                    if pat.excludes_before and _before_has(lowered, m.start(), pat.excludes_before):
                         continue
                     fact = run.pattern_fact(pat, m, sent, therapies)
                     if fact is not None:
@@ -537,7 +551,10 @@ def _positive_wins(facts: list[Fact], names: frozenset[str]) -> list[Fact]:
         f
         for f in facts
         if not (
-            f.name in names and f.value is False and f.spans and (f.name, f.spans[0].start) in positive
+            f.name in names
+            and f.value is False
+            and f.spans
+            and (f.name, f.spans[0].start) in positive
         )
     ]
 
@@ -549,9 +566,7 @@ def _drop_overridden(found: list[tuple[Fact, int, int]]) -> list[Fact]:
     kept = [
         f
         for f, a, b in found
-        if not any(
-            g.name == f.name and c <= a and b <= d and (c, d) != (a, b) for g, c, d in found
-        )
+        if not any(g.name == f.name and c <= a and b <= d and (c, d) != (a, b) for g, c, d in found)
     ]
     tied = {
         f.value
@@ -657,7 +672,7 @@ class _Run:
     ) -> bool:
         if excluded and sent.section in excluded:
             return False
-        if not sections or "default" in sections and sent.section is None:
+        if not sections or ("default" in sections and sent.section is None):
             return True
         return sent.section in sections
 
@@ -699,9 +714,12 @@ class _Run:
             return []
         lowered = sent.text.lower()
         rel = offset - sent.start
-        if concept.excludes_words and _has_any(lowered, concept.excludes_words):
-            if not (concept.strong_words and _has_any(lowered, concept.strong_words)):
-                return []
+        if (
+            concept.excludes_words
+            and _has_any(lowered, concept.excludes_words)
+            and not (concept.strong_words and _has_any(lowered, concept.strong_words))
+        ):
+            return []
         if concept.requires_any and not _has_any(lowered, concept.requires_any, prefix=True):
             return []
         if concept.requires_words and not _has_any(lowered, concept.requires_words):
@@ -1034,7 +1052,9 @@ class _Run:
     # -- derived facts -----------------------------------------------------------------------
     def derived(self, facts: list[Fact]) -> list[Fact]:
         out: list[Fact] = []
-        have = {(f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None) for f in facts}
+        have = {
+            (f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None) for f in facts
+        }
         have_any = {(f.name, f.value, f.spans[0].start if f.spans else None) for f in facts}
         for rule in self.rules.derived:
             for f in [*facts, *out]:

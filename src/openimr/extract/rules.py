@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from openimr.errors import LibraryError, LibraryErrors
 from openimr.yamlio import load_yaml_file
@@ -361,7 +361,9 @@ def _load_file(
             err(f"bad regular expression: {exc}", ("patterns", i, "regex"))
             continue
         if "value" not in rx.groupindex and p.get("value") is None:
-            err("a pattern needs a named group 'value' (or a fixed value)", ("patterns", i, "regex"))
+            err(
+                "a pattern needs a named group 'value' (or a fixed value)", ("patterns", i, "regex")
+            )
             continue
         patterns.append(
             PatternRule(
@@ -391,7 +393,7 @@ def _keywords(rx: re.Pattern[str]) -> tuple[str, ...]:
         from re import _parser as sre_p  # type: ignore[attr-defined]
 
         words = _required_words(list(sre_p.parse(rx.pattern, rx.flags)), sre_c)
-    except Exception:  # noqa: BLE001  (an optimization only: fall back to a full search)
+    except Exception:  # an optimization only: fall back to a full search
         return ()
     return tuple(sorted({w.lower() for w in words or ()}))
 
