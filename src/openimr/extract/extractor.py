@@ -68,12 +68,12 @@ _DX_CUE = re.compile(
     re.IGNORECASE,
 )
 _DX_SPLIT = re.compile(
-    r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])"
+    r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])(?!(?:left|right|bilateral|with|without|status|severe|mild|moderate|acute|chronic)\b)"
     r"|(?<!\bleft)(?<!\bright)\s+and\s+(?=(?:left|right|bilateral)?\s*[a-z]+\s)"
 )
 _DX_SKIP = re.compile(
     r"^(?:no|none|same|normal|abnormal study|correlate|recommend|good|fair|poor|status|"
-    r"improving|progress\w*|objective functional|stable|see|findings|the patient|pt|patient)\b",
+    r"improving|progress\w*|objective functional|failed|stable|see|findings|the patient|pt|patient)\b",
     re.IGNORECASE,
 )
 _VISIT_WORDS = re.compile(
@@ -192,19 +192,29 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
         for n, phrase in enumerate(phrase_to_concepts)
     ]
     matcher.add(target_rules)
-    context: Any = nlp.add_pipe("medspacy_context", config={"input_span_type": "group"})
-    context.add(_context_rules())
+    context: Any = nlp.add_pipe(
+        "medspacy_context", config={"input_span_type": "group", "rules": None}
+    )
+    context.add(_context_rules(context.DEFAULT_RULES_FILEPATH))
     return nlp, {f"P{n}": concepts for n, concepts in enumerate(phrase_to_concepts.values())}
 
 
-def _context_rules() -> list[Any]:
-    """ConText rules added to medspaCy's defaults: more negations, and clause boundaries
-    that end a modifier's reach ("no improvement with therapy, and she was seen by a
-    chiropractor" does not deny the chiropractor)."""
+def _context_rules(default_path: str) -> list[Any]:
+    """medspaCy's default ConText rules, with ": no" reading both ways ("Fever: no" and
+    "L2-3: No disc herniation"), more negations, and clause boundaries that end a
+    modifier's reach ("no improvement with therapy, and she was seen by a chiropractor"
+    does not deny the chiropractor)."""
     from medspacy.context import ConTextRule
 
+    defaults = [
+        ConTextRule(r.literal, r.category, direction="BIDIRECTIONAL")
+        if r.literal in (": no", ": none")
+        else r
+        for r in ConTextRule.from_json(default_path)
+    ]
     pronoun = {"LOWER": {"IN": ["she", "he", "they", "the", "his", "her", "i", "we", "it"]}}
     return [
+        *defaults,
         ConTextRule("never", "NEGATED_EXISTENCE", direction="FORWARD"),
         ConTextRule("not yet", "NEGATED_EXISTENCE", direction="FORWARD"),
         ConTextRule("no prior", "NEGATED_EXISTENCE", direction="FORWARD"),
@@ -236,6 +246,15 @@ def _context_rules() -> list[Any]:
             pattern=[
                 {"LOWER": "and"},
                 {"LOWER": {"IN": ["has", "have", "is", "was", "had", "continues", "reports"]}},
+            ],
+        ),
+        ConTextRule(
+            ", as",
+            "TERMINATE",
+            direction="TERMINATE",
+            pattern=[
+                {"TEXT": ","},
+                {"LOWER": {"IN": ["as", "which", "since", "although", "though", "whereas"]}},
             ],
         ),
         ConTextRule(
@@ -489,7 +508,7 @@ _QUALIFYING = re.compile(
 
 
 _TIED_AFTER = re.compile(
-    r"^[\s,]*(?:\w+\s+){0,2}?(?:with|from|after|following|to)\b[^,;.]*$", re.IGNORECASE
+    r"^[\s,]*(?:\w+\s+){0,2}?(?:with|from|after|following|to|of)\b[^,;.]*$", re.IGNORECASE
 )
 _TIED_BEFORE = re.compile(
     r"^\s*(?:(?:\([^)]*\)\s*)?(?:with|and)\b[^,;.]*|x|\(|\((?:about|approximately|approx\.?)|:)\s*$",
@@ -604,7 +623,7 @@ def _is_negated(ent: Any, text: str, n2o: list[int], start: int) -> bool:
 def _before_has(lowered: str, pos: int, words: tuple[str, ...]) -> bool:
     """Whether ``words`` occur in the clause just before ``pos`` (40 characters at most)."""
     before = lowered[max(0, pos - 40) : pos]
-    before = re.split(r"[;.]|,\s+(?:and|but)\s", before)[-1]
+    before = re.split(r"[;.,]|\band\b|\bbut\b", before)[-1]
     return _has_any(before, words, prefix=True)
 
 
@@ -690,7 +709,7 @@ class _Run:
         sent: Sentence,
         ctx: Context,
     ) -> list[Fact]:
-        if ctx.family or sent.section == "title":
+        if ctx.family or sent.section == "title" or self.is_guideline(sent):
             return []
         if concept.only_negated and not ctx.negated:
             return []
@@ -895,9 +914,9 @@ class _Run:
                 unit = m.groupdict().get("unit")
                 if pat.unit == "weeks" and unit:
                     u = unit.lower()
-                    if u.startswith("month"):
+                    if u.startswith("mo"):
                         num *= 4.345
-                    elif u.startswith("day"):
+                    elif u.startswith("d"):
                         num /= 7
                 value = int(num) if pat.type == "int" else round(num, 2)
             else:
@@ -976,7 +995,7 @@ class _Run:
             out.append(Fact(name="exam_finding", value=span.quote, spans=(span,)))
         elif section == "plan":
             out.append(Fact(name="plan_item", value=span.quote, spans=(span,)))
-        if section == "diagnoses" and sent.section is not None and dx_cue is None:
+        if section == "diagnoses" and sent.section is not None:
             out.extend(self._diagnoses(span, span.start, span.end, whole=True))
         elif dx_cue is not None:
             out.extend(
