@@ -172,3 +172,10 @@ def test_severe_depression_keeps_the_depression_fact() -> None:
     text = "Diagnosis: major depressive disorder, recurrent, severe."
     names = {f.name for f in extract_facts([record(text)]) if f.value is True}
     assert {"depression", "psychological_condition", "severe_psychiatric_condition"} <= names
+
+
+def test_a_past_evaluation_is_found_and_a_planned_one_is_not() -> None:
+    past = "The psychological evaluation dated 12/13/2016 noted suicidal thoughts without a plan."
+    assert values(past, "psych_evaluation_done") == {True}
+    planned = "The treatment plan includes a psychological evaluation report."
+    assert not found(planned, "psych_evaluation_done")
