@@ -13,7 +13,7 @@ from openimr.model.case import (
     UtilizationReview,
 )
 from openimr.model.facts import Context, Fact, Span
-from openimr.model.record import Record, RecordPage
+from openimr.model.record import Record, RecordPage, RecordSegment
 from openimr.model.request import ParsedRequest, Schedule
 from openimr.model.result import (
     CaseReview,
@@ -40,6 +40,7 @@ __all__ = [
     "Patient",
     "Record",
     "RecordPage",
+    "RecordSegment",
     "Schedule",
     "Span",
     "Status",
