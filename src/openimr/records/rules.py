@@ -233,8 +233,8 @@ def record_type_rules() -> RecordTypeRules:
 # A heading: optional Markdown '#'s or '**', the title, then a colon, a closing '**' or the end
 # of the line. medspaCy keeps only matches that start a line (require_start_line).
 _HEADING_PREFIX = r"(?<![\w#*])(?:#{1,6}[ \t]*|\*\*[ \t]*)?(?<![\w'/&-])"
-_HEADING_END = r"[ \t]*(?::|\*\*:?|(?=[ \t]*(?:\r?\n|\f|\Z)))"
-_HEADING_COLON = r"[ \t]*(?:\*\*)?:"
+_HEADING_END = r"[ \t]*(?::(?:\*\*)?|\*\*:?|(?=[ \t]*(?:\r?\n|\f|\Z)))"
+_HEADING_COLON = r"[ \t]*(?::(?:\*\*)?|\*\*:)"
 
 
 def heading_pattern(title: str) -> str:

@@ -12,6 +12,7 @@ import bisect
 import datetime as dt
 import functools
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
@@ -286,7 +287,9 @@ def _sectionizer() -> SectionFinder:
     )
 
     def find(text: str) -> list[tuple[str, int, int]]:
-        doc = sectionizer(nlp.make_doc(text))
+        with warnings.catch_warnings():  # W036: no token patterns (all rules are regexes)
+            warnings.filterwarnings("ignore", message=r"\[W036\]")
+            doc = sectionizer(nlp.make_doc(text))
         out: list[tuple[str, int, int]] = []
         for sec in doc._.sections:
             if sec.category is None:
@@ -349,10 +352,14 @@ def analyze(record: Record) -> RecordStructure:
     record_type = record.record_type or classify(record.text, record.path)
     date_of_service = record.date_of_service
     source: DateSource | None = None
-    if date_of_service is not None:
-        source = "fhir" if record.kind == "fhir" else "given"
-    elif record.kind != "fhir":
-        date_of_service, source = find_date_of_service(record.text, record.path)
+    if record.kind == "fhir":
+        source = "fhir" if date_of_service is not None else None
+    else:
+        found, found_source = find_date_of_service(record.text, record.path)
+        if date_of_service is None:
+            date_of_service, source = found, found_source
+        else:  # set at read time (the same rules) or by the caller
+            source = found_source if found == date_of_service else "given"
     if record.kind == "fhir":
         sections = _fhir_sections(record)
         marks: tuple[DateMark, ...] = tuple(
