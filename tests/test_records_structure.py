@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-import re
 import shutil
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from openimr.model import Record, RecordPage
 from openimr.records import read_record
-from openimr.records.rules import heading_pattern, section_rules
+from openimr.records.rules import section_rules
 from openimr.records.structure import (
     analyze,
     classify,
@@ -211,9 +210,8 @@ def test_heading_rules() -> None:
         ("work_status", "## Work Status"),
         ("discussion", "Notes:"),
     ]
-    colon_only = re.compile(heading_pattern("s:"), re.IGNORECASE)
-    assert colon_only.match("S: pain 5/10")
-    assert colon_only.match("S\n") is None
+    soap = analyze(_text_record("Note\nS: pain 5/10\nS\nO\nO: SLR positive\n"))
+    assert [(s.name, s.title) for s in soap.sections] == [("subjective", "S:"), ("objective", "O:")]
 
 
 def test_section_rules_data() -> None:

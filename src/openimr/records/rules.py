@@ -58,7 +58,6 @@ class _TypesFile(_Strict):
 class _SectionSpec(_Strict):
     label: str
     titles: list[str] = Field(default_factory=list)
-    patterns: list[str] = Field(default_factory=list)
     historical: bool = False
     family: bool = False
 
@@ -86,7 +85,7 @@ class RecordTypeRules:
     header_chars: int
     types: tuple[RecordTypeRule, ...]
     date_labels: dict[str, tuple[re.Pattern[str], ...]]
-    """Per kind: label patterns, each followed by the date expression (group ``date``)."""
+    """Per kind: label patterns, each matching a label that ends where its date begins."""
     standalone_date_lines: int
 
     @property
@@ -102,11 +101,11 @@ class RecordTypeRules:
 
 @dataclass(frozen=True)
 class SectionRuleSpec:
-    """One heading rule, as handed to medspaCy: ``literal`` names it, ``pattern`` matches it."""
+    """One heading title of a section; ``needs_colon`` when written with a trailing colon."""
 
     category: str
-    literal: str
-    pattern: str
+    title: str
+    needs_colon: bool
 
 
 @dataclass(frozen=True)
@@ -130,12 +129,16 @@ _MONTHS = (
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
 DATE_EXPR = (
+    r"(?<![\w/.-])(?=[0-9JFMASONDjfmasond])"  # a date starts a word: quick to rule out
     r"(?:\d{4}-\d{1,2}-\d{1,2}"
     r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
     rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+\d{{4}})(?![\d/])"
 )
-_LABEL_TAIL = r"\s*(?:[:#]|-(?!\d))?[ \t]*(?:of\s+)?(?P<date>" + DATE_EXPR + ")"
+_LABEL_GAP = r"\s*(?:[:#]|-)?[ \t]*(?:of\s+)?\Z"
+"""What may stand between a date label and its date (the pattern ends where the date begins)."""
+LABEL_LOOKBACK = 100
+"""A date's label is looked for in at most this many characters before it."""
 
 
 def _read(name: str) -> LoadedYaml:
@@ -217,9 +220,11 @@ def record_type_rules() -> RecordTypeRules:
                 field=f"date_labels.{kind}",
                 line=doc.line_of(("date_labels", kind)),
             )
-        labels[kind] = tuple(
-            _compile(rf"(?:{p}){_LABEL_TAIL}", doc, ("date_labels", kind, i), re.MULTILINE)
-            for i, p in enumerate(pats)
+        for i, p in enumerate(pats):  # each alone first, so that an error names its line
+            _compile(p, doc, ("date_labels", kind, i), re.MULTILINE)
+        either = "|".join(f"(?:{p})" for p in pats)
+        labels[kind] = (
+            _compile(rf"(?:{either}){_LABEL_GAP}", doc, ("date_labels", kind), re.MULTILINE),
         )
     return RecordTypeRules(
         header_lines=spec.header_lines,
@@ -228,21 +233,6 @@ def record_type_rules() -> RecordTypeRules:
         date_labels=labels,
         standalone_date_lines=spec.standalone_date_lines,
     )
-
-
-# A heading: optional Markdown '#'s or '**', the title, then a colon, a closing '**' or the end
-# of the line. medspaCy keeps only matches that start a line (require_start_line).
-_HEADING_PREFIX = r"(?<![\w#*])(?:#{1,6}[ \t]*|\*\*[ \t]*)?(?<![\w'/&-])"
-_HEADING_END = r"[ \t]*(?::(?:\*\*)?|\*\*:?|(?=[ \t]*(?:\r?\n|\f|\Z)))"
-_HEADING_COLON = r"[ \t]*(?::(?:\*\*)?|\*\*:)"
-
-
-def heading_pattern(title: str) -> str:
-    """The regular expression for one title (see sections.yaml)."""
-    needs_colon = title.endswith(":")
-    words = title.rstrip(":").strip().split()
-    body = r"[ \t]+".join(re.escape(w) for w in words)
-    return _HEADING_PREFIX + body + (_HEADING_COLON if needs_colon else _HEADING_END)
 
 
 @functools.cache
@@ -271,10 +261,7 @@ def section_rules() -> SectionRules:
                     line=doc.line_of(("sections", name, "titles", i)),
                 )
             seen[key] = name
-            rules.append(SectionRuleSpec(name, title, heading_pattern(title)))
-        for i, pattern in enumerate(s.patterns):
-            _compile(pattern, doc, ("sections", name, "patterns", i))
-            rules.append(SectionRuleSpec(name, pattern, pattern))
+            rules.append(SectionRuleSpec(name, " ".join(key.split()), title.endswith(":")))
     for rtype, section in spec.fhir_resources.items():
         where = {
             "file": doc.file,

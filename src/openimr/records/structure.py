@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from openimr.model import Record, Span
 from openimr.records.rules import (
     DATE_EXPR,
+    LABEL_LOOKBACK,
     SectionInfo,
     record_type_rules,
     section_rules,
@@ -146,15 +147,32 @@ def date_from_file_name(path: str) -> dt.date | None:
     return None
 
 
-def _labelled_dates(text: str, kind: str) -> list[tuple[int, int, dt.date]]:
-    """(label start, date end, date) for each label of ``kind`` followed by a valid date."""
-    out: list[tuple[int, int, dt.date]] = []
-    for pattern in record_type_rules().date_labels.get(kind, ()):
-        for m in pattern.finditer(text):
-            found = parse_date(m.group("date"))
-            if found is not None:
-                out.append((m.start(), m.end(), found))
-    out.sort()
+def _dates_in(text: str) -> list[tuple[int, dt.date]]:
+    """(start, date) of every valid written date in ``text``."""
+    out: list[tuple[int, dt.date]] = []
+    for m in _DATE_RE.finditer(text):
+        found = parse_date(m.group(0))
+        if found is not None:
+            out.append((m.start(), found))
+    return out
+
+
+def _labelled_dates(
+    text: str, kind: str, dates: list[tuple[int, dt.date]] | None = None
+) -> list[tuple[int, dt.date]]:
+    """(label start, date) for each date that a label of ``kind`` introduces, in order."""
+    patterns = record_type_rules().date_labels.get(kind, ())
+    out: list[tuple[int, dt.date]] = []
+    for start, found in _dates_in(text) if dates is None else dates:
+        # the label stands on the date's line, or alone on the line before it
+        line_start = text.rfind("\n", max(0, start - LABEL_LOOKBACK), start) + 1
+        if not text[line_start:start].strip() and line_start > 0:
+            line_start = text.rfind("\n", max(0, start - LABEL_LOOKBACK), line_start - 1) + 1
+        window_start = max(line_start, start - LABEL_LOOKBACK)
+        window = text[window_start:start]
+        label_starts = [m.start() for p in patterns if (m := p.search(window)) is not None]
+        if label_starts:
+            out.append((window_start + min(label_starts), found))
     return out
 
 
@@ -168,10 +186,11 @@ def _line_start(text: str, pos: int) -> bool:
 
 def find_date_of_service(text: str, path: str = "") -> tuple[dt.date | None, DateSource | None]:
     """The record's date of service and where it came from (see record_types.yaml)."""
+    dates = _dates_in(text)
     for kind in ("service", "procedure", "report"):
-        found = _labelled_dates(text, kind)
+        found = _labelled_dates(text, kind, dates)
         if found:
-            return found[0][2], kind
+            return found[0][1], kind
     from_name = date_from_file_name(path) if path else None
     if from_name is not None:
         return from_name, "file_name"
@@ -188,7 +207,7 @@ def find_date_of_service(text: str, path: str = "") -> tuple[dt.date | None, Dat
 def service_date_marks(text: str) -> tuple[DateMark, ...]:
     """Dates of service labelled at the start of a line, in order (one mark per offset)."""
     marks: dict[int, dt.date] = {}
-    for start, _end, found in _labelled_dates(text, "service"):
+    for start, found in _labelled_dates(text, "service"):
         if _line_start(text, start):
             marks.setdefault(start, found)
     return tuple(DateMark(offset=o, date=d) for o, d in sorted(marks.items()))
@@ -256,9 +275,49 @@ def describe(record: Record) -> Record:
 SectionFinder = Callable[[str], list[tuple[str, int, int]]]
 
 
+_UPPER_HEADING_MAX = 80
+"""An ALL-CAPS line that starts with a title and ends with a colon within this many characters
+is a heading too ("PHYSICAL EXAMINATION OF THE LUMBAR SPINE:")."""
+
+
+def _heading_extent(text: str, start: int, end: int, needs_colon: bool) -> tuple[int, int] | None:
+    """Where the heading whose title is ``text[start:end]`` begins and ends, or ``None``.
+
+    A heading starts a line (after indentation and Markdown '#'s or '**'), and its title is
+    followed by a colon (':**' too), or by the end of its line unless ``needs_colon``.
+    """
+    i = start
+    while i > 0 and text[i - 1] in " \t#*":
+        i -= 1
+    if i > 0 and text[i - 1] not in "\n\r\f":
+        return None
+    while i < start and text[i] in " \t":  # the heading begins after the indentation
+        i += 1
+    k = end
+    while k < len(text) and text[k] in " \t*":
+        k += 1
+    if k < len(text) and text[k] == ":":
+        k += 1
+        while k < len(text) and text[k] == "*":
+            k += 1
+        return i, k
+    if not needs_colon and (k == len(text) or text[k] in "\n\r\f"):
+        return i, len(text[:k].rstrip(" \t"))
+    eol = min((j for j in (text.find(c, end) for c in "\n\r\f") if j != -1), default=len(text))
+    line = text[i:eol].rstrip()
+    if line.endswith(":") and len(line) <= _UPPER_HEADING_MAX and line.isupper():
+        return i, i + len(line)
+    return None
+
+
 @functools.cache
 def _sectionizer() -> SectionFinder:
-    """A function text -> [(section name, heading start, heading end)] (medspaCy)."""
+    """A function text -> [(section name, heading start, heading end)].
+
+    medspaCy's Sectionizer finds the titles (one phrase rule per title, matched on lower-cased
+    tokens; the longest of overlapping titles wins); :func:`_heading_extent` then keeps those
+    that stand as headings.
+    """
     try:  # PyRuSH (imported by medspaCy) logs tokens at DEBUG: never let record text out
         from loguru import logger
 
@@ -272,30 +331,26 @@ def _sectionizer() -> SectionFinder:
     nlp.max_length = 100_000_000  # tokenizer only: a long case file is fine
     sectionizer: Any = nlp.add_pipe(
         "medspacy_sectionizer",
-        config={
-            "rules": None,
-            "require_start_line": True,
-            "newline_pattern": r"[\n\r\f]+[\s]*$",
-            "span_attrs": None,
-        },
+        config={"rules": None, "require_start_line": False, "span_attrs": None},
     )
-    sectionizer.add(
-        [
-            SectionRule(literal=r.literal, category=r.category, pattern=r.pattern)
-            for r in section_rules().rules
-        ]
-    )
+    specs = section_rules().rules
+    needs_colon = {spec.title: spec.needs_colon for spec in specs}
+    sectionizer.add([SectionRule(literal=spec.title, category=spec.category) for spec in specs])
 
     def find(text: str) -> list[tuple[str, int, int]]:
-        with warnings.catch_warnings():  # W036: no token patterns (all rules are regexes)
+        with warnings.catch_warnings():  # W036: its token Matcher is empty (phrase rules only)
             warnings.filterwarnings("ignore", message=r"\[W036\]")
             doc = sectionizer(nlp.make_doc(text))
         out: list[tuple[str, int, int]] = []
         for sec in doc._.sections:
-            if sec.category is None:
+            if sec.category is None or sec.rule is None:
                 continue
             title = doc[sec.title_start : sec.title_end]
-            out.append((str(sec.category), title.start_char, title.end_char))
+            extent = _heading_extent(
+                text, title.start_char, title.end_char, needs_colon.get(sec.rule.literal, False)
+            )
+            if extent is not None:
+                out.append((str(sec.category), *extent))
         return out
 
     return find
