@@ -86,6 +86,17 @@ def test_ur_letter_wins_over_the_request_it_names() -> None:
     assert classify(text) == "ur_letter"
 
 
+def test_a_narrative_that_mentions_reports_is_not_one() -> None:
+    text = (
+        "The applicant is a 45-year-old who has filed a claim for low back pain. In a "
+        "utilization review report dated 09/02/2013, the claims administrator denied a request "
+        "for authorization for an MRI of the lumbar spine. A progress report of 08/19/2013 "
+        "noted ongoing pain.\n"
+    )
+    assert classify(text, "records/clinical-case-summary.txt") == "other"
+    assert classify("Re: Request for Authorization dated 08/21/2013\nPain.\n") == "other"
+
+
 def test_body_cues_decide_last() -> None:
     text = "Lumbar spine, 3 views.\n\nTECHNIQUE: AP and lateral views.\nIMPRESSION: Normal.\n"
     assert classify(text) == "imaging_report"
@@ -200,6 +211,8 @@ def test_heading_rules() -> None:
         "## Work Status\n"
         "Notes\n"  # a colon-only title without its colon
         "Notes: appended.\n"
+        "PHYSICAL EXAMINATION OF THE LUMBAR SPINE:\r\n"  # an ALL-CAPS heading line
+        "Physical examination of the spine was normal: no spasm.\n"  # not a heading
     )
     structure = analyze(_text_record(text))
     found = [(s.name, s.title) for s in structure.sections]
@@ -209,6 +222,7 @@ def test_heading_rules() -> None:
         ("treatment_plan", "**Plan:**"),
         ("work_status", "## Work Status"),
         ("discussion", "Notes:"),
+        ("objective", "PHYSICAL EXAMINATION OF THE LUMBAR SPINE:"),
     ]
     soap = analyze(_text_record("Note\nS: pain 5/10\nS\nO\nO: SLR positive\n"))
     assert [(s.name, s.title) for s in soap.sections] == [("subjective", "S:"), ("objective", "O:")]

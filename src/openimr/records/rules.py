@@ -50,6 +50,7 @@ class _TypesFile(_Strict):
     version: int
     header_lines: int = Field(gt=0)
     header_chars: int = Field(gt=0)
+    title_line_chars: int = Field(gt=0)
     types: dict[str, _TypeSpec]
     date_labels: dict[str, list[str]]
     standalone_date_lines: int = Field(ge=0)
@@ -83,6 +84,7 @@ class RecordTypeRule:
 class RecordTypeRules:
     header_lines: int
     header_chars: int
+    title_line_chars: int
     types: tuple[RecordTypeRule, ...]
     date_labels: dict[str, tuple[re.Pattern[str], ...]]
     """Per kind: label patterns, each matching a label that ends where its date begins."""
@@ -229,6 +231,7 @@ def record_type_rules() -> RecordTypeRules:
     return RecordTypeRules(
         header_lines=spec.header_lines,
         header_chars=spec.header_chars,
+        title_line_chars=spec.title_line_chars,
         types=tuple(types),
         date_labels=labels,
         standalone_date_lines=spec.standalone_date_lines,

@@ -217,25 +217,50 @@ def service_date_marks(text: str) -> tuple[DateMark, ...]:
 # Record types
 
 
-def _header(text: str) -> str:
+_MARKUP = " \t#*_=-|>"
+
+
+def _is_title_line(line: str, match_start: int, limit: int) -> bool:
+    """Whether ``line`` reads as a title: short, and upper case, title case or led by the match.
+
+    "REQUEST FOR AUTHORIZATION", "Orthopedic Progress Report", "# MRI of the lumbar spine" are
+    titles; "Re: Request for authorization dated 08/21/2013" and a narrative line are not.
+    """
+    core = line.strip(_MARKUP + "\r\n")
+    if not core or len(core) > limit:
+        return False
+    if core.isupper() or not line[:match_start].strip(_MARKUP):
+        return True
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", core) if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _title_lines(text: str) -> list[tuple[int, str]]:
+    """(offset, line) of the header's lines (see record_types.yaml)."""
     rules = record_type_rules()
-    lines = text[: rules.header_chars].splitlines(keepends=True)[: rules.header_lines]
-    return "".join(lines)
+    out: list[tuple[int, str]] = []
+    offset = 0
+    for line in text[: rules.header_chars].splitlines(keepends=True)[: rules.header_lines]:
+        out.append((offset, line))
+        offset += len(line)
+    return out
 
 
 def classify(text: str, path: str = "") -> str:
     """The record type (a name from record_types.yaml; ``other`` when nothing matches)."""
     rules = record_type_rules()
-    header = _header(text)
+    lines = _title_lines(text)
     best: tuple[int, int, int, str] | None = None  # (-priority, match start, order, name)
     for rule in rules.types:
         for pattern in rule.titles:
-            m = pattern.search(header)
-            if m is None:
-                continue
-            key = (-rule.priority, m.start(), rule.order, rule.name)
-            if best is None or key < best:
-                best = key
+            for offset, line in lines:
+                m = pattern.search(line)
+                if m is None or not _is_title_line(line, m.start(), rules.title_line_chars):
+                    continue
+                key = (-rule.priority, offset + m.start(), rule.order, rule.name)
+                if best is None or key < best:
+                    best = key
+                break
     if best is not None:
         return best[3]
     name = _file_name(path).rsplit(".", 1)[0].replace("_", "-") if path else ""
