@@ -51,9 +51,7 @@ def make_page(n: int) -> str:
     i = 0
     while sum(len(p) for p in parts) < PAGE_CHARS:
         k = n * 7 + i
-        parts.append(
-            _VISIT.format(month=1 + k % 12, day=1 + k % 28, pain=3 + k % 6, visits=k % 13)
-        )
+        parts.append(_VISIT.format(month=1 + k % 12, day=1 + k % 28, pain=3 + k % 6, visits=k % 13))
         i += 1
     return "\n".join(parts)[:PAGE_CHARS]
 
