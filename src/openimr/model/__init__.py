@@ -13,7 +13,7 @@ from openimr.model.case import (
     UtilizationReview,
 )
 from openimr.model.facts import Context, Fact, Span
-from openimr.model.record import Record, RecordPage
+from openimr.model.record import Record, RecordPage, RecordSegment
 from openimr.model.request import Ingredient, ParsedRequest, Schedule
 from openimr.model.result import (
     CaseReview,
@@ -43,6 +43,7 @@ __all__ = [
     "RationaleSentence",
     "Record",
     "RecordPage",
+    "RecordSegment",
     "Schedule",
     "Span",
     "Status",
