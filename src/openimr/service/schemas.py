@@ -241,3 +241,35 @@ class DeadlineReport(_Out):
     window_days: int
     overdue: list[DeadlineReportRow]
     due_soon: list[DeadlineReportRow]
+
+
+class ApplicationFactsIn(BaseModel):
+    """What intake learned about the application beyond case.yaml (all optional).
+
+    The same keys may be given in case.yaml under ``screening:`` (or ``application:``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ur_served: dt.date | None = None
+    """Day the written UR decision was served (default: the UR decision date)."""
+    ur_served_by_mail: bool | None = None
+    """The UR decision was served by mail (five more days to apply)."""
+    ur_letter_attached: bool | None = None
+    """A copy of the written UR decision came with the application."""
+    conditional_non_certification: bool | None = None
+    """The UR decision is a conditional non-certification."""
+    liability_disputed: bool | None = None
+    """Liability is disputed for a reason other than medical necessity."""
+    ur_untimely: bool | None = None
+    """The UR decision was untimely (the dispute belongs to the WCAB)."""
+    treatment_authorized: bool | None = None
+    """The disputed treatment was authorized meanwhile."""
+    not_medical_necessity: bool | None = None
+    """The dispute is not about medical necessity."""
+
+
+class ScreenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    facts: ApplicationFactsIn | None = None

@@ -16,12 +16,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from openimr.errors import (
+    CaseFormatError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -43,6 +45,7 @@ from openimr.service.intake import (
     submission_key,
 )
 from openimr.service.schemas import (
+    ApplicationFactsIn,
     CandidateOut,
     CaseListItem,
     CaseOut,
@@ -86,6 +89,7 @@ log = logging.getLogger("openimr.service")
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 Clock = Callable[[], dt.datetime]
+ReviewEngine = Callable[[Case], CaseReview]
 LETTER_NAME = "final-determination-letter.pdf"
 
 
@@ -108,8 +112,10 @@ class Workflow:
         *,
         clock: Clock = system_clock,
         limits: Limits | None = None,
+        review_engine: ReviewEngine | None = None,
     ) -> None:
         self.session = session
+        self.review_engine = review_engine
         self.blobs = blobs
         self.actor = actor
         self.clock = clock
@@ -365,7 +371,7 @@ class Workflow:
         case_yaml: bytes,
         records: Sequence[Upload] = (),
         *,
-        facts: dict[str, Any] | None = None,
+        facts: ApplicationFactsIn | None = None,
     ) -> SubmitOut:
         """Open a case from a case.yaml and its records; the same application twice is one case.
 
@@ -398,14 +404,9 @@ class Workflow:
                     field="case_id",
                 )
         now = self.now()
-        app_extra = model.extra.get("application")
-        merged_facts: dict[str, Any] = {}
-        if isinstance(app_extra, dict):
-            merged_facts.update(app_extra)
-        screening = model.extra.get("screening")
-        if isinstance(screening, dict):
-            merged_facts.update(screening)
-        merged_facts.update(facts or {})
+        merged_facts = _facts_from_case(model)
+        if facts is not None:
+            merged_facts.update(facts.model_dump(mode="json", exclude_none=True))
         row = CaseRow(
             id=new_case_id(),
             case_number=model.case_id,
@@ -417,7 +418,7 @@ class Workflow:
             date_of_injury=model.patient.date_of_injury,
             application_signed=model.application.signed,
             parties=model.parties.model_dump(mode="json"),
-            facts=_jsonable(merged_facts),
+            facts=merged_facts,
             items=[it.model_dump(mode="json") for it in model.utilization_review.items],
             created_at=now,
             updated_at=now,
@@ -498,7 +499,7 @@ class Workflow:
 
     # ------------------------------------------------------------------ screening
 
-    def screen(self, case_id: str, *, facts: dict[str, Any] | None = None) -> CaseOut:
+    def screen(self, case_id: str, *, facts: ApplicationFactsIn | None = None) -> CaseOut:
         """Screen the application: eligible, ineligible with the reasons, or deferred."""
         case = self._write_case(case_id, "screen")
         if case.state == CaseState.RECEIVED.value:
@@ -507,8 +508,8 @@ class Workflow:
             self._move(case, "resume_screening")
         elif case.state != CaseState.SCREENING.value:
             transition(case.state, "start_screening")  # raises the clear refusal
-        if facts:
-            case.facts = {**case.facts, **_jsonable(facts)}
+        if facts is not None:
+            case.facts = {**case.facts, **facts.model_dump(mode="json", exclude_none=True)}
         prior = self._prior_cases(case)
         result = rules.screen(case, prior=prior, today=self.today())
         case.eligibility = {
@@ -703,10 +704,13 @@ class Workflow:
         state = CaseState(case.state)
         if state is not CaseState.IN_REVIEW:
             transition(state, "start_review")
-        from openimr.engine import review_case
-
         model = self.load_case_model(case)
-        review = review_case(model)
+        if self.review_engine is not None:
+            review = self.review_engine(model)
+        else:
+            from openimr.engine import review_case
+
+            review = review_case(model)
         row = DraftRow(
             case_id=case.id,
             created_at=self.now(),
@@ -1196,15 +1200,28 @@ def _need_reason(reason: str | None) -> str:
     return text
 
 
-def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+def _facts_from_case(model: Case) -> dict[str, Any]:
+    """Screening facts given in case.yaml: known keys under ``application:`` (others there are
+    ignored, as the case format says) and a ``screening:`` section, checked strictly."""
     out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dt.date | dt.datetime):
-            out[str(key)] = value.isoformat()
-        elif isinstance(value, dict):
-            out[str(key)] = _jsonable(value)
-        elif isinstance(value, list | tuple):
-            out[str(key)] = [v.isoformat() if isinstance(v, dt.date) else v for v in value]
-        else:
-            out[str(key)] = value
-    return out
+    known = set(ApplicationFactsIn.model_fields)
+    app_extra = model.extra.get("application")
+    if isinstance(app_extra, dict):
+        out.update({k: v for k, v in app_extra.items() if k in known})
+    screening = model.extra.get("screening")
+    if screening is not None:
+        if not isinstance(screening, dict):
+            raise CaseFormatError("must be a mapping", file="case.yaml", field="screening")
+        out.update(screening)
+    try:
+        checked = ApplicationFactsIn.model_validate(out)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        section = (
+            "screening" if isinstance(screening, dict) and where in screening else "application"
+        )
+        raise CaseFormatError(
+            str(first["msg"]).lower(), file="case.yaml", field=f"{section}.{where}"
+        ) from None
+    return checked.model_dump(mode="json", exclude_none=True)

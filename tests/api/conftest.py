@@ -1,0 +1,6 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
+
+from wfsupport import clock, db_url, env  # noqa: F401 - fixtures
