@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -204,6 +205,12 @@ def api_key(
 
 
 Key = Annotated[str | None, Depends(api_key)]
+CaseId = Annotated[
+    str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="Case id")
+]
+ReviewerId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="Reviewer id")
+]
 
 
 async def read_uploads(files: list[UploadFile], ctx: Context) -> list[Upload]:
@@ -254,6 +261,14 @@ def create_app(
     )
     app.state.ctx = ctx
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character PostgreSQL cannot store: the input's fault, not the server's
+        return JSONResponse(
+            {"error": "invalid_input", "message": "a value cannot be stored (invalid characters)"},
+            status_code=422,
+        )
 
     @app.exception_handler(OpenIMRError)
     async def _openimr_error(request: Request, exc: OpenIMRError) -> JSONResponse:
@@ -329,7 +344,7 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
             )
 
     @app.get("/api/cases/{case_id}", tags=["cases"], response_model=CaseOut)
-    def get_case(key: Key, case_id: str) -> CaseOut:
+    def get_case(key: Key, case_id: CaseId) -> CaseOut:
         with ctx.unit(key) as wf:
             return wf.get_case(case_id)
 
@@ -341,7 +356,7 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
     )
     async def attach_records(
         key: Key,
-        case_id: str,
+        case_id: CaseId,
         records: Annotated[list[UploadFile], File(description="Record files")],
     ) -> list[DocumentOut]:
         uploads = await read_uploads(records, ctx)
@@ -349,7 +364,7 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
             return wf.attach_records(case_id, uploads)
 
     @app.get("/api/cases/{case_id}/documents/{document_id}", tags=["cases"])
-    def get_document(key: Key, case_id: str, document_id: int) -> Response:
+    def get_document(key: Key, case_id: CaseId, document_id: int) -> Response:
         """A stored file (checked against its SHA-256 before it is sent)."""
         with ctx.unit(key) as wf:
             doc, data = wf.record(case_id, document_id)
@@ -360,7 +375,7 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
         )
 
     @app.post("/api/cases/{case_id}/screen", tags=["workflow"], response_model=CaseOut)
-    def screen(key: Key, case_id: str, body: ScreenIn | None = None) -> CaseOut:
+    def screen(key: Key, case_id: CaseId, body: ScreenIn | None = None) -> CaseOut:
         """Eligibility screening: eligible, ineligible with the reasons, or deferred."""
         with ctx.unit(key) as wf:
             return wf.screen(case_id, facts=body.facts if body else None)
@@ -368,55 +383,57 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
     @app.get(
         "/api/cases/{case_id}/candidates", tags=["workflow"], response_model=list[CandidateOut]
     )
-    def candidates(key: Key, case_id: str) -> list[CandidateOut]:
+    def candidates(key: Key, case_id: CaseId) -> list[CandidateOut]:
         """Every reviewer ranked for the case, with qualification problems and conflicts."""
         with ctx.unit(key) as wf:
             return wf.candidates(case_id)
 
     @app.post("/api/cases/{case_id}/assign", tags=["workflow"], response_model=CaseOut)
-    def assign(key: Key, case_id: str, body: AssignIn | None = None) -> CaseOut:
+    def assign(key: Key, case_id: CaseId, body: AssignIn | None = None) -> CaseOut:
         """Assign a qualified, conflict-free reviewer (best ranked, or the one named)."""
         body = body or AssignIn()
         with ctx.unit(key) as wf:
             return wf.assign(case_id, reviewer_id=body.reviewer_id, reason=body.reason)
 
     @app.post("/api/cases/{case_id}/request-records", tags=["workflow"], response_model=CaseOut)
-    def request_records(key: Key, case_id: str, body: OptionalReasonIn | None = None) -> CaseOut:
+    def request_records(key: Key, case_id: CaseId, body: OptionalReasonIn | None = None) -> CaseOut:
         with ctx.unit(key) as wf:
             return wf.request_records(case_id, body.reason if body else None)
 
     @app.post("/api/cases/{case_id}/records-received", tags=["workflow"], response_model=CaseOut)
-    def records_received(key: Key, case_id: str, body: OptionalReasonIn | None = None) -> CaseOut:
+    def records_received(
+        key: Key, case_id: CaseId, body: OptionalReasonIn | None = None
+    ) -> CaseOut:
         with ctx.unit(key) as wf:
             return wf.receive_records(case_id, body.reason if body else None)
 
     @app.post("/api/cases/{case_id}/draft", tags=["review"], response_model=DraftOut)
-    def draft(key: Key, case_id: str) -> DraftOut:
+    def draft(key: Key, case_id: CaseId) -> DraftOut:
         """Run the engine on the case's records and store its draft determination."""
         with ctx.unit(key) as wf:
             return wf.draft(case_id)
 
     @app.get("/api/cases/{case_id}/draft", tags=["review"], response_model=DraftOut)
-    def get_draft(key: Key, case_id: str) -> DraftOut:
+    def get_draft(key: Key, case_id: CaseId) -> DraftOut:
         with ctx.unit(key) as wf:
             return wf.get_draft(case_id)
 
     @app.put("/api/cases/{case_id}/items/{index}", tags=["review"], response_model=DraftOut)
     def decide_item(
-        key: Key, case_id: str, index: Annotated[int, Path(ge=0, le=10000)], body: DecideIn
+        key: Key, case_id: CaseId, index: Annotated[int, Path(ge=0, le=10000)], body: DecideIn
     ) -> DraftOut:
         """Accept the engine's draft for an item, or override it (decision and reason)."""
         with ctx.unit(key) as wf:
             return wf.decide_item(case_id, index, body)
 
     @app.post("/api/cases/{case_id}/finalize", tags=["review"], response_model=CaseOut)
-    def finalize(key: Key, case_id: str) -> CaseOut:
+    def finalize(key: Key, case_id: CaseId) -> CaseOut:
         """The assigned reviewer signs the determination (once)."""
         with ctx.unit(key) as wf:
             return wf.finalize(case_id)
 
     @app.get("/api/cases/{case_id}/determination", tags=["review"])
-    def determination(key: Key, case_id: str) -> dict[str, Any]:
+    def determination(key: Key, case_id: CaseId) -> dict[str, Any]:
         """The final determination (the engine's JSON shape, with the reviewer's decisions)."""
         with ctx.unit(key) as wf:
             return wf.get_determination(case_id)
@@ -427,14 +444,14 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
         response_model=DocumentOut,
         status_code=201,
     )
-    def issue_letter(key: Key, case_id: str) -> DocumentOut:
+    def issue_letter(key: Key, case_id: CaseId) -> DocumentOut:
         """Render and store the Final Determination Letter (PDF); the case is closed."""
         with ctx.unit(key) as wf:
             return wf.issue_letter(case_id)
 
     @app.get("/api/cases/{case_id}/letter", tags=["letters"])
     def get_letter(
-        key: Key, case_id: str, format: Literal["pdf", "html", "text"] = "pdf"
+        key: Key, case_id: CaseId, format: Literal["pdf", "html", "text"] = "pdf"
     ) -> Response:
         """The issued letter (PDF as stored) or the final determination as HTML or text."""
         with ctx.unit(key) as wf:
@@ -445,17 +462,17 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
         return Response(data, media_type=media, headers=headers)
 
     @app.post("/api/cases/{case_id}/withdraw", tags=["workflow"], response_model=CaseOut)
-    def withdraw(key: Key, case_id: str, body: ReasonIn) -> CaseOut:
+    def withdraw(key: Key, case_id: CaseId, body: ReasonIn) -> CaseOut:
         with ctx.unit(key) as wf:
             return wf.withdraw(case_id, body.reason)
 
     @app.post("/api/cases/{case_id}/terminate", tags=["workflow"], response_model=CaseOut)
-    def terminate(key: Key, case_id: str, body: ReasonIn) -> CaseOut:
+    def terminate(key: Key, case_id: CaseId, body: ReasonIn) -> CaseOut:
         with ctx.unit(key) as wf:
             return wf.terminate(case_id, body.reason)
 
     @app.get("/api/cases/{case_id}/events", tags=["audit"], response_model=list[EventOut])
-    def case_events(key: Key, case_id: str) -> list[EventOut]:
+    def case_events(key: Key, case_id: CaseId) -> list[EventOut]:
         """The case's audit trail: every transition, write and read, oldest first."""
         with ctx.unit(key) as wf:
             return wf.events(case_id)
@@ -481,7 +498,7 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
             return wf.add_reviewer(body)
 
     @app.put("/api/reviewers/{reviewer_id}", tags=["reviewers"], response_model=ReviewerOut)
-    def replace_reviewer(key: Key, reviewer_id: str, body: ReviewerIn) -> ReviewerOut:
+    def replace_reviewer(key: Key, reviewer_id: ReviewerId, body: ReviewerIn) -> ReviewerOut:
         if body.id != reviewer_id:
             raise InputError("the body's id differs from the one in the path", field="id")
         with ctx.unit(key) as wf:
@@ -493,7 +510,7 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
             return wf.list_reviewers()
 
     @app.get("/api/reviewers/{reviewer_id}", tags=["reviewers"], response_model=ReviewerOut)
-    def get_reviewer(key: Key, reviewer_id: str) -> ReviewerOut:
+    def get_reviewer(key: Key, reviewer_id: ReviewerId) -> ReviewerOut:
         with ctx.unit(key) as wf:
             return wf.get_reviewer(reviewer_id)
 

@@ -1012,7 +1012,7 @@ class Workflow:
         overdue: list[DeadlineReportRow] = []
         soon: list[DeadlineReportRow] = []
         seen: set[str] = set()
-        for dl, case in self.session.execute(stmt).tuples():
+        for dl, case in self.session.execute(stmt):
             if not rules.deadline_open(dl.kind, CaseState(case.state)):
                 continue
             row = DeadlineReportRow(
