@@ -21,6 +21,7 @@ from openimr.model.result import (
     Evidence,
     GuidelineRef,
     ItemDetermination,
+    RationaleSentence,
     Status,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "ParsedRequest",
     "Parties",
     "Patient",
+    "RationaleSentence",
     "Record",
     "RecordPage",
     "Schedule",
