@@ -73,9 +73,15 @@ def setup_keys(env: dict[str, str], reviewers: int) -> dict[str, str]:
                 ReviewerIn(
                     id=rid,
                     name=f"Reviewer {n}",
-                    licenses=[{"state": "CA"}],  # type: ignore[list-item]
-                    board_certifications=["Physical Medicine and Rehabilitation"],
-                    specialties=["Physical Medicine", "Pain Medicine"],
+                    licenses=[{"state": "CA", "number": f"A{n}"}],  # type: ignore[list-item]
+                    board_certifications=[  # type: ignore[list-item]
+                        {
+                            "board": "American Board of Physical Medicine and Rehabilitation",
+                            "specialty": "Physical Medicine and Rehabilitation",
+                            "subspecialty": "Pain Medicine",
+                        }
+                    ],
+                    specialties=["Physical Medicine and Rehabilitation", "Pain Medicine"],
                     years_in_practice=10,
                     weekly_practice_hours=40,
                     max_load=10000,
@@ -193,7 +199,14 @@ def run(base: str, keys: dict[str, str], args: argparse.Namespace) -> None:
                     files += [("records", (name, data, "text/plain")) for name, data in records]
                     out = timed(c, "submit", "POST", "/api/cases", headers=h["intake"], files=files)
                     cid = out["case"]["id"]
-                    timed(c, "screen", "POST", f"/api/cases/{cid}/screen", headers=h["intake"])
+                    timed(
+                        c,
+                        "screen",
+                        "POST",
+                        f"/api/cases/{cid}/screen",
+                        headers=h["intake"],
+                        json={"facts": {"ur_decision_attached": True}},
+                    )
                     out = timed(c, "assign", "POST", f"/api/cases/{cid}/assign", headers=h["admin"])
                     rev = out["reviewer_id"]
                     timed(

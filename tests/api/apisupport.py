@@ -22,6 +22,8 @@ from wfsupport import ADMIN, Env, fake_engine, profile
 from openimr.api.app import create_app
 from openimr.service import Settings
 
+ATTACHED = {"facts": {"ur_decision_attached": True}}
+"""Screening facts under which the seed application is eligible (the UR letter came with it)."""
 SEED = Path(__file__).resolve().parents[3] / "shared" / "examples" / "seed-case"
 
 

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 import httpx
-from apisupport import SEED, Api, Live, make_api
+from apisupport import ATTACHED, SEED, Api, Live, make_api
 from wfsupport import Env, case_bytes
 
 
@@ -14,7 +14,8 @@ def walk_to_review(api: Api) -> str:
     r = api.submit_seed()
     assert r.status_code == 201, r.text
     case_id = r.json()["case"]["id"]
-    assert api.call("intake", "POST", f"/api/cases/{case_id}/screen").json()["state"] == "eligible"
+    r = api.call("intake", "POST", f"/api/cases/{case_id}/screen", json=ATTACHED)
+    assert r.json()["state"] == "eligible", r.text
     r = api.call("admin", "POST", f"/api/cases/{case_id}/assign", json={"reviewer_id": "rev-a"})
     assert r.status_code == 200, r.text
     r = api.call("intake", "POST", f"/api/cases/{case_id}/records-received")
@@ -179,7 +180,7 @@ def test_concurrent_clients_double_submit_and_double_finalize(live_server: Live)
     assert sorted(statuses) == [200, 200, 200, 201] and len(set(ids)) == 1
     case_id = ids[0]
     with httpx.Client(base_url=url, timeout=60) as c:
-        c.post(f"/api/cases/{case_id}/screen", headers=api.h("intake"))
+        c.post(f"/api/cases/{case_id}/screen", headers=api.h("intake"), json=ATTACHED)
         c.post(
             f"/api/cases/{case_id}/assign", headers=api.h("admin"), json={"reviewer_id": "rev-a"}
         )

@@ -9,7 +9,7 @@ import time
 import hypothesis
 import pytest
 import schemathesis
-from apisupport import Api
+from apisupport import ATTACHED, Api
 from hypothesis import HealthCheck, given, settings
 
 MAX_EXAMPLES = 300
@@ -21,7 +21,7 @@ def test_no_server_error_for_generated_requests(api: Api, who: str) -> None:
     # a case in review, so that some generated requests reach real data
     r = api.submit_seed()
     case_id = r.json()["case"]["id"]
-    api.call("intake", "POST", f"/api/cases/{case_id}/screen")
+    api.call("intake", "POST", f"/api/cases/{case_id}/screen", json=ATTACHED)
     api.call("admin", "POST", f"/api/cases/{case_id}/assign", json={"reviewer_id": "rev-a"})
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.app)
     strategy = schema.as_strategy(headers=api.h(who))

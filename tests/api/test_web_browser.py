@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from apisupport import Live
+from apisupport import ATTACHED, Live
 
 CHROMIUM = os.environ.get("OPENIMR_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -44,7 +44,7 @@ def browser() -> Iterator[Any]:
 def prepare_case(live: Live) -> str:
     api = live.api
     case_id = api.submit_seed().json()["case"]["id"]
-    api.call("intake", "POST", f"/api/cases/{case_id}/screen")
+    api.call("intake", "POST", f"/api/cases/{case_id}/screen", json=ATTACHED)
     api.call("admin", "POST", f"/api/cases/{case_id}/assign", json={"reviewer_id": "rev-a"})
     api.call("intake", "POST", f"/api/cases/{case_id}/records-received")
     return case_id

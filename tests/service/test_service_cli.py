@@ -35,6 +35,11 @@ def test_cases_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped
     code, out, _ = run("cases", "submit", str(SEED))
     assert out.strip() == f"{case_id} already on file"
     code, out, _ = run("cases", "screen", case_id)
+    assert code == 0 and out.startswith(f"{case_id} screening")
+    assert "needs ur_decision_attached" in out
+    code, _, err = run("cases", "screen", case_id, "--fact", "ur_decision_attached=maybe")
+    assert code == 2 and "ur_decision_attached" in err
+    code, out, _ = run("cases", "screen", case_id, "--fact", "ur_decision_attached=true")
     assert code == 0 and out.strip() == f"{case_id} eligible"
     code, _, err = run("cases", "records-received", case_id)
     assert code == 2 and "cannot receive records" in err
@@ -49,9 +54,9 @@ def test_cases_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped
 def test_add_reviewer_from_a_profile_file(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     good = tmp_path / "rev.yaml"
     good.write_text(
-        "id: rev-1\nname: Dr. One\nlicenses: [{state: CA}]\n"
-        "board_certifications: [Anesthesiology]\nyears_in_practice: 10\n"
-        "weekly_practice_hours: 30\n",
+        "id: rev-1\nname: Dr. One\nlicenses: [{state: CA, number: G1}]\n"
+        "board_certifications: [{board: ABA, specialty: Anesthesiology}]\n"
+        "years_in_practice: 10\nweekly_practice_hours: 30\n",
         encoding="utf-8",
     )
     code, out, _ = run("cases", "add-reviewer", str(good))

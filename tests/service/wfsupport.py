@@ -193,13 +193,19 @@ def case_bytes(**changes: Any) -> bytes:
 
 
 def profile(reviewer_id: str, **changes: Any) -> ReviewerIn:
+    """A qualified pain-medicine reviewer licensed in California; ``changes`` replace fields."""
     base: dict[str, Any] = {
         "id": reviewer_id,
         "name": f"Dr. {reviewer_id.title()}",
         "licenses": [{"state": "CA", "number": "A12345"}],
-        "board_certifications": ["Anesthesiology"],
-        "specialties": ["Anesthesiology", "Pain Medicine", "Physical Medicine"],
-        "subspecialties": ["Pain Medicine"],
+        "board_certifications": [
+            {
+                "board": "American Board of Anesthesiology",
+                "specialty": "Anesthesiology",
+                "subspecialty": "Pain Medicine",
+            }
+        ],
+        "specialties": ["Pain Medicine", "Physical Medicine and Rehabilitation"],
         "years_in_practice": 12,
         "weekly_practice_hours": 32,
         "affiliations": [],
@@ -230,8 +236,11 @@ def to_state(env: Env, target: str, *, reviewer: str = "rev-a", **changes: Any) 
     case_id = submit_seed(env, **changes)
     stop = order.index(target)
     if stop >= 1:
+        from openimr.service.schemas import ApplicationFactsIn
+
         with env.wf(INTAKE) as wf:
-            assert wf.screen(case_id).state == "eligible"
+            screened = wf.screen(case_id, facts=ApplicationFactsIn(ur_decision_attached=True))
+            assert screened.state == "eligible", screened.eligibility
     if stop >= 2:
         with env.wf(ADMIN) as wf:
             if not any(r.id == reviewer for r in wf.list_reviewers()):

@@ -121,6 +121,7 @@ class Context:
                 clock=self.clock,
                 limits=self.settings.limits,
                 review_engine=self.review_engine,
+                organization=self.settings.organization,
             )
             session.commit()
         except BaseException:

@@ -78,6 +78,38 @@ Reviewer = Annotated[
 ]
 
 
+Facts = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fact",
+        help="A screening fact as NAME=VALUE (e.g. ur_decision_attached=true); repeatable.",
+    ),
+]
+
+
+def _facts(pairs: list[str] | None) -> Any:
+    from openimr.service.schemas import ApplicationFactsIn
+
+    if not pairs:
+        return None
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.strip():
+            raise _fail(f"--fact {pair!r}: expected NAME=VALUE")
+        value: Any = raw.strip()
+        if value.lower() in ("true", "yes"):
+            value = True
+        elif value.lower() in ("false", "no"):
+            value = False
+        values[name.strip()] = value
+    try:
+        return ApplicationFactsIn.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _fail(f"--fact {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+
+
 @app.command("init-db")
 def init_db_cmd() -> None:
     """Create or upgrade the database schema (Alembic migrations) and say where it is."""
@@ -135,6 +167,7 @@ def reviewers_cmd() -> None:
 @app.command("submit")
 def submit_cmd(
     case: Annotated[Path, typer.Argument(help="A case directory (case.yaml + records/).")],
+    fact: Facts = None,
 ) -> None:
     """Submit a case directory; the same application twice gives the same case."""
     from openimr.caseio import resolve_case_path
@@ -150,7 +183,8 @@ def submit_cmd(
         if rec_dir.is_dir()
         else []
     )
-    out = _run(lambda wf: wf.submit(yaml_path.read_bytes(), records))
+    facts = _facts(fact)
+    out = _run(lambda wf: wf.submit(yaml_path.read_bytes(), records, facts=facts))
     typer.echo(f"{out.case.id} {'created' if out.created else 'already on file'}")
 
 
@@ -173,13 +207,16 @@ def show_cmd(case_id: str) -> None:
 
 
 @app.command("screen")
-def screen_cmd(case_id: str) -> None:
-    """Screen a case for eligibility."""
-    out = _run(lambda wf: wf.screen(case_id))
+def screen_cmd(case_id: str, fact: Facts = None) -> None:
+    """Screen a case for eligibility (add what intake learned with --fact NAME=VALUE)."""
+    facts = _facts(fact)
+    out = _run(lambda wf: wf.screen(case_id, facts=facts))
     typer.echo(f"{out.id} {out.state}")
     if out.eligibility:
         for r in out.eligibility.reasons:
             typer.echo(f"  {r.code}: {r.message} ({r.citation})")
+        for m in out.eligibility.missing_information:
+            typer.echo(f"  needs {m.field}: {m.why}")
 
 
 @app.command("assign")

@@ -1,348 +1,402 @@
-"""The service's bridge to the pure workflow rules: eligibility, deadlines, the reviewer panel.
+"""The service's bridge to the pure workflow rules in :mod:`openimr.workflow`.
 
-The workflow service keeps its rows in the database; the rules in :mod:`openimr.workflow`
-take plain values. This module turns one into the other, so the service never holds a rule
-of its own. (Interim: until the workflow-domain modules land, a small built-in version of
-each rule is used; every function here keeps its signature when they do.)
+The service keeps rows in the database; the rules (eligibility, the California calendar and
+deadlines, the reviewer panel) take plain values. This module turns one into the other so
+the service holds no rule of its own: it only says which lifecycle event starts which clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import holidays
+from pydantic import ValidationError
 
-from openimr.service.schemas import CandidateOut, EligibilityOut, ReasonOut
-from openimr.store.models import CaseRow, ReviewerRow
+from openimr.errors import InputError
+from openimr.model import Case, ParsedRequest
+from openimr.render.options import ReviewerCredentials
+from openimr.service.schemas import (
+    ApplicationFactsIn,
+    CandidateOut,
+    DeadlineOut,
+    EligibilityOut,
+    MissingOut,
+    ReasonOut,
+)
+from openimr.store.models import CaseRow, DeadlineRow, ReviewerRow
+from openimr.workflow.calendar import CaliforniaCalendar
+from openimr.workflow.deadlines import Deadline, compute_deadlines, due_report
+from openimr.workflow.eligibility import PriorApplication, PriorStatus, screen_application
+from openimr.workflow.fromcase import deadline_inputs_from_case, facts_from_case, parties_from_case
 from openimr.workflow.lifecycle import CaseState
+from openimr.workflow.reviewers import (
+    US_STATES,
+    CaseParties,
+    ReviewerProfile,
+    credentials_paragraph,
+    qualification_problems,
+    rank_reviewers,
+)
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
+CALENDAR = CaliforniaCalendar()
 
+PARTY_FIELDS = ("insurer", "ur_organization", "facility", "employee_attorney", "manufacturers")
+"""Facts that name parties of the case (for the conflict screen), not eligibility facts."""
+SERVICE_FIELDS = ("notice_method", "determination_service_method")
+"""Facts about how the IMRO serves its notices (for the clocks)."""
 
-@dataclass(frozen=True)
-class ComputedDeadline:
-    kind: str
-    due: dt.datetime
-    due_date: dt.date
-    unit: str
-    started_by: str
-    basis: str
-    citation: str
-
-
-# ---------------------------------------------------------------- calendar (interim)
-
-
-def _is_business_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in holidays.country_holidays("US", subdiv="CA")
-
-
-def _add_business_days(start: dt.date, n: int) -> dt.date:
-    day = start
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if _is_business_day(day):
-            n -= 1
-    return day
+CLOCKS_STOPPED: frozenset[CaseState] = frozenset(
+    {CaseState.INELIGIBLE, CaseState.WITHDRAWN, CaseState.TERMINATED}
+)
+"""A closed case's remaining clocks no longer run (letter_issued keeps the parties' clocks)."""
 
 
-def _roll_forward(day: dt.date) -> dt.date:
-    while not _is_business_day(day):
-        day += dt.timedelta(days=1)
-    return day
+def _field_error(exc: ValidationError | ValueError, prefix: str = "facts") -> InputError:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return InputError(str(first["msg"]), field=f"{prefix}.{where}" if where else prefix)
+    return InputError(str(exc), field=prefix)
 
 
-def _end_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), PACIFIC).astimezone(dt.UTC)
-
-
-def _day_of(at: dt.datetime) -> dt.date:
-    return at.astimezone(PACIFIC).date()
+def local_day(at: dt.datetime) -> dt.date:
+    return CALENDAR.local_today(at)
 
 
 # ---------------------------------------------------------------- eligibility
 
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-def screen(case: CaseRow, *, prior: list[CaseRow], today: dt.date) -> EligibilityOut:
-    """Screen an application (8 CCR 9792.10.3) and give every reason that applies."""
-    facts = case.facts
-    reasons: list[ReasonOut] = []
-    deferred = False
-
-    def add(code: str, message: str, citation: str) -> None:
-        reasons.append(ReasonOut(code=code, message=message, citation=citation))
-
-    if case.application_signed is False:
-        add(
-            "not_signed",
-            "the application is not signed by the employee or the employee's representative",
-            "8 CCR 9792.10.1(b)(1)",
-        )
-    served = _date(facts.get("ur_served")) or case.ur_date
-    limit = 35 if facts.get("ur_served_by_mail") else 30
-    if (case.received_on - served).days > limit:
-        add(
-            "late",
-            f"the application was received {(case.received_on - served).days} days after the "
-            f"UR decision was served; the limit is {limit} days",
-            "LC 4610.5(h)(1); 8 CCR 9792.10.1(b)(1)",
-        )
-    if facts.get("ur_letter_attached") is False:
-        add(
-            "ur_not_attached",
-            "the written UR decision is not attached",
-            "8 CCR 9792.10.1(b)(1)",
-        )
-    if facts.get("conditional_non_certification"):
-        add(
-            "conditional_non_certification",
-            "the UR decision is a conditional non-certification (information was asked for)",
-            "8 CCR 9792.10.3",
-        )
-    if facts.get("ur_untimely"):
-        add(
-            "ur_untimely",
-            "the UR decision was untimely; the dispute is for the WCAB, not IMR",
-            "Dubon v. World Restoration (2014) 79 CCC 1298",
-        )
-    if facts.get("treatment_authorized"):
-        add("treatment_authorized", "the treatment was authorized", "8 CCR 9792.10.6(a)")
-    if facts.get("not_medical_necessity"):
-        add(
-            "not_medical_necessity",
-            "the dispute is not about medical necessity",
-            "LC 4610.6(a)",
-        )
-    requests = {_norm(it["request"]) for it in case.items}
-    for other in prior:
-        shared = requests & {_norm(it["request"]) for it in other.items}
-        if not shared:
-            continue
-        if other.state in {s.value for s in CaseState if s not in _CLOSED_WITHOUT_DECISION}:
-            if other.state == CaseState.LETTER_ISSUED.value:
-                add(
-                    "prior_imr",
-                    f"a previous IMR ({other.id}) already decided the same treatment",
-                    "8 CCR 9792.10.3(a)(2)",
-                )
-            else:
-                add(
-                    "duplicate",
-                    f"the same treatment is already in review in case {other.id}",
-                    "8 CCR 9792.10.3",
-                )
-    if facts.get("liability_disputed") and not reasons:
-        deferred = True
-        add(
-            "liability_disputed",
-            "liability for the claim is disputed for a reason other than medical necessity",
-            "8 CCR 9792.10.3(d)",
-        )
-    return EligibilityOut(eligible=not reasons, deferred=deferred, reasons=reasons)
-
-
-_CLOSED_WITHOUT_DECISION = {
-    CaseState.INELIGIBLE,
-    CaseState.WITHDRAWN,
-    CaseState.TERMINATED,
+_PRIOR_STATUS: dict[str, PriorStatus] = {
+    "received": "pending",
+    "screening": "pending",
+    "deferred": "pending",
+    "eligible": "eligible",
+    "assigned": "assigned",
+    "records_requested": "assigned",
+    "records_received": "assigned",
+    "in_review": "in_review",
+    "determined": "decided",
+    "letter_issued": "decided",
+    "ineligible": "ineligible",
+    "withdrawn": "withdrawn",
+    "terminated": "terminated",
 }
 
 
-def same_claim(a: CaseRow, b: CaseRow) -> bool:
-    """Two applications of the same worker's claim (same injury date, employer, administrator)."""
-    keys = ("employer", "claims_administrator")
-    return a.date_of_injury == b.date_of_injury and all(
-        _norm(str(a.parties.get(k) or "")) == _norm(str(b.parties.get(k) or "")) for k in keys
+def eligibility_overrides(facts: Mapping[str, Any]) -> dict[str, Any]:
+    skip = set(PARTY_FIELDS) | set(SERVICE_FIELDS)
+    return {k: v for k, v in facts.items() if k not in skip and v is not None}
+
+
+def prior_application(
+    row: CaseRow, *, decided_on: dt.date | None, outcome: str | None
+) -> PriorApplication:
+    return PriorApplication(
+        application_id=row.id,
+        employee_id=row.employee_id,
+        claim_number=row.claim_number,
+        physician=row.facts.get("physician"),
+        ur_decision_date=row.ur_date,
+        items=[str(it["request"]) for it in row.items],
+        status=_PRIOR_STATUS[row.state],
+        received=row.received_on,
+        decided_on=decided_on,
+        outcome=outcome if outcome in ("upheld", "overturned") else None,
     )
+
+
+def screen(
+    case: Case, row: CaseRow, *, prior: Sequence[PriorApplication], today: dt.date
+) -> EligibilityOut:
+    """Screen the application with :func:`openimr.workflow.eligibility.screen_application`."""
+    try:
+        facts = facts_from_case(
+            case, application_received=row.received_on, **eligibility_overrides(row.facts)
+        )
+    except (ValidationError, ValueError) as exc:
+        raise _field_error(exc) from None
+    result = screen_application(facts, prior=prior, calendar=CALENDAR, today=today)
+    return EligibilityOut(
+        status=result.status,
+        eligible=result.eligible,
+        deferred=result.deferred,
+        reasons=[
+            ReasonOut(code=r.code, message=r.message, citation=r.citation, effect=r.effect)
+            for r in result.reasons
+        ],
+        missing_information=[
+            MissingOut(field=m.field, why=m.why) for m in result.missing_information
+        ],
+        application_due=result.application_due,
+    )
+
+
+def check_facts(case: Case, received_on: dt.date, facts: Mapping[str, Any]) -> None:
+    """Refuse facts that contradict the case (e.g. served before the UR decision) up front."""
+    try:
+        facts_from_case(case, application_received=received_on, **eligibility_overrides(facts))
+    except (ValidationError, ValueError) as exc:
+        raise _field_error(exc) from None
+
+
+def merge_facts(old: Mapping[str, Any], new: ApplicationFactsIn | None) -> dict[str, Any]:
+    out = dict(old)
+    if new is not None:
+        out.update(new.model_dump(mode="json", exclude_none=True))
+    return out
 
 
 # ---------------------------------------------------------------- deadlines
 
-_OPEN_WHILE: dict[str, frozenset[CaseState]] = {
-    "assignment_notice": frozenset({CaseState.ELIGIBLE}),
-    "records_due": frozenset({CaseState.ASSIGNED, CaseState.RECORDS_REQUESTED}),
-    "determination": frozenset({CaseState.RECORDS_RECEIVED, CaseState.IN_REVIEW}),
-}
+
+def deadlines_for(
+    case: Case, row: CaseRow, milestones: Mapping[str, dt.datetime], *, overturned: bool | None
+) -> list[Deadline]:
+    """Every clock the case's events have started, from :func:`compute_deadlines`.
+
+    Which lifecycle event is which legal event: ``find_eligible`` is the eligibility finding;
+    ``assign``/``reassign`` sends the notice of assignment (electronically unless the facts
+    say ``notice_method: mail``); ``receive_records`` is receipt of the records; the letter's
+    issue is the determination's issue and service; a screen that ends with missing
+    information is the request for it, and the next screen its answer.
+    """
+    facts = row.facts
+
+    def day(action: str) -> dt.date | None:
+        at = milestones.get(action)
+        return local_day(at) if at is not None else None
+
+    issued = day("issue_letter")
+    fields: dict[str, Any] = {
+        "application_received": row.received_on,
+        "ur_decision_served": facts.get("ur_decision_served"),
+        "ur_service_method": facts.get("ur_service_method"),
+        "formulary_dispute": bool(facts.get("formulary_dispute")),
+        "info_request_received": day("information_requested"),
+        "info_received": day("information_received"),
+        "eligibility_found": day("find_eligible"),
+        "assignment_notice_sent": milestones.get("assign"),
+        "notice_method": facts.get("notice_method") or "electronic",
+        "records_received": day("receive_records"),
+        "determination_issued": issued,
+        "determination_served": issued,
+        "determination_service_method": (
+            facts.get("determination_service_method") or "electronic" if issued else None
+        ),
+        "determination_overturned": overturned if issued else None,
+    }
+    try:
+        inputs = deadline_inputs_from_case(case, **fields)
+    except (ValidationError, ValueError) as exc:
+        raise _field_error(exc) from None
+    return compute_deadlines(inputs, CALENDAR)
 
 
-def deadline_open(kind: str, state: CaseState) -> bool:
-    """Whether the clock ``kind`` still runs for a case in ``state``."""
-    return state in _OPEN_WHILE.get(kind, frozenset())
+def deadline_row_values(deadline: Deadline) -> dict[str, Any]:
+    due_at = deadline.due_at(CALENDAR).astimezone(dt.UTC)
+    due_date = (
+        CALENDAR.localize(deadline.due).date()
+        if isinstance(deadline.due, dt.datetime)
+        else deadline.due
+    )
+    at = deadline.started_by.at
+    return {
+        "due": due_at,
+        "due_date": due_date,
+        "unit": deadline.unit,
+        "started_by": f"{deadline.started_by.event} ({at.isoformat()})",
+        "basis": deadline.basis,
+        "citation": deadline.citation,
+        "responsible": deadline.responsible,
+        "open": deadline.is_open,
+        "data": deadline.model_dump(mode="json"),
+    }
 
 
-def deadlines_for(case: CaseRow, milestones: dict[str, dt.datetime]) -> list[ComputedDeadline]:
-    """The clocks that have started on the case, from the lifecycle events that start them."""
-    out: list[ComputedDeadline] = []
-    expedited = case.review_type == "expedited"
-    eligible_at = milestones.get("find_eligible")
-    if eligible_at is not None:
-        day = _add_business_days(_day_of(eligible_at), 1)
-        out.append(
-            ComputedDeadline(
-                "assignment_notice",
-                _end_of_day(day),
-                day,
-                "business_days",
-                f"eligibility finding on {_day_of(eligible_at)}",
-                "1 business day after the eligibility finding",
-                "8 CCR 9792.10.4(b)",
-            )
-        )
-    assigned_at = milestones.get("assign")
-    if assigned_at is not None:
-        if expedited:
-            due = assigned_at + dt.timedelta(hours=24)
-            out.append(
-                ComputedDeadline(
-                    "records_due",
-                    due,
-                    _day_of(due),
-                    "hours",
-                    f"assignment notice at {assigned_at.isoformat()}",
-                    "24 hours after the notice of assignment (expedited)",
-                    "8 CCR 9792.10.5(a)(1)",
-                )
-            )
-        else:
-            day = _roll_forward(_day_of(assigned_at) + dt.timedelta(days=12))
-            out.append(
-                ComputedDeadline(
-                    "records_due",
-                    _end_of_day(day),
-                    day,
-                    "calendar_days",
-                    f"assignment notice on {_day_of(assigned_at)} (electronic)",
-                    "12 days after an electronic notice of assignment",
-                    "8 CCR 9792.10.5(a)(1)",
-                )
-            )
-    received_at = milestones.get("receive_records")
-    if received_at is not None:
-        n = 3 if expedited else 30
-        day = _day_of(received_at) + dt.timedelta(days=n)
-        out.append(
-            ComputedDeadline(
-                "determination",
-                _end_of_day(day),
-                day,
-                "calendar_days",
-                f"records received on {_day_of(received_at)}",
-                f"{n} days from receipt of the request and supporting documents",
-                "LC 4610.6(d)",
-            )
-        )
-    return out
+def deadline_of(row: DeadlineRow) -> Deadline:
+    return Deadline.model_validate(row.data)
+
+
+def deadline_out(
+    row: DeadlineRow, now: dt.datetime, soon_days: int, state: CaseState
+) -> DeadlineOut:
+    deadline = deadline_of(row)
+    status: str
+    if not deadline.is_open:
+        status = "met" if deadline.met(CALENDAR) else "missed"
+    elif state in CLOCKS_STOPPED:
+        status = "pending"
+    else:
+        report = due_report([(row.case_id, [deadline])], now, soon_days, calendar=CALENDAR)
+        status = "overdue" if report.overdue else "due_soon" if report.due_soon else "pending"
+    return DeadlineOut(
+        kind=row.kind,
+        due=row.due,
+        due_date=row.due_date,
+        unit=row.unit,
+        started_by=row.started_by,
+        basis=row.basis,
+        citation=row.citation,
+        responsible=row.responsible,
+        open=row.open and state not in CLOCKS_STOPPED,
+        status=status,
+        rolled_forward=deadline.rolled_forward,
+    )
+
+
+def report(
+    rows: Iterable[tuple[DeadlineRow, CaseRow]], now: dt.datetime, soon_days: int
+) -> tuple[list[tuple[DeadlineRow, CaseRow]], list[tuple[DeadlineRow, CaseRow]]]:
+    """(overdue, due soon) among open clocks, in the order :func:`due_report` gives."""
+    by_key: dict[tuple[str, str], tuple[DeadlineRow, CaseRow]] = {}
+    per_case: dict[str, list[Deadline]] = {}
+    for row, case in rows:
+        if CaseState(case.state) in CLOCKS_STOPPED or not row.open:
+            continue
+        by_key[(case.id, row.kind)] = (row, case)
+        per_case.setdefault(case.id, []).append(deadline_of(row))
+    result = due_report(per_case.items(), now, soon_days, calendar=CALENDAR)
+    overdue = [by_key[(i.case_id, i.deadline.kind)] for i in result.overdue]
+    soon = [by_key[(i.case_id, i.deadline.kind)] for i in result.due_soon]
+    return overdue, soon
 
 
 # ---------------------------------------------------------------- reviewers
 
 
-def _norm(text: str) -> str:
-    text = re.sub(r"[^a-z0-9 ]+", " ", text.lower())
-    text = re.sub(r"\b(inc|llc|co|corp|company|the|md|do|dc|phd|pt)\b", " ", text)
-    return " ".join(text.split())
+def profile_of(row: ReviewerRow, load: int) -> ReviewerProfile:
+    return ReviewerProfile.model_validate(
+        {
+            **row.profile,
+            "id": row.id,
+            "name": row.name,
+            "max_load": row.max_load,
+            "active": row.active,
+            "current_load": load,
+        }
+    )
 
 
-def qualification_problems(row: ReviewerRow, load: int) -> list[str]:
-    """Why the reviewer cannot take any case now (empty when they can)."""
-    p = row.profile
-    problems: list[str] = []
-    if not row.active:
-        problems.append("not active on the panel")
-    licenses = [x for x in p.get("licenses", []) if x.get("state", "").upper() == "CA"]
-    if not any(x.get("active", True) and not x.get("restricted") for x in licenses):
-        problems.append("no active, unrestricted California license")
-    if not p.get("board_certifications"):
-        problems.append("not board certified")
-    if float(p.get("years_in_practice", 0)) <= 5:
-        problems.append("not in active practice for more than five years")
-    if float(p.get("weekly_practice_hours", 0)) < 24:
-        problems.append("practices fewer than 24 hours a week")
-    if p.get("disciplinary_actions"):
-        problems.append("has disciplinary actions on record")
+def reviewer_problems(row: ReviewerRow, load: int, today: dt.date) -> list[str]:
+    problems = qualification_problems(profile_of(row, load), today=today)
     if load >= row.max_load:
-        problems.append(f"at maximum load ({load} of {row.max_load} cases)")
+        problems.append(f"at capacity ({load} of {row.max_load} cases)")
     return problems
 
 
-def conflicts(row: ReviewerRow, case: CaseRow) -> list[str]:
-    parties: list[tuple[str, str]] = []
-    for role in ("employer", "claims_administrator"):
-        if case.parties.get(role):
-            parties.append((role.replace("_", " "), str(case.parties[role])))
-    for provider in case.parties.get("providers") or []:
-        parties.append(("provider", str(provider)))
-    found = []
-    for aff in row.profile.get("affiliations", []):
-        a = _norm(str(aff))
-        for role, name in parties:
-            n = _norm(name)
-            if a and n and (a == n or a in n or n in a):
-                found.append(f"affiliated with the {role} ({name})")
-    return found
+def case_parties(case: Case, facts: Mapping[str, Any]) -> CaseParties:
+    extra = {k: facts[k] for k in PARTY_FIELDS if facts.get(k) is not None}
+    try:
+        return parties_from_case(case, **extra)
+    except (ValidationError, ValueError) as exc:
+        raise _field_error(exc) from None
 
 
-def specialty_match(row: ReviewerRow, case: CaseRow) -> bool:
-    words = {
-        w
-        for s in [*row.profile.get("specialties", []), *row.profile.get("subspecialties", [])]
-        for w in _norm(str(s)).split()
-        if len(w) > 3
-    }
-    text = " ".join(_norm(it["request"]) for it in case.items)
-    return any(w[:6] in text for w in words)
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "treatment"
 
 
-def rank(case: CaseRow, reviewers: list[ReviewerRow], loads: dict[str, int]) -> list[CandidateOut]:
-    """Every reviewer, best first: eligible before not, specialty match, then lightest load."""
-    out = []
-    for r in reviewers:
-        load = loads.get(r.id, 0)
-        problems = qualification_problems(r, load)
-        conf = conflicts(r, case)
-        match = specialty_match(r, case)
+def _request_parser() -> Callable[[str], ParsedRequest] | None:
+    try:
+        module = importlib.import_module("openimr.request")
+    except ImportError:  # pragma: no cover - the parser ships with the engine
+        return None
+    parser: Callable[[str], ParsedRequest] = module.parse_request
+    return parser
+
+
+def treatments(case: Case) -> tuple[list[str], list[str]]:
+    """Treatment ids and body regions of the disputed items, as the request parser reads them.
+
+    Without the parser, the request text itself (as a slug) lets the specialty map's patterns
+    find the treatment's category.
+    """
+    parse_request = _request_parser()
+    ids: list[str] = []
+    regions: list[str] = []
+    for item in case.utilization_review.items:
+        parsed = None
+        if parse_request is not None:
+            try:
+                parsed = parse_request(item.request)
+            except Exception:  # an unreadable request still gets a reviewer by its words
+                parsed = None
+        if parsed is not None and parsed.treatment:
+            ids.append(str(parsed.treatment))
+            regions.extend(str(r) for r in parsed.body_regions)
+        else:
+            ids.append(_slug(item.request))
+    return list(dict.fromkeys(ids)), list(dict.fromkeys(regions))
+
+
+def rank(
+    case: Case,
+    row: CaseRow,
+    reviewers: Sequence[ReviewerRow],
+    loads: Mapping[str, int],
+    today: dt.date,
+) -> list[CandidateOut]:
+    """Every reviewer: the eligible ones ranked first (best first), then the excluded ones
+    with every reason (qualification, conflict of interest, load, specialty)."""
+    if not reviewers:
+        return []
+    ids, regions = treatments(case)
+    ranking = rank_reviewers(
+        [profile_of(r, loads.get(r.id, 0)) for r in reviewers],
+        treatment_ids=ids,
+        condition=None,
+        body_regions=regions,
+        parties=case_parties(case, row.facts),
+        today=today,
+    )
+    out = [
+        CandidateOut(
+            reviewer_id=c.reviewer_id,
+            eligible=True,
+            rank=c.rank,
+            problems=[],
+            conflicts=[],
+            matched_specialties=[m.specialty for m in c.matches],
+            covers_all=c.covers_all,
+            current_load=c.current_load,
+        )
+        for c in ranking.candidates
+    ]
+    for ex in ranking.excluded:
+        conflicts = [r for r in ex.reasons if r.startswith("conflict of interest")]
         out.append(
             CandidateOut(
-                reviewer_id=r.id,
-                eligible=not problems and not conf,
-                problems=problems,
-                conflicts=conf,
-                specialty_match=match,
-                current_load=load,
-                score=(1.0 if match else 0.0) - load / max(r.max_load, 1),
+                reviewer_id=ex.reviewer_id,
+                eligible=False,
+                problems=[r for r in ex.reasons if r not in conflicts],
+                conflicts=conflicts,
+                current_load=loads.get(ex.reviewer_id, 0),
             )
         )
-    out.sort(key=lambda c: (not c.eligible, -(c.score or 0.0), c.reviewer_id))
     return out
 
 
-def credentials(row: ReviewerRow) -> str:
-    """The letter's paragraph on the reviewer's qualifications; never the name."""
-    p = row.profile
-    certs = " and ".join(p.get("board_certifications", [])) or "a relevant specialty"
-    subs = p.get("subspecialties") or []
-    sub = f", has a subspecialty in {' and '.join(subs)}" if subs else ""
-    return (
-        "The expert reviewer has no affiliation with the employer, employee, providers or the "
-        f"claims administrator. The expert reviewer is Board Certified in {certs}{sub} and is "
-        "licensed to practice in California. He/she has been in active clinical practice for "
-        "more than five years and is currently working at least 24 hours a week in active "
-        "practice. The expert reviewer was selected based on his/her clinical experience, "
-        "education, background, and expertise in the same or similar specialties that "
-        "evaluate and/or treat the medical condition and disputed items/services."
-    )
+def letter_facts(
+    reviewer: ReviewerRow, case: Case, facts: Mapping[str, Any], today: dt.date
+) -> dict[str, Any]:
+    """What the letter says of the reviewer (never the name), checked against the parties.
+
+    :func:`credentials_paragraph` refuses a reviewer with a conflict of interest, so a
+    determination can never be signed by one.
+    """
+    profile = profile_of(reviewer, 0)
+    paragraph = credentials_paragraph(profile, today=today, parties=case_parties(case, facts))
+    licensure = [US_STATES[lic.state] for lic in profile.licenses if lic.in_force(today)]
+    certifications: list[str] = []
+    for cert in profile.board_certifications:
+        if cert.in_force(today):
+            certifications.append(cert.specialty)
+            if cert.subspecialty:
+                certifications.append(cert.subspecialty)
+    creds = ReviewerCredentials(licensure=tuple(licensure), certifications=tuple(certifications))
+    return {
+        "credentials": creds.model_dump(mode="json"),
+        "credentials_paragraph": paragraph,
+    }

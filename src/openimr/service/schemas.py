@@ -7,6 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openimr.workflow.deadlines import NoticeMethod, ServiceMethod
+from openimr.workflow.eligibility import Signer, UROutcome
+from openimr.workflow.reviewers import ReviewerProfile
+
 Decision = Literal["upheld", "overturned"]
 
 
@@ -27,24 +31,40 @@ class DocumentOut(_Out):
 class DeadlineOut(_Out):
     kind: str
     due: dt.datetime
+    """The instant the clock runs out (UTC; a day clock ends with its Pacific day)."""
     due_date: dt.date
+    """The due day in California."""
     unit: str
     started_by: str
     basis: str
     citation: str
-    status: Literal["pending", "due_soon", "overdue"] = "pending"
+    responsible: str
+    open: bool
+    status: Literal["pending", "due_soon", "overdue", "met", "missed"] = "pending"
+    rolled_forward: bool = False
+    """True when a weekend or holiday moved the last day (Code Civ. Proc. 12a)."""
 
 
 class ReasonOut(_Out):
     code: str
     message: str
     citation: str | None = None
+    effect: str = "ineligible"
+
+
+class MissingOut(_Out):
+    field: str
+    why: str
 
 
 class EligibilityOut(_Out):
+    status: Literal["eligible", "ineligible", "deferred", "needs_information"]
     eligible: bool
     deferred: bool = False
     reasons: list[ReasonOut] = Field(default_factory=list)
+    missing_information: list[MissingOut] = Field(default_factory=list)
+    """Facts the screen needs and does not have (ask the parties, 9792.10.3(b))."""
+    application_due: dt.date | None = None
     screened_at: dt.datetime | None = None
 
 
@@ -142,37 +162,21 @@ class DecideIn(BaseModel):
     """Required for an override: why the reviewer departs from the engine's draft."""
 
 
-class LicenseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReviewerIn(ReviewerProfile):
+    """An expert reviewer's profile (``openimr.workflow.reviewers.ReviewerProfile``).
 
-    state: str = Field(min_length=2, max_length=2)
-    number: str | None = None
-    active: bool = True
-    restricted: bool = False
-
-
-class ReviewerIn(BaseModel):
-    """An expert reviewer's profile (the name stays inside the IMRO)."""
-
-    model_config = ConfigDict(extra="forbid")
+    ``current_load`` is ignored: the service counts the reviewer's open cases. The name stays
+    inside the IMRO; no letter or case output shows it.
+    """
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    name: str = Field(min_length=1, max_length=200)
-    licenses: list[LicenseIn] = Field(default_factory=list)
-    board_certifications: list[str] = Field(default_factory=list)
-    specialties: list[str] = Field(default_factory=list)
-    subspecialties: list[str] = Field(default_factory=list)
-    years_in_practice: float = Field(ge=0, le=80)
-    weekly_practice_hours: float = Field(ge=0, le=168)
-    affiliations: list[str] = Field(default_factory=list)
-    disciplinary_actions: list[str] = Field(default_factory=list)
+    name: str | None = Field(default=None, max_length=200)
     max_load: int = Field(default=10, ge=0, le=10000)
-    active: bool = True
 
 
 class ReviewerOut(_Out):
     id: str
-    name: str
+    name: str | None
     profile: dict[str, Any]
     active: bool
     max_load: int
@@ -183,11 +187,14 @@ class ReviewerOut(_Out):
 class CandidateOut(_Out):
     reviewer_id: str
     eligible: bool
+    """Qualified, free of conflicts, under maximum load and of a matching specialty."""
+    rank: int | None = None
+    """1 is the best pick (specialty match, then the lightest load)."""
     problems: list[str]
     conflicts: list[str]
-    specialty_match: bool
+    matched_specialties: list[str] = Field(default_factory=list)
+    covers_all: bool = False
     current_load: int
-    score: float | None = None
 
 
 class AssignIn(BaseModel):
@@ -244,29 +251,44 @@ class DeadlineReport(_Out):
 
 
 class ApplicationFactsIn(BaseModel):
-    """What intake learned about the application beyond case.yaml (all optional).
+    """What intake knows about the application beyond case.yaml (every field optional).
 
-    The same keys may be given in case.yaml under ``screening:`` (or ``application:``).
+    The eligibility fields are those of ``openimr.workflow.eligibility.ApplicationFacts`` that
+    case.yaml does not give; the party fields widen the conflict-of-interest screen. The same
+    keys may be given in case.yaml under ``screening:`` (or, for the eligibility ones,
+    ``application:``).
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    ur_served: dt.date | None = None
-    """Day the written UR decision was served (default: the UR decision date)."""
-    ur_served_by_mail: bool | None = None
-    """The UR decision was served by mail (five more days to apply)."""
-    ur_letter_attached: bool | None = None
+    signed_by: Signer | None = None
+    physician_designation_after_ur: bool | None = None
+    ur_decision_served: dt.date | None = None
+    """Day the written UR decision was served (starts the 30-day filing clock)."""
+    ur_service_method: ServiceMethod | None = None
+    ur_decision_attached: bool | None = None
     """A copy of the written UR decision came with the application."""
-    conditional_non_certification: bool | None = None
-    """The UR decision is a conditional non-certification."""
-    liability_disputed: bool | None = None
-    """Liability is disputed for a reason other than medical necessity."""
-    ur_untimely: bool | None = None
-    """The UR decision was untimely (the dispute belongs to the WCAB)."""
-    treatment_authorized: bool | None = None
-    """The disputed treatment was authorized meanwhile."""
-    not_medical_necessity: bool | None = None
-    """The dispute is not about medical necessity."""
+    ur_conditional_noncertification: bool | None = None
+    ur_outcome: UROutcome | None = None
+    liability_disputed_non_medical: bool | None = None
+    claims_administrator_agrees_eligible: bool | None = None
+    treatment_authorized_since: bool | None = None
+    medical_necessity_question: bool | None = None
+    ur_timely: bool | None = None
+    employee_id: str | None = Field(default=None, max_length=64)
+    claim_number: str | None = Field(default=None, max_length=64)
+    physician: str | None = Field(default=None, max_length=200)
+    documented_change_in_material_facts: bool | None = None
+    formulary_dispute: bool | None = None
+    notice_method: NoticeMethod | None = None
+    """How the notice of assignment is sent (default electronic)."""
+    determination_service_method: ServiceMethod | None = None
+    """How the Final Determination is served (default electronic)."""
+    insurer: str | None = Field(default=None, max_length=200)
+    ur_organization: str | None = Field(default=None, max_length=200)
+    facility: str | None = Field(default=None, max_length=200)
+    employee_attorney: str | None = Field(default=None, max_length=200)
+    manufacturers: list[str] | None = None
 
 
 class ScreenIn(BaseModel):

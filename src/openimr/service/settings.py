@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_file_bytes: int = 20 * 1024 * 1024
     max_files: int = 200
     max_request_bytes: int = 100 * 1024 * 1024
+    organization: str = "openimr"
+    """The IMR organization named in letters (``OPENIMR_ORGANIZATION``)."""
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,6 +33,7 @@ from openimr.errors import (
 from openimr.model import Case, CaseReview, ItemDetermination
 from openimr.render import review_to_json
 from openimr.render.jsonout import item_to_json
+from openimr.render.options import LetterOptions, ReviewerCredentials
 from openimr.service import rules
 from openimr.service.auth import Actor, Role, hash_key, new_key, require
 from openimr.service.intake import (
@@ -44,6 +45,7 @@ from openimr.service.intake import (
     record_name,
     submission_key,
 )
+from openimr.service.rules import local_day
 from openimr.service.schemas import (
     ApplicationFactsIn,
     CandidateOut,
@@ -77,6 +79,7 @@ from openimr.store.models import (
     ItemDecisionRow,
     ReviewerRow,
 )
+from openimr.workflow.eligibility import PriorApplication
 from openimr.workflow.lifecycle import (
     ASSIGNED_STATES,
     OPEN_STATES,
@@ -84,6 +87,7 @@ from openimr.workflow.lifecycle import (
     allowed_actions,
     transition,
 )
+from openimr.workflow.reviewers import ReviewerError
 
 log = logging.getLogger("openimr.service")
 
@@ -113,7 +117,9 @@ class Workflow:
         clock: Clock = system_clock,
         limits: Limits | None = None,
         review_engine: ReviewEngine | None = None,
+        organization: str = "openimr",
     ) -> None:
+        self.organization = organization
         self.session = session
         self.review_engine = review_engine
         self.blobs = blobs
@@ -264,38 +270,28 @@ class Workflow:
             )
         )
 
-    def _deadline_out(self, row: DeadlineRow, window_days: int = 3) -> DeadlineOut:
-        now = self.now()
-        if row.due < now:
-            status = "overdue"
-        elif row.due <= now + dt.timedelta(days=window_days):
-            status = "due_soon"
-        else:
-            status = "pending"
-        return DeadlineOut(
-            kind=row.kind,
-            due=row.due,
-            due_date=row.due_date,
-            unit=row.unit,
-            started_by=row.started_by,
-            basis=row.basis,
-            citation=row.citation,
-            status=status,
-        )
+    def _deadline_out(self, row: DeadlineRow, case: CaseRow, window_days: int = 3) -> DeadlineOut:
+        return rules.deadline_out(row, self.now(), window_days, CaseState(case.state))
 
-    def _active_deadlines(self, case: CaseRow) -> list[DeadlineRow]:
-        state = CaseState(case.state)
-        return [r for r in self._deadline_rows(case.id) if rules.deadline_open(r.kind, state)]
+    def _open_deadlines(self, case: CaseRow) -> list[DeadlineRow]:
+        """The case's running clocks, soonest first (none once the case is closed)."""
+        if CaseState(case.state) in rules.CLOCKS_STOPPED:
+            return []
+        return [r for r in self._deadline_rows(case.id) if r.open]
 
     def _milestones(self, case: CaseRow) -> dict[str, dt.datetime]:
         """When each lifecycle step first happened (the events that start the clocks)."""
         rows = self.session.execute(
             select(EventRow.action, func.min(EventRow.at))
-            .where(EventRow.case_id == case.id, EventRow.kind == "transition")
+            .where(
+                EventRow.case_id == case.id,
+                (EventRow.kind == "transition")
+                | EventRow.action.in_(("information_requested", "information_received")),
+            )
             .group_by(EventRow.action)
         ).all()
         out = {str(action): at for action, at in rows}
-        # the latest assignment counts (a reassignment restarts the review)
+        # the latest assignment counts (a reassignment sends a new notice)
         last_assign = self.session.scalars(
             select(EventRow.at)
             .where(
@@ -309,18 +305,31 @@ class Workflow:
             out["assign"] = last_assign
         return out
 
-    def _recompute_deadlines(self, case: CaseRow) -> None:
-        computed = rules.deadlines_for(case, self._milestones(case))
+    def _overturned(self, case: CaseRow) -> bool | None:
+        row = self.session.get(DeterminationRow, case.id)
+        if row is None:
+            return None
+        return any(i.get("decision") == "overturned" for i in row.review.get("items", []))
+
+    def _recompute_deadlines(self, case: CaseRow, model: Case | None = None) -> None:
+        """Recompute the case's clocks from its events; each change is an audit event."""
+        model = model or self.load_case_model(case, read_records=False)
+        computed = rules.deadlines_for(
+            model, case, self._milestones(case), overturned=self._overturned(case)
+        )
         existing = {r.kind: r for r in self._deadline_rows(case.id)}
         now = self.now()
         for d in computed:
+            values = rules.deadline_row_values(d)
             row = existing.pop(d.kind, None)
             if row is None:
                 row = DeadlineRow(case_id=case.id, kind=d.kind)
                 self.session.add(row)
-            changed = row.due != d.due if row.due is not None else True
-            row.due, row.due_date, row.unit = d.due, d.due_date, d.unit
-            row.started_by, row.basis, row.citation = d.started_by, d.basis, d.citation
+                changed = True
+            else:
+                changed = row.due != values["due"] or row.open != values["open"]
+            for key, value in values.items():
+                setattr(row, key, value)
             row.computed_at = now
             if changed:
                 self._event(
@@ -328,8 +337,9 @@ class Workflow:
                     "deadline_set",
                     case=case,
                     deadline=d.kind,
-                    due=d.due.isoformat(),
-                    started_by=d.started_by,
+                    due=values["due"].isoformat(),
+                    open=values["open"],
+                    started_by=values["started_by"],
                 )
         for row in existing.values():
             self.session.delete(row)
@@ -356,7 +366,7 @@ class Workflow:
                 for i, it in enumerate(case.items)
             ],
             eligibility=elig,
-            deadlines=[self._deadline_out(r) for r in self._active_deadlines(case)],
+            deadlines=[self._deadline_out(r, case) for r in self._deadline_rows(case.id)],
             documents=[_doc_out(d) for d in docs],
             allowed_actions=allowed_actions(CaseState(case.state)),
             created_at=case.created_at,
@@ -404,16 +414,18 @@ class Workflow:
                     field="case_id",
                 )
         now = self.now()
-        merged_facts = _facts_from_case(model)
-        if facts is not None:
-            merged_facts.update(facts.model_dump(mode="json", exclude_none=True))
+        received_on = model.application.received or self.today()
+        merged_facts = rules.merge_facts(_facts_from_case(model), facts)
+        rules.check_facts(model, received_on, merged_facts)
         row = CaseRow(
             id=new_case_id(),
             case_number=model.case_id,
             submission_key=key,
+            claim_number=merged_facts.get("claim_number"),
+            employee_id=merged_facts.get("employee_id"),
             state=CaseState.RECEIVED.value,
             review_type=model.review_type,
-            received_on=model.application.received or self.today(),
+            received_on=received_on,
             ur_date=model.utilization_review.date,
             date_of_injury=model.patient.date_of_injury,
             application_signed=model.application.signed,
@@ -448,7 +460,7 @@ class Workflow:
             documents=len(named) + 1,
             items=len(row.items),
         )
-        self._recompute_deadlines(row)
+        self._recompute_deadlines(row, model)
         self._flush()
         return SubmitOut(case=self.case_out(row), created=True)
 
@@ -500,7 +512,12 @@ class Workflow:
     # ------------------------------------------------------------------ screening
 
     def screen(self, case_id: str, *, facts: ApplicationFactsIn | None = None) -> CaseOut:
-        """Screen the application: eligible, ineligible with the reasons, or deferred."""
+        """Screen the application: eligible, ineligible with the reasons, or deferred.
+
+        When the screen needs facts nobody gave (e.g. when the UR decision was served), the
+        case stays in screening with the list of what is missing: that is the request for
+        information to the parties (9792.10.3(b)); screening again with the answers goes on.
+        """
         case = self._write_case(case_id, "screen")
         if case.state == CaseState.RECEIVED.value:
             self._move(case, "start_screening")
@@ -508,43 +525,81 @@ class Workflow:
             self._move(case, "resume_screening")
         elif case.state != CaseState.SCREENING.value:
             transition(case.state, "start_screening")  # raises the clear refusal
+        model = self.load_case_model(case, read_records=False)
+        waiting = bool(case.eligibility and case.eligibility.get("status") == "needs_information")
         if facts is not None:
-            case.facts = {**case.facts, **facts.model_dump(mode="json", exclude_none=True)}
-        prior = self._prior_cases(case)
-        result = rules.screen(case, prior=prior, today=self.today())
+            merged = rules.merge_facts(case.facts, facts)
+            rules.check_facts(model, case.received_on, merged)
+            case.facts = merged
+            case.claim_number = merged.get("claim_number")
+            case.employee_id = merged.get("employee_id")
+            given = sorted(facts.model_dump(exclude_none=True))
+            self._event(
+                "write",
+                "information_received" if waiting else "facts_added",
+                case=case,
+                fields=given,
+            )
+        result = rules.screen(model, case, prior=self._prior_cases(case), today=self.today())
         case.eligibility = {
             **result.model_dump(mode="json"),
             "screened_at": self.now().isoformat(),
         }
         codes = [r.code for r in result.reasons]
-        if result.deferred:
+        if result.status == "needs_information":
+            missing = [m.field for m in result.missing_information]
+            self._event(
+                "write",
+                "information_requested",
+                case=case,
+                reason="; ".join(m.why for m in result.missing_information),
+                missing=missing,
+            )
+            case.updated_at = self.now()
+        elif result.deferred:
             self._move(case, "defer", reason=_reasons_text(result), reasons=codes)
         elif result.eligible:
             self._move(case, "find_eligible", reasons=codes)
+        elif {r.effect for r in result.reasons} - {"deferred"} == {"terminated"}:
+            # e.g. the treatment was authorized meanwhile: the review ends (9792.10.6(a))
+            self._move(case, "terminate", reason=_reasons_text(result), reasons=codes)
         else:
             self._move(case, "find_ineligible", reason=_reasons_text(result), reasons=codes)
-        self._recompute_deadlines(case)
+        self._recompute_deadlines(case, model)
         self._flush()
         return self.case_out(case)
 
-    def _prior_cases(self, case: CaseRow) -> list[CaseRow]:
-        """Other cases of the same worker and injury (duplicate and prior-IMR screening)."""
-        stmt = select(CaseRow).where(
-            CaseRow.id != case.id,
-            CaseRow.date_of_injury == case.date_of_injury,
-        )
-        return [
-            row
-            for row in self.session.scalars(stmt)
-            if rules.same_claim(row, case) and row.created_at <= case.created_at
-        ]
+    def _prior_cases(self, case: CaseRow) -> list[PriorApplication]:
+        """Earlier applications of the same worker or claim (duplicates, prior IMR)."""
+        keys = []
+        if case.employee_id:
+            keys.append(CaseRow.employee_id == case.employee_id)
+        if case.claim_number:
+            keys.append(CaseRow.claim_number == case.claim_number)
+        if not keys:
+            return []
+        stmt = select(CaseRow).where(CaseRow.id != case.id, or_(*keys))
+        out = []
+        for row in self.session.scalars(stmt):
+            if row.created_at > case.created_at:
+                continue
+            det = self.session.get(DeterminationRow, row.id)
+            decided_on = local_day(det.finalized_at) if det is not None else None
+            outcome = None
+            if det is not None:
+                decisions = {i.get("decision") for i in det.review.get("items", [])}
+                outcome = decisions.pop() if len(decisions) == 1 else None
+            out.append(rules.prior_application(row, decided_on=decided_on, outcome=outcome))
+        return out
 
     # ------------------------------------------------------------------ reviewers
 
     def add_reviewer(self, profile: ReviewerIn, *, replace: bool = False) -> ReviewerOut:
         require(self.actor, "manage_reviewers")
         row = self.session.get(ReviewerRow, profile.id)
-        data = profile.model_dump(mode="json", exclude={"id", "name", "max_load", "active"})
+        data = profile.model_dump(
+            mode="json", exclude={"id", "name", "max_load", "active", "current_load"}
+        )
         if row is not None and not replace:
             raise ConflictError(f"reviewer {profile.id!r} already exists", field="id")
         if row is None:
@@ -578,7 +633,7 @@ class Workflow:
             active=row.active,
             max_load=row.max_load,
             current_load=load,
-            qualification_problems=rules.qualification_problems(row, load),
+            qualification_problems=rules.reviewer_problems(row, load, self.today()),
         )
 
     def list_reviewers(self) -> list[ReviewerOut]:
@@ -602,8 +657,17 @@ class Workflow:
 
     def _candidates(self, case: CaseRow) -> list[CandidateOut]:
         reviewers = list(self.session.scalars(select(ReviewerRow).order_by(ReviewerRow.id)))
-        loads = {r.id: self._load_of(r.id) for r in reviewers}
-        return rules.rank(case, reviewers, loads)
+        counts = self.session.execute(
+            select(CaseRow.reviewer_id, func.count())
+            .where(
+                CaseRow.reviewer_id.is_not(None),
+                CaseRow.state.in_([s.value for s in ASSIGNED_STATES]),
+            )
+            .group_by(CaseRow.reviewer_id)
+        ).all()
+        loads = {str(rid): int(n) for rid, n in counts if rid is not None}
+        model = self.load_case_model(case, read_records=False)
+        return rules.rank(model, case, reviewers, loads, self.today())
 
     def assign(
         self, case_id: str, *, reviewer_id: str | None = None, reason: str | None = None
@@ -857,8 +921,17 @@ class Workflow:
                 f"undecided: {', '.join(str(i) for i in missing)}"
             )
         reviewer = self.session.get(ReviewerRow, reviewer_id)
-        credentials = rules.credentials(reviewer) if reviewer is not None else None
-        final = final_review(review, decisions, credentials)
+        if reviewer is None:  # pragma: no cover - keys name reviewers on the panel
+            raise NotFoundError(f"no reviewer {reviewer_id!r}")
+        model = self.load_case_model(case, read_records=False)
+        try:
+            letter = rules.letter_facts(reviewer, model, case.facts, self.today())
+        except ReviewerError as exc:
+            raise ConflictError(f"the determination cannot be signed: {exc}") from None
+        assigned = self._milestones(case).get("assign")
+        letter["date_assigned"] = local_day(assigned).isoformat() if assigned else None
+        letter["decision_date"] = self.today().isoformat()
+        final = final_review(review, decisions)
         self._move(case, "finalize", draft=draft.id, items=len(review.items))
         try:
             with self.session.begin_nested():
@@ -869,6 +942,7 @@ class Workflow:
                         review=final.model_dump(mode="json"),
                         reviewer_id=reviewer_id,
                         finalized_at=self.now(),
+                        letter=letter,
                     )
                 )
                 self.session.flush()
@@ -877,10 +951,23 @@ class Workflow:
         return self.case_out(case)
 
     def _final(self, case: CaseRow) -> CaseReview:
+        return CaseReview.model_validate(self._determination(case).review)
+
+    def _determination(self, case: CaseRow) -> DeterminationRow:
         row = self.session.get(DeterminationRow, case.id)
         if row is None:
             raise NotFoundError(f"case {case.id} has no final determination yet")
-        return CaseReview.model_validate(row.review)
+        return row
+
+    def letter_options(self, case: CaseRow) -> LetterOptions:
+        """The letter's reviewer credentials (never the name), dates and issuing organization."""
+        stored = self._determination(case).letter
+        return LetterOptions(
+            organization=self.organization,
+            reviewer=ReviewerCredentials.model_validate(stored["credentials"]),
+            date_assigned=stored.get("date_assigned"),
+            decision_date=stored.get("decision_date"),
+        )
 
     def get_determination(self, case_id: str) -> dict[str, Any]:
         require(self.actor, "read_draft")
@@ -896,10 +983,13 @@ class Workflow:
         from openimr.render.letter import render_pdf
 
         review = self._final(case)
-        pdf = render_pdf(review, self.load_case_model(case))
+        model = self.load_case_model(case)
+        pdf = render_pdf(review, model, self.letter_options(case))
         doc = self._store_document(case, "letter", LETTER_NAME, pdf)
         self._flush()
         self._move(case, "issue_letter", document=doc.id, sha256=doc.sha256, size=doc.size)
+        self._recompute_deadlines(case, model)
+        self._flush()
         return _doc_out(doc)
 
     def letter(self, case_id: str, fmt: str = "pdf") -> tuple[bytes, str]:
@@ -915,7 +1005,9 @@ class Workflow:
         elif fmt in ("html", "text"):
             from openimr.render.letter import render_letter
 
-            text = render_letter(self._final(case), self.load_case_model(case), fmt)
+            text = render_letter(
+                self._final(case), self.load_case_model(case), fmt, self.letter_options(case)
+            )
             data = text.encode("utf-8")
             media = "text/html; charset=utf-8" if fmt == "html" else "text/plain; charset=utf-8"
         else:
@@ -964,7 +1056,7 @@ class Workflow:
         out: list[CaseListItem] = []
         skipped = 0
         for case in self.session.scalars(stmt):
-            active = self._active_deadlines(case)
+            active = self._open_deadlines(case)
             nxt = active[0] if active else None
             if overdue and (nxt is None or nxt.due >= now):
                 continue
@@ -983,7 +1075,7 @@ class Workflow:
                     review_type=case.review_type,
                     received_on=case.received_on,
                     reviewer_id=case.reviewer_id,
-                    next_deadline=self._deadline_out(nxt) if nxt is not None else None,
+                    next_deadline=self._deadline_out(nxt, case) if nxt is not None else None,
                 )
             )
             self._event("read", "list_cases", case=case)
@@ -997,35 +1089,39 @@ class Workflow:
         if not 0 <= window_days <= 365:
             raise InputError("window_days must be between 0 and 365", field="window_days")
         now = self.now()
-        horizon = now + dt.timedelta(days=window_days)
+        # a superset in SQL (open clocks due by then); the rules decide overdue / due soon
+        horizon = now + dt.timedelta(days=window_days + 2)
         stmt = (
             select(DeadlineRow, CaseRow)
             .join(CaseRow, CaseRow.id == DeadlineRow.case_id)
-            .where(
-                CaseRow.state.in_([s.value for s in OPEN_STATES]),
-                DeadlineRow.due <= horizon,
-            )
+            .where(DeadlineRow.open.is_(True), DeadlineRow.due <= horizon)
             .order_by(DeadlineRow.due)
         )
         if self.actor.is_reviewer:
             stmt = stmt.where(CaseRow.reviewer_id == self.actor.reviewer_id)
-        overdue: list[DeadlineReportRow] = []
-        soon: list[DeadlineReportRow] = []
+        late, coming = rules.report(
+            [(dl, case) for dl, case in self.session.execute(stmt)], now, window_days
+        )
         seen: set[str] = set()
-        for dl, case in self.session.execute(stmt):
-            if not rules.deadline_open(dl.kind, CaseState(case.state)):
-                continue
-            row = DeadlineReportRow(
-                case_id=case.id,
-                case_number=case.case_number,
-                state=case.state,
-                reviewer_id=case.reviewer_id,
-                deadline=self._deadline_out(dl, window_days),
-            )
-            (overdue if dl.due < now else soon).append(row)
-            if case.id not in seen:
-                seen.add(case.id)
-                self._event("read", "deadline_report", case=case)
+
+        def rows(pairs: list[tuple[DeadlineRow, CaseRow]]) -> list[DeadlineReportRow]:
+            out = []
+            for dl, case in pairs:
+                out.append(
+                    DeadlineReportRow(
+                        case_id=case.id,
+                        case_number=case.case_number,
+                        state=case.state,
+                        reviewer_id=case.reviewer_id,
+                        deadline=self._deadline_out(dl, case, window_days),
+                    )
+                )
+                if case.id not in seen:
+                    seen.add(case.id)
+                    self._event("read", "deadline_report", case=case)
+            return out
+
+        overdue, soon = rows(late), rows(coming)
         return DeadlineReport(as_of=now, window_days=window_days, overdue=overdue, due_soon=soon)
 
     def record(self, case_id: str, document_id: int) -> tuple[DocumentOut, bytes]:
@@ -1120,9 +1216,7 @@ def create_key(
     )
 
 
-def final_review(
-    review: CaseReview, decisions: dict[int, ItemDecisionRow], credentials: str | None
-) -> CaseReview:
+def final_review(review: CaseReview, decisions: dict[int, ItemDecisionRow]) -> CaseReview:
     """The determination as issued: the engine's items as accepted, overrides applied.
 
     An overridden item carries the reviewer's decision and the reviewer's reason as its
@@ -1145,10 +1239,7 @@ def final_review(
         else:
             item = item.model_copy(update={"needs_review": False})
         items.append(item)
-    update: dict[str, Any] = {"items": tuple(items)}
-    if credentials is not None and "reviewer_qualifications" in CaseReview.model_fields:
-        update["reviewer_qualifications"] = credentials
-    return review.model_copy(update=update)
+    return review.model_copy(update={"items": tuple(items)})
 
 
 def _doc_out(row: DocumentRow) -> DocumentOut:

@@ -68,7 +68,7 @@ class ReviewerRow(Base):
     __tablename__ = "reviewers"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(200))
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     max_load: Mapped[int] = mapped_column(Integer, default=10)
@@ -81,6 +81,10 @@ class CaseRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     case_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    claim_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The workers' compensation claim number, when known (duplicate screening)."""
+    employee_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The employee's identifier, when known (duplicate screening)."""
     state: Mapped[str] = mapped_column(String(32), index=True)
     state_reason: Mapped[str | None] = mapped_column(Text)
     review_type: Mapped[str] = mapped_column(String(16))
@@ -179,6 +183,8 @@ class DeterminationRow(Base):
     review: Mapped[dict[str, Any]] = mapped_column(JSON)
     reviewer_id: Mapped[str] = mapped_column(String(64))
     finalized_at: Mapped[dt.datetime]
+    letter: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """What the letter states beside the decisions: credentials (never the name), dates."""
 
 
 class DeadlineRow(Base):
@@ -196,6 +202,11 @@ class DeadlineRow(Base):
     started_by: Mapped[str] = mapped_column(String(200))
     basis: Mapped[str] = mapped_column(Text)
     citation: Mapped[str] = mapped_column(String(200))
+    responsible: Mapped[str] = mapped_column(String(40))
+    open: Mapped[bool] = mapped_column(Boolean, index=True)
+    """False once the act it waits for is done (the clock stopped)."""
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The deadline as the rules computed it (``openimr.workflow.deadlines.Deadline``)."""
     computed_at: Mapped[dt.datetime]
 
 

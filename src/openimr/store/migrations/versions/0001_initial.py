@@ -59,7 +59,7 @@ def upgrade() -> None:
     op.create_table(
         "reviewers",
         sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("profile", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("max_load", sa.Integer(), nullable=False),
@@ -87,6 +87,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("case_number", sa.String(length=64), nullable=True),
         sa.Column("submission_key", sa.String(length=64), nullable=False),
+        sa.Column("claim_number", sa.String(length=64), nullable=True),
+        sa.Column("employee_id", sa.String(length=64), nullable=True),
         sa.Column("state", sa.String(length=32), nullable=False),
         sa.Column("state_reason", sa.Text(), nullable=True),
         sa.Column("review_type", sa.String(length=16), nullable=False),
@@ -111,6 +113,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_reviewer_id"), ["reviewer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cases_claim_number"), ["claim_number"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cases_employee_id"), ["employee_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_state"), ["state"], unique=False)
 
     op.create_table(
@@ -124,6 +128,9 @@ def upgrade() -> None:
         sa.Column("started_by", sa.String(length=200), nullable=False),
         sa.Column("basis", sa.Text(), nullable=False),
         sa.Column("citation", sa.String(length=200), nullable=False),
+        sa.Column("responsible", sa.String(length=40), nullable=False),
+        sa.Column("open", sa.Boolean(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("computed_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_deadlines_case_id_cases")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deadlines")),
@@ -131,6 +138,7 @@ def upgrade() -> None:
     with op.batch_alter_table("deadlines", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_deadlines_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_deadlines_due"), ["due"], unique=False)
+        batch_op.create_index(batch_op.f("ix_deadlines_open"), ["open"], unique=False)
 
     op.create_table(
         "documents",
@@ -172,6 +180,7 @@ def upgrade() -> None:
         sa.Column("review", sa.JSON(), nullable=False),
         sa.Column("reviewer_id", sa.String(length=64), nullable=False),
         sa.Column("finalized_at", sa.DateTime(), nullable=False),
+        sa.Column("letter", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_determinations_case_id_cases")
         ),
