@@ -117,7 +117,7 @@ def case_directory(case_yaml: bytes, records: dict[str, bytes]) -> Iterator[Path
 def read_case(case_yaml: bytes, records: dict[str, bytes], *, read_records: bool = True) -> Case:
     """Read a submitted case as ``openimr review`` would; errors name ``case.yaml`` or the record
     (never a temporary path)."""
-    with case_directory(case_yaml, records) as root:
+    with case_directory(case_yaml, records if read_records else {}) as root:
         try:
             case = load_case(root, read_records=read_records)
         except OpenIMRError as exc:
