@@ -67,3 +67,16 @@ def test_blobs_are_checked_on_read(tmp_path: Path) -> None:
     with pytest.raises(BlobIntegrityError, match="missing"):
         store.get(digest)
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_the_migration_matches_the_models(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from openimr.store.models import Base
+
+    engine = init_db(db_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == []

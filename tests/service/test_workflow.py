@@ -581,3 +581,17 @@ def test_attach_records_checks_and_stores_them(env: Env) -> None:
     with env.wf(INTAKE) as wf:
         _doc, data = wf.record(case_id, docs[0].id)
     assert data == b"PT note."
+
+
+def test_no_record_text_in_logs(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    record_text = seed_records()[0].data.decode("utf-8")
+    snippets = [line.strip() for line in record_text.splitlines() if len(line.strip()) > 30]
+    with caplog.at_level("DEBUG"):
+        case_id = to_state(env, "letter_issued")
+        with env.wf(AUDITOR) as wf:
+            wf.get_draft(case_id)
+            wf.letter(case_id, "text")
+    assert caplog.records, "the service logs its events"
+    assert case_id in caplog.text
+    for snippet in snippets[:20]:
+        assert snippet not in caplog.text
