@@ -342,6 +342,7 @@ def test_reviewer_name_never_in_letter(env: Env) -> None:
         html, _ = wf.letter(case_id, "html")
     for body in (text.decode(), html.decode()):
         assert "Rev-A" not in body and "rev-a" not in body
+        assert "California" in body and "Anesthesiology" in body  # the credentials are shown
 
 
 # ------------------------------------------------------------------ roles
