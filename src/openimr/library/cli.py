@@ -29,6 +29,30 @@ def check(
         rules_path = (root / "extraction") if root else RULES_PATH
         if rules_path.exists():
             load_rules(rules_path, set(lib.facts))
+        catalogue_path = (root / "treatments.yaml") if root else None
+        if root is None or (catalogue_path is not None and catalogue_path.exists()):
+            from openimr.request import check_catalogue
+            from openimr.request.catalogue import CATALOGUE_PATH
+
+            problems = check_catalogue(catalogue_path or CATALOGUE_PATH)
+            if problems:
+                raise LibraryErrors(list(problems))
+            if root is None:
+                from openimr.errors import LibraryError
+                from openimr.request import catalogue
+
+                known = set(catalogue().ids)
+                unknown = [
+                    LibraryError(
+                        f"treatment id {t!r} is not in the catalogue (treatments.yaml)",
+                        file=cs.file,
+                    )
+                    for cs in lib.sets.values()
+                    for t in cs.treatments
+                    if t not in known
+                ]
+                if unknown:
+                    raise LibraryErrors(unknown)
     except LibraryErrors as exc:
         for err in exc.errors:
             typer.echo(str(err), err=True)

@@ -14,7 +14,7 @@ from openimr.model.case import (
 )
 from openimr.model.facts import Context, Fact, Span
 from openimr.model.record import Record, RecordPage
-from openimr.model.request import ParsedRequest, Schedule
+from openimr.model.request import Ingredient, ParsedRequest, Schedule
 from openimr.model.result import (
     CaseReview,
     CriterionResult,
@@ -35,6 +35,7 @@ __all__ = [
     "Evidence",
     "Fact",
     "GuidelineRef",
+    "Ingredient",
     "ItemDetermination",
     "ParsedRequest",
     "Parties",

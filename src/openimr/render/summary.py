@@ -85,7 +85,8 @@ def write_summary(
         for f in facts
         if f.name in ("prior_therapy", "prior_esi") and f.value is True and f.spans
     ]
-    treatments = list(dict.fromkeys(treatments))[:MAX_CLAUSES]
+    already = {c.lower() for c in (*subjective, *objective)}
+    treatments = [t for t in dict.fromkeys(treatments) if t.lower() not in already][:MAX_CLAUSES]
     evidence.extend(
         Evidence.from_span(f.spans[0], fact=f.name)
         for f in facts
