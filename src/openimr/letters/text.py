@@ -25,7 +25,7 @@ _PAGE_NUMBER = re.compile(
 
 # pypdf puts a space after a hyphen or slash where the PDF broke a text run ("x- ray",
 # "and/ or"); close it up, but keep suspended hyphens ("pre- and post-operative").
-_SPLIT_COMPOUND = re.compile(r"(?<=[A-Za-z0-9][-/]) (?!(?:and|or|to)\b)(?=[a-z0-9])")
+_SPLIT_COMPOUND = re.compile(r"(?<=[A-Za-z0-9][-/]) {1,3}(?!(?:and|or|to)\b)(?=[a-z0-9])")
 
 
 @dataclass(frozen=True, slots=True)
