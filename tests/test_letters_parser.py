@@ -188,11 +188,14 @@ def _paged(text: str) -> list[str]:
     return text.split("\f")
 
 
-def test_running_headers_and_page_numbers_are_dropped() -> None:
+@pytest.mark.parametrize("first_page_too", [True, False])
+def test_running_headers_and_page_numbers_are_dropped(first_page_too: bool) -> None:
     text = (LETTERS / "CM17-0010420.txt").read_text()
     pages = [p for p in _paged(text) if p.strip()]
+    assert len(pages) >= 3
     decorated = "\f".join(
-        f"MAXIMUS Federal Services   CM17-0010420\n{page.rstrip()}\n\nPage {n} of {len(pages)}\n"
+        ("MAXIMUS Federal Services   CM17-0010420\n" if first_page_too or n > 1 else "")
+        + f"{page.rstrip()}\n\nPage {n} of {len(pages)}\n"
         for n, page in enumerate(pages, start=1)
     )
     plain = parse_text(text)

@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from openimr.errors import LetterParseError
 from openimr.letters.categories import categorize
@@ -212,7 +213,7 @@ class _Parser:
             raise LetterParseError("the letter is empty", file=source)
         self.lines = clean_lines(text)
 
-    def error(self, message: str, line: int | None = None, field: str | None = None) -> None:
+    def error(self, message: str, line: int | None = None, field: str | None = None) -> NoReturn:
         raise LetterParseError(message, file=self.source, line=line, field=field)
 
     def _find(self, pattern: re.Pattern[str], start: int = 0) -> int | None:

@@ -28,6 +28,9 @@ _PAGE_NUMBER = re.compile(
 _SPLIT_COMPOUND = re.compile(r"(?<=[A-Za-z0-9][-/]) {1,3}(?!(?:and|or|to)\b)(?=[a-z0-9])")
 
 
+_DECISION_LIKE = re.compile(r"\b(?:Upheld|Overturned)\s*\.?\s*$", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """One line of the letter: ``no`` is its 1-based line in the source text."""
@@ -127,9 +130,11 @@ def _running_lines(pages: list[list[Line]], case_number: str | None) -> set[str]
                 counts[_norm_running(content[edge].text)] += 1
         full = [p for p in pages if any(not ln.blank for ln in p)]
         for text, n in counts.items():
-            if n < len(full) or n < 2 or not text:
+            if n < max(2, len(full) - 1) or not text:  # every page, or all but one
                 continue
             # never drop letter prose: only short lines or lines naming the case
+            if _DECISION_LIKE.search(text):
+                continue  # an item heading that happens to start two pages
             short_or_case = len(text) <= 60 or bool(case_number and case_number in text)
             if short_or_case and (not text.endswith((".", ":")) or _PAGE_NUMBER.match(text)):
                 found.add(text)
