@@ -228,7 +228,8 @@ class _Parser:
         issues = self._find(_ISSUES)
         if how is None and summary_at is None and issues is None:
             self.error(
-                "not an IMR Final Determination Letter: none of its sections "
+                "not an IMR Final Determination Letter in a layout openimr reads: none of "
+                "the sections "
                 "('HOW THE IMR FINAL DETERMINATION WAS MADE', 'CLINICAL CASE SUMMARY', "
                 "'IMR ISSUES, DECISIONS AND RATIONALES') was found"
             )
