@@ -11,5 +11,5 @@ fi
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
 .venv/bin/mypy
-if .venv/bin/openimr --help | grep -qw library; then .venv/bin/openimr library check; fi
+.venv/bin/openimr library check
 .venv/bin/python -m pytest -n auto "$@"

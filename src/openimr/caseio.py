@@ -167,7 +167,9 @@ def load_case(path: str | Path, *, read_records: bool = True) -> Case:
     try:
         doc = load_yaml_file(yaml_path, shown)
     except OpenIMRError as exc:
-        raise CaseFormatError(exc.message, file=exc.file or shown, line=exc.line) from None
+        raise CaseFormatError(
+            exc.message, file=exc.file or shown, line=exc.line, field=exc.field
+        ) from None
     if not isinstance(doc.data, dict):
         raise CaseFormatError("case.yaml must be a mapping of fields", file=shown)
     data = doc.data

@@ -6,6 +6,7 @@ Errors a user can cause are printed as one clear line, never as a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from enum import StrEnum
@@ -38,6 +39,15 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _date_option(name: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{name}: must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
 @app.command()
 def version() -> None:
     """Print the version."""
@@ -55,12 +65,47 @@ def review(
         Path | None,
         typer.Option("--letter", help="Also write the letter here (.pdf, .html or .txt)."),
     ] = None,
+    checklist: Annotated[
+        bool,
+        typer.Option(
+            "--checklist",
+            help="Print, per item, what the treating physician would need to document.",
+        ),
+    ] = False,
+    organization: Annotated[
+        str, typer.Option("--organization", help="Who issues the letter.")
+    ] = "openimr",
+    templates: Annotated[
+        Path | None,
+        typer.Option("--templates", help="A directory of replacement letter templates."),
+    ] = None,
+    decision_date: Annotated[
+        str | None,
+        typer.Option("--decision-date", help="Decision date for the letter (YYYY-MM-DD)."),
+    ] = None,
+    date_assigned: Annotated[
+        str | None, typer.Option("--date-assigned", help="Date assigned (YYYY-MM-DD).")
+    ] = None,
+    no_evidence: Annotated[
+        bool, typer.Option("--no-evidence", help="Leave the evidence appendix out of HTML/PDF.")
+    ] = False,
 ) -> None:
     """Review cases and print the determination (JSON by default)."""
     from openimr.caseio import load_case
     from openimr.engine import review_case
     from openimr.render import review_to_json
+    from openimr.render.options import LetterOptions
 
+    try:
+        options = LetterOptions(
+            organization=organization,
+            templates_dir=templates,
+            decision_date=_date_option("--decision-date", decision_date),
+            date_assigned=_date_option("--date-assigned", date_assigned),
+            include_evidence=not no_evidence,
+        )
+    except ValueError as exc:
+        raise fail(f"bad letter option: {exc}") from None
     chosen = fmt or (OutputFormat.jsonl if len(cases) > 1 else OutputFormat.json)
     if letter is not None and len(cases) != 1:
         raise fail("--letter takes exactly one case")
@@ -82,32 +127,142 @@ def review(
                 failed = True
                 continue
             raise fail(str(exc)) from None
-        if chosen is OutputFormat.json:
+        if checklist:
+            from openimr.render.checklist import render_checklist
+
+            typer.echo(render_checklist(result), nl=False)
+        elif chosen is OutputFormat.json:
             typer.echo(json.dumps(review_to_json(result), indent=2))
         elif chosen is OutputFormat.jsonl:
             typer.echo(json.dumps(review_to_json(result)))
         else:
             from openimr.render.letter import render_letter
 
-            typer.echo(render_letter(result, case, chosen.value), nl=False)
+            try:
+                typer.echo(render_letter(result, case, chosen.value, options), nl=False)
+            except OpenIMRError as exc:
+                raise fail(str(exc)) from None
         if letter is not None:
             from openimr.render.letter import write_letter
 
             try:
-                write_letter(result, case, letter)
+                write_letter(result, case, letter, options)
             except OpenIMRError as exc:
                 raise fail(str(exc)) from None
     if failed:
         raise typer.Exit(1)
 
 
+@app.command()
+def evaluate(
+    directory: Annotated[
+        Path, typer.Argument(help="A directory of case directories with expected.yaml.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Compare openimr's decisions with the real ones in every case under DIRECTORY."""
+    from collections.abc import Iterator
+
+    from rich.progress import track
+
+    from openimr.caseio import load_case
+    from openimr.engine import review_case
+    from openimr.evaluate import evaluate_cases, find_cases, format_report
+    from openimr.model import ItemDetermination
+
+    if not directory.is_dir():
+        raise fail(f"{directory}: not a directory")
+    cases = find_cases(directory)
+    if not cases:
+        raise fail(f"{directory}: no case directory with an expected.yaml under it")
+
+    def review(path: Path) -> list[ItemDetermination]:
+        return list(review_case(load_case(path)).items)
+
+    def progress(it: Iterator[Path], total: int) -> Iterator[Path]:
+        if total < 10 or not sys.stderr.isatty():
+            return it
+        return iter(track(it, total=total, description="reviewing", transient=True))
+
+    result = evaluate_cases(cases, review, progress)
+    figures = result.figures()
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+    else:
+        typer.echo(format_report(figures), nl=False)
+
+
+@app.command()
+def extract(
+    records: Annotated[
+        list[Path] | None, typer.Argument(help="Record files (.txt, .md, .pdf, FHIR .json).")
+    ] = None,
+    gold: Annotated[
+        Path | None,
+        typer.Option("--gold", help="Score against a gold set directory (records/, annotations/)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="With --gold: list misses and extras.")
+    ] = False,
+) -> None:
+    """Print the clinical facts found in records, each with its span; or score a gold set."""
+    from openimr.extract import extract_facts
+    from openimr.records import read_record
+
+    if gold is not None:
+        from openimr.extract.gold import format_report, score
+
+        rec_dir = gold / "records"
+        if not rec_dir.is_dir():
+            raise fail(f"{gold}: no records/ directory")
+        try:
+            recs = [
+                read_record(p, f"records/{p.name}")
+                for p in sorted(rec_dir.iterdir())
+                if p.is_file() and not p.name.startswith(".")
+            ]
+            report = score(gold, recs)
+        except OpenIMRError as exc:
+            raise fail(str(exc)) from None
+        if as_json:
+            typer.echo(json.dumps(report.as_dict(), indent=2))
+        else:
+            typer.echo(format_report(report), nl=False)
+            if verbose:
+                for line in report.misses:
+                    typer.echo(f"miss  {line}")
+                for line in report.extras:
+                    typer.echo(f"extra {line}")
+        return
+    if not records:
+        raise fail("give record files, or --gold DIR")
+    try:
+        recs = [read_record(p, str(p)) for p in records]
+    except OpenIMRError as exc:
+        raise fail(str(exc)) from None
+    facts = extract_facts(recs)
+    if as_json:
+        typer.echo(json.dumps([f.model_dump(mode="json") for f in facts], indent=2))
+        return
+    for f in facts:
+        span = f.spans[0] if f.spans else None
+        ctx = [k for k, v in f.context.model_dump().items() if v]
+        where = f"{span.record}:{span.start}-{span.end}" if span else "-"
+        qual = f"[{f.qualifier}]" if f.qualifier else ""
+        quote = " ".join(span.quote.split())[:90] if span else ""
+        typer.echo(f'{f.name}{qual} = {f.value!r}  {where}  {",".join(ctx)}  "{quote}"')
+
+
 def _register_groups() -> None:
     from openimr.api.cli import register as register_service
     from openimr.letters.cli import app as letters_app
     from openimr.library.cli import app as library_app
+    from openimr.request.cli import app as request_app
 
     app.add_typer(library_app, name="library")
     app.add_typer(letters_app, name="letters")
+    app.add_typer(request_app, name="request")
     register_service(app)
 
 

@@ -28,6 +28,8 @@ class _Loader(yaml.SafeLoader):
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> Any:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
         key = loader.construct_object(key_node, deep=True)
         if key in seen:
             raise YamlError(
@@ -73,6 +75,28 @@ class LoadedYaml:
         return self.lines.get((), None)
 
 
+def _bad_scalar(node: yaml.Node) -> tuple[int | None, str | None]:
+    """Line and dotted field of the first scalar that cannot be constructed (2010-13-01)."""
+    stack: list[tuple[yaml.Node, str]] = [(node, "")]
+    while stack:
+        current, where = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            fresh = _Loader("")
+            try:
+                fresh.construct_object(current, deep=True)
+            except (ValueError, TypeError, OverflowError):
+                return current.start_mark.line + 1, where or None
+            finally:
+                fresh.dispose()
+        elif isinstance(current, yaml.MappingNode):
+            for k, v in current.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else "?"
+                stack.append((v, f"{where}.{key}" if where else str(key)))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(current.value))
+    return None, None
+
+
 def load_yaml_text(text: str, file: str) -> LoadedYaml:
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -81,10 +105,18 @@ def load_yaml_text(text: str, file: str) -> LoadedYaml:
         loader = _Loader(text)
         try:
             data = loader.construct_document(node)
+        except (ValueError, TypeError, OverflowError) as exc:
+            line, where = _bad_scalar(node)
+            detail = (
+                "must be a date as YYYY-MM-DD"
+                if "date" in str(exc) or "month" in str(exc) or "day" in str(exc)
+                else "invalid value"
+            )
+            raise YamlError(f"{detail} ({exc})", line=line, field=where) from None
         finally:
             loader.dispose()
     except YamlError as exc:
-        raise YamlError(exc.message, file=file, line=exc.line) from None
+        raise YamlError(exc.message, file=file, line=exc.line, field=exc.field) from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
         raise YamlError(f"not valid YAML: {exc.problem}", file=file, line=line) from None

@@ -1,21 +1,18 @@
-"""Review a whole case: every disputed item, plus the clinical case summary."""
+"""The public entry point kept here for callers: ``openimr.engine.review_case``.
+
+The orchestration (extraction, engine, rendering of rationales) lives in
+:mod:`openimr.pipeline`, above the engine in the layering; this wrapper imports it lazily.
+"""
 
 from __future__ import annotations
 
-from openimr.model import Case, CaseReview, ItemDetermination
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openimr.model import Case, CaseReview
 
 
-def review_case(case: Case) -> CaseReview:
-    items = tuple(
-        ItemDetermination(
-            request=item.request,
-            treatment=None,
-            decision=None,
-            medically_necessary=None,
-            claims_administrator_guideline=item.guideline,
-            needs_review=True,
-            reason="no criteria set in the library applies to this request",
-        )
-        for item in case.utilization_review.items
-    )
-    return CaseReview(case_id=case.case_id, summary="", items=items)
+def review_case(case: Case, **kwargs: Any) -> CaseReview:
+    from openimr.pipeline import review_case as run
+
+    return run(case, **kwargs)

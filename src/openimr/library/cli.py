@@ -2,6 +2,126 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from openimr.errors import LibraryErrors, OpenIMRError
+
 app = typer.Typer(help="The guideline library: check, list.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(
+    root: Annotated[
+        Path | None, typer.Option("--root", help="A library directory (default: the shipped one).")
+    ] = None,
+) -> None:
+    """Validate every file of the library; print file:line for each error."""
+    from openimr.extract.rules import DATA as RULES_PATH
+    from openimr.extract.rules import load_rules
+    from openimr.library.loader import load_library
+
+    try:
+        lib = load_library(root)
+        rules_path = (root / "extraction") if root else RULES_PATH
+        if rules_path.exists():
+            load_rules(rules_path, set(lib.facts))
+        catalogue_path = (root / "treatments.yaml") if root else None
+        if root is None or (catalogue_path is not None and catalogue_path.exists()):
+            from openimr.request import check_catalogue
+            from openimr.request.catalogue import CATALOGUE_PATH
+
+            problems = check_catalogue(catalogue_path or CATALOGUE_PATH)
+            if problems:
+                raise LibraryErrors(list(problems))
+            if root is None:
+                from openimr.errors import LibraryError
+                from openimr.request import catalogue
+
+                known = set(catalogue().ids)
+                unknown = [
+                    LibraryError(
+                        f"treatment id {t!r} is not in the catalogue (treatments.yaml)",
+                        file=cs.file,
+                    )
+                    for cs in lib.sets.values()
+                    for t in cs.treatments
+                    if t not in known
+                ]
+                if unknown:
+                    raise LibraryErrors(unknown)
+    except LibraryErrors as exc:
+        for err in exc.errors:
+            typer.echo(str(err), err=True)
+        typer.echo(f"openimr: library check failed: {len(exc.errors)} error(s)", err=True)
+        raise typer.Exit(1) from None
+    except OpenIMRError as exc:
+        typer.echo(f"openimr: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    versions = sum(len(s.versions) for s in lib.sets.values())
+    criteria = sum(len(v.criteria) for s in lib.sets.values() for v in s.versions)
+    typer.echo(
+        f"library ok: {len(lib.sets)} criteria sets, {versions} versions, {criteria} criteria, "
+        f"{len(lib.facts)} facts"
+    )
+
+
+@app.command("list")
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the catalogue as JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+) -> None:
+    """Print the catalogue: treatment, versions (dates, tier) and citations."""
+    from openimr.library.loader import default_library
+
+    lib = default_library()
+    rows: list[dict[str, Any]] = []
+    for cs in sorted(lib.sets.values(), key=lambda s: s.id):
+        for v in cs.versions:
+            rows.append(
+                {
+                    "set": cs.id,
+                    "title": cs.title,
+                    "treatments": list(cs.treatments),
+                    "version": v.id,
+                    "effective": v.effective.isoformat(),
+                    "until": v.until.isoformat() if v.until else None,
+                    "tier": v.tier,
+                    "addresses": v.addresses,
+                    "citation": v.citation.citation,
+                    "supporting": [c.citation for c in v.supporting],
+                    "criteria": len(v.criteria),
+                }
+            )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if markdown:
+        typer.echo("| criteria set | treatments | version | in effect | tier | citation |")
+        typer.echo("|---|---|---|---|---|---|")
+        for r in rows:
+            span = f"{r['effective']} to {r['until'] or 'now'}"
+            tier = str(r["tier"]).upper() + ("" if r["addresses"] else " (silent)")
+            typer.echo(
+                f"| {r['set']} | {', '.join(r['treatments'])} | {r['version']} | {span} | "
+                f"{tier} | {r['citation']} |"
+            )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="openimr guideline library")
+    for col in ("set", "version", "in effect", "tier", "citation"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r["set"]),
+            str(r["version"]),
+            f"{r['effective']} - {r['until'] or ''}",
+            str(r["tier"]).upper(),
+            str(r["citation"]),
+        )
+    Console().print(table)

@@ -14,13 +14,14 @@ from openimr.model.case import (
 )
 from openimr.model.facts import Context, Fact, Span
 from openimr.model.record import Record, RecordPage
-from openimr.model.request import ParsedRequest, Schedule
+from openimr.model.request import Ingredient, ParsedRequest, Schedule
 from openimr.model.result import (
     CaseReview,
     CriterionResult,
     Evidence,
     GuidelineRef,
     ItemDetermination,
+    RationaleSentence,
     Status,
 )
 
@@ -34,10 +35,12 @@ __all__ = [
     "Evidence",
     "Fact",
     "GuidelineRef",
+    "Ingredient",
     "ItemDetermination",
     "ParsedRequest",
     "Parties",
     "Patient",
+    "RationaleSentence",
     "Record",
     "RecordPage",
     "Schedule",

@@ -33,7 +33,7 @@ class Context(BaseModel):
 
 
 class Fact(BaseModel):
-    """One clinical fact from the vocabulary (``library/facts.yaml``).
+    """One clinical fact from the vocabulary (``library/data/facts/*.yaml``).
 
     A boolean fact whose mention is negated ("no functional improvement") carries
     ``value=False``: the record says otherwise, which is not the same as silence.

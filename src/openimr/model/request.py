@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 Side = Literal["left", "right", "bilateral"]
+Contrast = Literal["with", "without", "with-and-without"]
+Acquisition = Literal["purchase", "rental", "trial"]
+
+
+class Ingredient(BaseModel):
+    """One drug of a compounded (or combination) product: ``flurbiprofen 20%``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    strength: str | None = None
+    drug_class: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.strength}" if self.strength else self.name
 
 
 class Schedule(BaseModel):
@@ -33,6 +49,14 @@ class ParsedRequest(BaseModel):
     ``text`` is the request as given; ``disputed`` is the part in dispute (the remaining
     portion of a modified request, else the whole request). ``treatment`` is a treatment id
     from the library's catalogue, or ``None`` when none matches.
+
+    ``quantity`` is a count the request states ("12 visits", "#60", "(24 sessions)"); a
+    count only implied by a schedule is left to :attr:`sessions`. ``quantity_max`` is the
+    upper end of a stated range ("7-10 days"). For medications: ``drug`` is the normalised
+    generic name, ``brand`` the brand named, ``drug_class`` its class, ``strength`` as
+    written without spaces ("10/325mg"), ``directions`` the sig, ``refills`` the refills;
+    a compounded product lists its drugs in ``ingredients`` ("flurbiprofen 20%") and, with
+    their classes, in ``components``. ``spinal_levels`` are normalised ("L4-L5", "L5-S1").
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -54,6 +78,19 @@ class ParsedRequest(BaseModel):
     retrospective: bool = False
     perioperative: Literal["pre", "post"] | None = None
     purpose: str | None = None
+    quantity_max: int | None = None
+    brand: str | None = None
+    drug_class: str | None = None
+    dosage_form: str | None = None
+    directions: str | None = None
+    refills: int | None = None
+    components: tuple[Ingredient, ...] = ()
+    date_of_service: dt.date | None = None
+    associated_surgical_service: bool = False
+    spinal_levels: tuple[str, ...] = ()
+    contrast: Contrast | None = None
+    acquisition: Acquisition | None = None
+    specialty: str | None = None
 
     @property
     def sessions(self) -> int | None:

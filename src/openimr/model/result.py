@@ -68,6 +68,15 @@ class CriterionResult(_Frozen):
     checklist: str | None = None
 
 
+class RationaleSentence(_Frozen):
+    """One sentence of a rationale with what it rests on: criteria, citations, spans."""
+
+    text: str
+    criteria: tuple[str, ...] = ()
+    citations: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+
 class ItemDetermination(_Frozen):
     request: str
     treatment: str | None
@@ -77,6 +86,7 @@ class ItemDetermination(_Frozen):
     guidelines: tuple[GuidelineRef, ...] = ()
     criteria: tuple[CriterionResult, ...] = ()
     rationale: str | None = None
+    rationale_trace: tuple[RationaleSentence, ...] = ()
     needs_review: bool = False
     reason: str | None = None
     parsed: ParsedRequest | None = None

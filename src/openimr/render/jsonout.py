@@ -50,6 +50,18 @@ def item_to_json(item: ItemDetermination) -> dict[str, Any]:
             for c in item.criteria
         ],
         "rationale": item.rationale,
+        "rationale_trace": [
+            {
+                "text": s.text,
+                "criteria": list(s.criteria),
+                "citations": list(s.citations),
+                "evidence": [
+                    {"record": e.record, "start": e.start, "end": e.end, "quote": e.quote}
+                    for e in s.evidence
+                ],
+            }
+            for s in item.rationale_trace
+        ],
         "needs_review": item.needs_review,
         "evidence_tier": item.evidence_tier,
         "tier_note": item.tier_note,

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Quick start: set up .venv (once) and review the seed example; the letter goes to letter.pdf.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/openimr ]; then
+  "$PY" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e .
+fi
+SEED="${1:-../shared/examples/seed-case}"
+.venv/bin/openimr review "$SEED" --letter letter.pdf
+echo "letter written to letter.pdf" >&2

@@ -1,0 +1,248 @@
+"""Three-valued evaluation of criteria rules over facts.
+
+``all_of`` is not_met if any part is, else not_documented if any part is, else met.
+``any_of`` is met if any part is, else not_documented if any part is, else not_met.
+A fact that is absent gives not_documented (silence); a fact the record states otherwise
+(a negated mention, a number on the wrong side) gives not_met.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from openimr.library.model import Library, ParamRef, RequestRef, Rule, Value, Version
+from openimr.model import Case, Fact, ParsedRequest, Status
+
+# Ordering key of a fact: later records and later positions come last ("latest").
+FactOrder = Callable[[Fact], tuple[object, ...]]
+
+
+def combine_all(statuses: Sequence[Status]) -> Status:
+    relevant = [s for s in statuses if s is not Status.NOT_APPLICABLE]
+    if any(s is Status.NOT_MET for s in relevant):
+        return Status.NOT_MET
+    if any(s is Status.NOT_DOCUMENTED for s in relevant):
+        return Status.NOT_DOCUMENTED
+    return Status.MET
+
+
+def combine_any(statuses: Sequence[Status]) -> Status:
+    relevant = [s for s in statuses if s is not Status.NOT_APPLICABLE]
+    if not relevant:
+        return Status.MET
+    if any(s is Status.MET for s in relevant):
+        return Status.MET
+    if any(s is Status.NOT_DOCUMENTED for s in relevant):
+        return Status.NOT_DOCUMENTED
+    return Status.NOT_MET
+
+
+def negate(status: Status) -> Status:
+    if status is Status.MET:
+        return Status.NOT_MET
+    if status is Status.NOT_MET:
+        return Status.MET
+    return status
+
+
+@dataclass
+class Outcome:
+    """A rule's status and the facts it rested on."""
+
+    status: Status
+    facts: list[Fact] = field(default_factory=list)
+    values: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class EvalContext:
+    case: Case
+    request: ParsedRequest
+    facts: Sequence[Fact]
+    version: Version
+    library: Library | None = None
+    order: FactOrder | None = None
+    purpose_eval: Callable[[str, str | None], Outcome] | None = None
+    depth: int = 0
+    surgery: Outcome | None = None
+    """The decision on the surgery a pre/post-operative item serves, when the case has one."""
+
+    def params(self) -> dict[str, object]:
+        return {name: p.value for name, p in self.version.params.items()}
+
+    def request_field(self, name: str) -> object:
+        req = self.request
+        if name == "sessions":
+            return req.sessions
+        if name == "per_week":
+            return req.schedule.per_week_max or req.schedule.per_week if req.schedule else None
+        if name == "weeks":
+            return req.schedule.weeks_max or req.schedule.weeks if req.schedule else None
+        if name == "body_regions":
+            return list(req.body_regions) or None
+        if name == "ingredients":
+            return [i.split()[0].lower() for i in req.ingredients] or None
+        if name == "levels":
+            return getattr(req, "levels", None)
+        return getattr(req, name, None)
+
+    def case_field(self, name: str) -> object:
+        day = self.case.decision_date
+        doi = self.case.patient.date_of_injury
+        if name == "days_since_injury":
+            return (day - doi).days
+        if name == "weeks_since_injury":
+            return (day - doi).days / 7
+        if name == "age":
+            return self.case.patient.age_on(day)
+        raise KeyError(name)
+
+    def resolve(self, value: Value) -> object:
+        if isinstance(value, ParamRef):
+            return self.version.params[value.param].value
+        if isinstance(value, RequestRef):
+            return self.request_field(value.field)
+        return value
+
+    def qualifier(self, q: str | None) -> str | None:
+        if q == "$treatment":
+            return self.request.treatment
+        return q
+
+
+def _compare(test: str, actual: object, expected: object) -> Status:
+    """Compare a known value; an unknown expected value (e.g. request field) is not documented."""
+    if test == "present":
+        return Status.MET if (actual is not None) == bool(expected) else Status.NOT_MET
+    if expected is None:
+        return Status.NOT_DOCUMENTED
+    if test in ("is", "eq"):
+        return Status.MET if actual == expected else Status.NOT_MET
+    if test == "in":
+        if isinstance(actual, list):
+            ok = (
+                any(a in expected for a in actual)
+                if isinstance(expected, list)
+                else expected in actual
+            )
+        else:
+            ok = actual in expected if isinstance(expected, list) else actual == expected
+        return Status.MET if ok else Status.NOT_MET
+    if not isinstance(actual, (int, float)) or not isinstance(expected, (int, float)):
+        return Status.NOT_DOCUMENTED
+    ok = {
+        "gte": actual >= expected,
+        "lte": actual <= expected,
+        "gt": actual > expected,
+        "lt": actual < expected,
+    }[test]
+    return Status.MET if ok else Status.NOT_MET
+
+
+def _pick(facts: list[Fact], how: str, order: FactOrder | None) -> list[Fact]:
+    if not facts:
+        return []
+    ordered = sorted(facts, key=order) if order else list(facts)
+    if how == "latest":
+        return [ordered[-1]]
+    if how in ("max", "min"):
+        numeric = [
+            f
+            for f in ordered
+            if isinstance(f.value, (int, float)) and not isinstance(f.value, bool)
+        ]
+        if not numeric:
+            return [ordered[-1]]
+        best = (
+            max(numeric, key=lambda f: float(f.value))
+            if how == "max"
+            else min(numeric, key=lambda f: float(f.value))
+        )
+        return [best]
+    if how == "any_true":
+        trues = [f for f in ordered if f.value is True]
+        return [trues[-1]] if trues else [ordered[-1]]
+    if how == "sum":
+        return ordered
+    return [ordered[-1]]
+
+
+def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
+    if rule.kind in ("all_of", "any_of"):
+        outs = [evaluate(c, ctx) for c in rule.children]
+        combine = combine_all if rule.kind == "all_of" else combine_any
+        status = combine([o.status for o in outs])
+        facts = [f for o in outs for f in o.facts]
+        values: dict[str, object] = {}
+        for o in outs:
+            values.update(o.values)
+        return Outcome(status, facts, values)
+    if rule.kind == "not":
+        inner = evaluate(rule.children[0], ctx)
+        return Outcome(negate(inner.status), inner.facts, inner.values)
+    if rule.kind == "surgery":
+        if ctx.surgery is not None:
+            return ctx.surgery
+        planned = _pick([f for f in ctx.facts if f.name == "planned_surgery"], "latest", ctx.order)
+        if planned:
+            return Outcome(Status.MET, planned, {"planned_surgery": planned[0].value})
+        return Outcome(Status.NOT_DOCUMENTED)
+    if rule.kind == "purpose":
+        if ctx.purpose_eval is None:
+            return Outcome(Status.NOT_DOCUMENTED)
+        purpose = _pick([f for f in ctx.facts if f.name == "visit_purpose"], "latest", ctx.order)
+        if not purpose:
+            return Outcome(Status.NOT_DOCUMENTED)
+        out = ctx.purpose_eval(str(purpose[0].value), rule.tier)
+        return Outcome(
+            out.status, [purpose[0], *out.facts], {"purpose": purpose[0].value, **out.values}
+        )
+    assert rule.subject is not None and rule.test is not None
+    expected = ctx.resolve(rule.value)
+    if rule.kind == "request":
+        actual = ctx.request_field(rule.subject)
+        if actual is None and (rule.test != "present" or expected is True):
+            return Outcome(Status.NOT_DOCUMENTED, values={f"request.{rule.subject}": None})
+        return Outcome(
+            _compare(rule.test, actual, expected), values={f"request.{rule.subject}": actual}
+        )
+    if rule.kind == "case":
+        actual = ctx.case_field(rule.subject)
+        if actual is None:
+            return Outcome(Status.NOT_DOCUMENTED)
+        return Outcome(
+            _compare(rule.test, actual, expected), values={f"case.{rule.subject}": actual}
+        )
+    # fact
+    qualifier = ctx.qualifier(rule.qualifier)
+    named = [f for f in ctx.facts if f.name == rule.subject]
+    if rule.qualifier is None:
+        candidates = named
+    else:
+        # facts naming this treatment; failing those, facts that name no treatment ("*")
+        candidates = [f for f in named if f.qualifier == qualifier]
+        if not candidates:
+            candidates = [f for f in named if f.qualifier in (None, "*")]
+    if not candidates:
+        if rule.test == "present" and rule.value is False:
+            return Outcome(Status.MET)
+        return Outcome(Status(rule.if_absent))
+    chosen = _pick(candidates, rule.pick, ctx.order)
+    if rule.pick == "sum":
+        total = sum(float(f.value) for f in chosen if isinstance(f.value, (int, float)))
+        actual_value: object = total
+    else:
+        actual_value = chosen[0].value
+    if rule.test == "present":
+        return Outcome(
+            _compare("present", actual_value, expected), chosen, {rule.subject: actual_value}
+        )
+    return Outcome(
+        _compare(rule.test, actual_value, expected), chosen, {rule.subject: actual_value}
+    )
+
+
+def days_between(a: dt.date, b: dt.date) -> int:
+    return (b - a).days

@@ -1,0 +1,222 @@
+"""The guideline library's shapes: fact definitions, rules, criteria, dated versions.
+
+A criteria set is one file per treatment (its id is its path under ``criteria/``). Each
+version is dated and cited and states its criteria in a small declarative vocabulary:
+
+- ``all_of: [...]``, ``any_of: [...]``, ``not: rule``
+- ``fact: NAME`` with one test: ``is``, ``eq``, ``gte``, ``lte``, ``gt``, ``lt``, ``present``,
+  ``in``; optional ``qualifier`` (``$treatment`` = the request's treatment) and ``pick``
+  (``latest`` default, ``max``, ``min``, ``any_true``)
+  and ``if_absent`` (``not_documented`` default; ``not_met`` or ``met`` where silence is
+  itself the answer, e.g. "prior therapy" when none is mentioned)
+- ``request: FIELD`` (sessions, quantity, per_week, weeks, side, body_regions, retrospective,
+  perioperative, levels) with the same tests
+- ``case: FIELD`` (days_since_injury, weeks_since_injury, age) with the same tests
+- ``purpose: indicated``: the visit's purpose (a treatment id) is itself indicated under its
+  own criteria set (``tier: same`` prefers the version of the calling tier)
+- ``surgery: indicated``: for a pre- or post-operative item, the surgery it serves is
+  indicated — decided in the same case when the surgery is itself disputed, else documented
+  as planned or authorized (the ``planned_surgery`` fact)
+- comparison values may be literals, ``{param: NAME}`` or ``{request: FIELD}``
+
+Three-valued logic: met / not_met / not_documented (see :mod:`openimr.engine.logic`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+FactType = Literal["bool", "int", "number", "string"]
+Tier = Literal["mtus", "acoem", "odg", "other", "studies"]
+TIER_SOURCE: dict[str, str] = {
+    "mtus": "MTUS",
+    "acoem": "ACOEM",
+    "odg": "ODG",
+    "other": "other",
+    "studies": "studies",
+}
+TESTS = ("is", "eq", "gte", "lte", "gt", "lt", "present", "in")
+PICKS = ("latest", "max", "min", "any_true", "sum")
+REQUEST_FIELDS = (
+    "sessions",
+    "quantity",
+    "per_week",
+    "weeks",
+    "side",
+    "body_regions",
+    "retrospective",
+    "perioperative",
+    "levels",
+    "treatment",
+    "drug",
+    "drug_class",
+    "ingredients",
+    "strength",
+    "category",
+)
+CASE_FIELDS = ("days_since_injury", "weeks_since_injury", "age")
+
+
+@dataclass(frozen=True)
+class FactDef:
+    name: str
+    type: FactType
+    meaning: str
+    describes: str
+    unit: str | None = None
+    qualified: bool = False
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    param: str
+
+
+@dataclass(frozen=True)
+class RequestRef:
+    field: str
+
+
+Value = bool | int | float | str | list[str] | ParamRef | RequestRef | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One node of a criterion's rule tree."""
+
+    kind: Literal["all_of", "any_of", "not", "fact", "request", "case", "purpose", "surgery"]
+    children: tuple[Rule, ...] = ()
+    subject: str | None = None
+    test: str | None = None
+    value: Value = None
+    qualifier: str | None = None
+    pick: str = "latest"
+    tier: str | None = None
+    if_absent: str = "not_documented"
+    line: int | None = None
+
+    def facts(self) -> set[str]:
+        out = {self.subject} if self.kind == "fact" and self.subject else set()
+        for child in self.children:
+            out |= child.facts()
+        return out
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: str
+    source: Tier
+    guideline: str
+    citation: str
+    chapter: str | None = None
+    section: str | None = None
+    pages: str | None = None
+    edition: str | None = None
+    effective: str | None = None
+    regulation: str | None = None
+    statement: str | None = None
+    """What this source recommends, in our own words (opens the rationale)."""
+
+    @property
+    def mtus(self) -> bool:
+        return self.source == "mtus"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    value: float | int | str | bool
+    unit: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Exception_:
+    id: str
+    text: str
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    text: str
+    describes: str
+    rule: Rule
+    source: str
+    when: Rule | None = None
+    unless: Exception_ | None = None
+    not_met: str | None = None
+    checklist: str | None = None
+    required: bool = True
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    effective: dt.date
+    until: dt.date | None
+    tier: Tier
+    addresses: bool
+    citation: Citation
+    supporting: tuple[Citation, ...]
+    params: dict[str, Param]
+    criteria: tuple[Criterion, ...]
+    when: Rule | None = None
+    variant: str = "default"
+    note: str | None = None
+    line: int | None = None
+
+    def in_effect(self, day: dt.date) -> bool:
+        return self.effective <= day and (self.until is None or day <= self.until)
+
+    def citations(self) -> tuple[Citation, ...]:
+        return (self.citation, *self.supporting)
+
+    def cite(self, cid: str) -> Citation:
+        for c in self.citations():
+            if c.id == cid:
+                return c
+        raise KeyError(cid)
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    id: str
+    title: str
+    treatments: tuple[str, ...]
+    versions: tuple[Version, ...]
+    file: str
+    description: str | None = None
+    body_regions: tuple[str, ...] = ()
+
+    def versions_on(self, day: dt.date) -> list[Version]:
+        return [v for v in self.versions if v.in_effect(day)]
+
+
+@dataclass
+class Library:
+    facts: dict[str, FactDef]
+    sets: dict[str, CriteriaSet]
+    root: str
+    by_treatment: dict[str, list[CriteriaSet]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_treatment = {}
+        for cs in self.sets.values():
+            for t in cs.treatments:
+                self.by_treatment.setdefault(t, []).append(cs)
+
+    def sets_for(
+        self, treatment: str | None, body_regions: tuple[str, ...] = ()
+    ) -> list[CriteriaSet]:
+        """Criteria sets deciding ``treatment``: region-specific ones first."""
+        if treatment is None:
+            return []
+        found = self.by_treatment.get(treatment, [])
+        specific = [s for s in found if s.body_regions and set(s.body_regions) & set(body_regions)]
+        general = [s for s in found if not s.body_regions]
+        return specific + general

@@ -1,0 +1,188 @@
+"""The whole review of a case: facts, determinations, rationales and the summary.
+
+This is the one function the CLI, the API and the benchmarks call. It is pure given its
+inputs (no clock, no database); the library is loaded once and cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from openimr import __version__
+from openimr.engine.determine import determine, to_results
+from openimr.engine.logic import Outcome
+from openimr.extract import extract_facts
+from openimr.library.loader import default_library
+from openimr.library.model import Library
+from openimr.model import (
+    Case,
+    CaseReview,
+    DisputedItem,
+    Evidence,
+    Fact,
+    GuidelineRef,
+    ItemDetermination,
+    ParsedRequest,
+    RationaleSentence,
+    Status,
+)
+from openimr.render.rationale import write_rationale
+from openimr.render.summary import write_summary
+
+RequestParser = Callable[[str], ParsedRequest]
+
+
+def _default_parser() -> RequestParser:
+    import importlib
+
+    module = importlib.import_module("openimr.request")
+    parser: RequestParser = module.parse_request
+    return parser
+
+
+def fact_order(case: Case) -> Callable[[Fact], tuple[object, ...]]:
+    """Facts ordered by the record's date of service, then record order, then position."""
+    rank = {r.path: i for i, r in enumerate(case.records)}
+    dates = {r.path: r.date_of_service for r in case.records}
+
+    def key(f: Fact) -> tuple[object, ...]:
+        if not f.spans:
+            return ("", -1, -1)
+        span = f.spans[0]
+        d = dates.get(span.record)
+        return (d.isoformat() if d else "", rank.get(span.record, -1), span.start)
+
+    return key
+
+
+def guideline_refs(det_version: object) -> tuple[GuidelineRef, ...]:
+    from openimr.library.model import TIER_SOURCE, Citation, Version
+
+    assert isinstance(det_version, Version)
+    refs = []
+    for c in det_version.citations():
+        assert isinstance(c, Citation)
+        refs.append(
+            GuidelineRef(
+                source=TIER_SOURCE[c.source],  # type: ignore[arg-type,unused-ignore]
+                citation=c.citation,
+                mtus=c.mtus,
+                chapter=c.chapter,
+                section=c.section,
+                pages=c.pages,
+                edition=c.edition,
+                effective=c.effective,
+            )
+        )
+    return tuple(refs)
+
+
+SURGERY_CATEGORY = "surgery"
+
+
+def _is_surgery(parsed: ParsedRequest) -> bool:
+    return parsed.category == SURGERY_CATEGORY and parsed.perioperative is None
+
+
+def review_item(
+    case: Case,
+    item: DisputedItem,
+    facts: list[Fact],
+    library: Library,
+    parse: RequestParser,
+    surgery: Outcome | None = None,
+    parsed: ParsedRequest | None = None,
+) -> ItemDetermination:
+    parsed = parsed or parse(item.request)
+    order = fact_order(case)
+    det = determine(case, parsed, facts, library, order, surgery=surgery)
+    base = {
+        "request": item.request,
+        "treatment": parsed.treatment,
+        "claims_administrator_guideline": item.guideline,
+        "parsed": parsed,
+    }
+    if not det.decided or det.version is None or det.criteria_set is None:
+        return ItemDetermination(
+            **base,
+            decision=None,
+            medically_necessary=None,
+            needs_review=True,
+            reason=det.reason,
+            criteria_set=det.criteria_set.id if det.criteria_set else None,
+            tier_note=det.tier_note,
+        )
+    searched = tuple(r.path for r in case.records)
+    results = to_results(det.evaluated, parsed, searched)
+    sentences = write_rationale(det, parsed, parsed.disputed or item.request, facts)
+    necessary = det.status is Status.MET
+    checklist = tuple(
+        dict.fromkeys(
+            r.checklist
+            for r in results
+            if r.checklist and r.status in (Status.NOT_DOCUMENTED, Status.NOT_MET)
+        )
+    )
+    return ItemDetermination(
+        **base,
+        decision="overturned" if necessary else "upheld",
+        medically_necessary=necessary,
+        guidelines=guideline_refs(det.version),
+        criteria=tuple(results),
+        rationale=" ".join(s.text for s in sentences),
+        rationale_trace=tuple(
+            RationaleSentence(
+                text=s.text,
+                criteria=tuple(s.criteria),
+                citations=tuple(s.citations),
+                evidence=tuple(dict.fromkeys(s.evidence)),
+            )
+            for s in sentences
+        ),
+        criteria_set=det.criteria_set.id,
+        criteria_version=det.version.id,
+        evidence_tier=det.version.tier,
+        tier_note=det.tier_note,
+        checklist=checklist,
+    )
+
+
+def review_case(
+    case: Case,
+    *,
+    library: Library | None = None,
+    parse: RequestParser | None = None,
+) -> CaseReview:
+    lib = library or default_library()
+    parser = parse or _default_parser()
+    facts = extract_facts(case.records)
+    parsed = [parser(item.request) for item in case.utilization_review.items]
+    results: dict[int, ItemDetermination] = {}
+    # surgeries first: their pre- and post-operative items depend on them
+    surgery: Outcome | None = None
+    for i, (item, p) in enumerate(zip(case.utilization_review.items, parsed, strict=True)):
+        if _is_surgery(p):
+            results[i] = review_item(case, item, facts, lib, parser, parsed=p)
+            decision = results[i].decision
+            status = (
+                Status.NOT_DOCUMENTED
+                if decision is None
+                else Status.MET
+                if decision == "overturned"
+                else Status.NOT_MET
+            )
+            if surgery is None or status is not Status.MET:
+                surgery = Outcome(status, values={"surgery": item.request})
+    for i, (item, p) in enumerate(zip(case.utilization_review.items, parsed, strict=True)):
+        if i not in results:
+            results[i] = review_item(case, item, facts, lib, parser, surgery=surgery, parsed=p)
+    items = tuple(results[i] for i in range(len(parsed)))
+    summary, evidence = write_summary(case, facts, fact_order(case))
+    return CaseReview(
+        case_id=case.case_id,
+        summary=summary,
+        items=items,
+        summary_evidence=tuple(dict.fromkeys(evidence)) if evidence else tuple[Evidence, ...](),
+        library_version=__version__,
+        engine_version=__version__,
+    )

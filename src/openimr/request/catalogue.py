@@ -1,0 +1,577 @@
+"""The treatment catalogue: treatments, drugs, body regions and specialties, as data.
+
+``treatments.yaml`` (shipped in ``openimr/library/data``) is read once, validated (unknown
+keys, duplicate ids, bad regular expressions and dangling references are refused with
+``file:line``) and compiled into a few regular expressions per entry, so that reading a
+request costs a few hundred regex searches over a short string.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from openimr.errors import LibraryError, OpenIMRError
+from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
+
+__all__ = [
+    "CATALOGUE_PATH",
+    "CATEGORIES",
+    "Brand",
+    "Catalogue",
+    "Drug",
+    "DrugMention",
+    "Match",
+    "Region",
+    "Requires",
+    "Specialty",
+    "TreatmentEntry",
+    "catalogue",
+    "check_catalogue",
+    "load_catalogue",
+]
+
+CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "library" / "data" / "treatments.yaml"
+
+CATEGORIES: tuple[str, ...] = (
+    "physical-medicine",
+    "diagnostic-imaging",
+    "electrodiagnostics",
+    "injections",
+    "medications-opioids",
+    "medications-nsaids",
+    "medications-gastroprotective",
+    "medications-muscle-relaxants",
+    "medications-topicals",
+    "medications-sleep",
+    "medications-benzodiazepines",
+    "medications-antidepressants",
+    "medications-anticonvulsants",
+    "medications-other",
+    "dme",
+    "surgery",
+    "perioperative",
+    "evaluation-management",
+    "psychological",
+    "home-care",
+    "rehabilitation-programs",
+    "laboratory",
+    "other",
+)
+
+#: Dosage forms a brand may carry; "patch" and the topical ones steer a drug's treatment.
+PATCH_FORMS = frozenset({"patch", "pad", "plaster"})
+TOPICAL_FORMS = frozenset(
+    {"cream", "gel", "ointment", "lotion", "spray", "foam", "liniment", "roll-on", "topical"}
+)
+ORAL_FORMS = frozenset({"tablet", "capsule", "solution", "liquid", "suspension", "injection"})
+FORMS = PATCH_FORMS | TOPICAL_FORMS | ORAL_FORMS
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Brand(_Model):
+    """A brand name, with the dosage form it implies when it implies one (Lidoderm: patch)."""
+
+    name: str
+    form: str | None = None
+
+    @field_validator("form")
+    @classmethod
+    def _known_form(cls, v: str | None) -> str | None:
+        if v is not None and v not in FORMS:
+            raise ValueError(f"unknown form {v!r} (one of {', '.join(sorted(FORMS))})")
+        return v
+
+
+class Drug(_Model):
+    """A drug of a medication entry: normalised generic name, brands, class."""
+
+    generic: str
+    drug_class: str = Field(alias="class")
+    brands: tuple[Brand, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    topical: str | None = None
+    patch: str | None = None
+    transdermal: bool = False
+
+    @field_validator("brands", mode="before")
+    @classmethod
+    def _brand_strings(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [{"name": b} if isinstance(b, str) else b for b in v]
+        return v
+
+    @property
+    def brand_names(self) -> tuple[str, ...]:
+        return tuple(b.name for b in self.brands)
+
+
+class Requires(_Model):
+    perioperative: Literal["pre", "post"] | None = None
+    regions: tuple[str, ...] = ()
+
+
+class TreatmentEntry(_Model):
+    """One treatment of the catalogue (its ``id`` names the engine's criteria file)."""
+
+    id: str
+    name: str
+    category: str
+    unit: str | None = None
+    priority: int = 0
+    synonyms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    requires: Requires = Requires()
+    drugs: tuple[Drug, ...] = ()
+    notes: str | None = None
+
+
+class Region(_Model):
+    id: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    covers: tuple[str, ...] = ()
+
+
+class Specialty(_Model):
+    id: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+
+class _CatalogueFile(_Model):
+    version: Literal[1]
+    regions: tuple[Region, ...] = ()
+    specialties: tuple[Specialty, ...] = ()
+    treatments: tuple[TreatmentEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A treatment entry found in a text, at ``start``-``end``."""
+
+    entry: TreatmentEntry
+    start: int
+    end: int
+    region_rank: int = 0
+    drug: Drug | None = None
+
+    def key(self, order: int) -> tuple[int, int, int, int, int]:
+        return (self.start, -self.entry.priority, self.region_rank, self.start - self.end, order)
+
+
+@dataclass(frozen=True, slots=True)
+class DrugMention:
+    """A drug name found in a text: which drug, which brand (if a brand was named)."""
+
+    drug: Drug
+    entry: TreatmentEntry
+    start: int
+    end: int
+    brand: Brand | None
+
+
+def synonym_regex(word: str) -> str:
+    """A plain-words synonym as a regex: spaces/hyphens optional, plural allowed."""
+    parts = [p for p in re.split(r"[\s-]+", word.strip().lower()) if p]
+    body = r"[\s-]*".join(re.escape(p) for p in parts)
+    return rf"(?<!\w){body}(?:e?s)?(?!\w)"
+
+
+def _name_regex(name: str) -> str:
+    parts = [p for p in re.split(r"[\s-]+", name.strip().lower()) if p]
+    body = r"[\s-]*".join(re.escape(p) for p in parts)
+    return rf"(?<!\w){body}(?!\w)"
+
+
+def name_key(name: str) -> str:
+    """How a drug name is looked up: lower case, no spaces or hyphens."""
+    return re.sub(r"[\s-]+", "", name.lower())
+
+
+class Catalogue:
+    """The loaded, compiled catalogue. Use :func:`catalogue` for the shipped one."""
+
+    def __init__(self, data: _CatalogueFile, source: str) -> None:
+        self.source = source
+        self.entries: tuple[TreatmentEntry, ...] = data.treatments
+        self.regions: tuple[Region, ...] = data.regions
+        self.specialties: tuple[Specialty, ...] = data.specialties
+        self._by_id = {e.id: e for e in self.entries}
+        self._order = {e.id: i for i, e in enumerate(self.entries)}
+        # Phrases are indexed by their first word so that a request only runs the few
+        # regexes whose first word it contains; patterns (free regexes) always run.
+        self._treatments = _Finder([(e.synonyms, e.patterns) for e in self.entries])
+        self._exclude: dict[int, re.Pattern[str]] = {
+            i: re.compile("|".join(f"(?:{p})" for p in e.exclude), re.IGNORECASE)
+            for i, e in enumerate(self.entries)
+            if e.exclude
+        }
+        self._regions = _Finder([(r.synonyms, r.patterns) for r in self.regions])
+        self._covers = {r.id: set(r.covers) for r in self.regions if r.covers}
+        self._specialties = _Finder([(s.synonyms, s.patterns) for s in self.specialties])
+        # drugs: every name (generic, synonym, brand); the name's key gives the drug
+        self._drug_names: dict[str, tuple[Drug, TreatmentEntry, Brand | None]] = {}
+        self._drug_index = _WordIndex()
+        for e in self.entries:
+            for d in e.drugs:
+                for name, brand in _drug_names(d):
+                    self._drug_names.setdefault(name_key(name), (d, e, brand))
+                    self._drug_index.add(name, _name_regex(name), 0)
+
+    # -- mapping-like access -------------------------------------------------------------
+    def get(self, treatment_id: str) -> TreatmentEntry | None:
+        return self._by_id.get(treatment_id)
+
+    def __getitem__(self, treatment_id: str) -> TreatmentEntry:
+        return self._by_id[treatment_id]
+
+    def __contains__(self, treatment_id: object) -> bool:
+        return treatment_id in self._by_id
+
+    def __iter__(self) -> Iterator[TreatmentEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._by_id)
+
+    def region(self, region_id: str) -> Region | None:
+        return next((r for r in self.regions if r.id == region_id), None)
+
+    def drug(self, name: str) -> Drug | None:
+        """The drug a name (generic, brand or synonym) stands for."""
+        found = self._drug_names.get(name_key(name))
+        return found[0] if found else None
+
+    # -- finding things in text ----------------------------------------------------------
+    def find_regions(self, text: str) -> list[str]:
+        """Region ids named in ``text``, in order of first mention."""
+        first = self._regions.first(text)
+        ids = [self.regions[i].id for i in sorted(first, key=lambda i: (first[i][0], i))]
+        named = set(ids)
+        return [rid for rid in ids if not (self._covers.get(rid, set()) & named)]
+
+    def region_spans(self, text: str) -> list[tuple[int, int]]:
+        """Every place ``text`` names a body region."""
+        return self._regions.spans(text)
+
+    def find_specialty(self, text: str) -> Specialty | None:
+        """The specialty named first in ``text``."""
+        first = self._specialties.first(text)
+        if not first:
+            return None
+        return self.specialties[min(first, key=lambda i: (first[i][0], i))]
+
+    def find_drugs(self, text: str) -> list[DrugMention]:
+        """Drug names in ``text``: leftmost first, the longest name at a place, no overlaps."""
+        spans = sorted(
+            (m.start(), -m.end(), m.group(0))
+            for _, rx in self._drug_index.candidates(text)
+            for m in rx.finditer(text)
+        )
+        out: list[DrugMention] = []
+        last_end = -1
+        for start, neg_end, name in spans:
+            if start < last_end:
+                continue
+            found = self._drug_names.get(name_key(name))
+            if found is not None:
+                d, e, brand = found
+                out.append(DrugMention(d, e, start, -neg_end, brand))
+                last_end = -neg_end
+        return out
+
+    def find_treatments(
+        self,
+        text: str,
+        *,
+        perioperative: str | None = None,
+        regions: Sequence[str] = (),
+    ) -> list[Match]:
+        """Every entry matching ``text`` whose requirements hold, best first."""
+        first = self._treatments.first(text)
+        found: list[Match] = []
+        for i, (start, end) in first.items():
+            e = self.entries[i]
+            rank = 0
+            req = e.requires
+            if req.perioperative is not None and req.perioperative != perioperative:
+                continue
+            if req.regions:
+                ranks = [regions.index(r) for r in req.regions if r in regions]
+                if not ranks:
+                    continue
+                rank = min(ranks)
+            ex = self._exclude.get(i)
+            if ex is not None and ex.search(text):
+                continue
+            found.append(Match(e, start, end, rank))
+        return self.rank(found)
+
+    def rank(self, matches: Sequence[Match]) -> list[Match]:
+        return sorted(matches, key=lambda m: m.key(self._order[m.entry.id]))
+
+    def markdown_table(self) -> str:
+        """The catalogue as a Markdown table (id, name, category), for docs/requests.md."""
+        lines = ["| id | name | category |", "|---|---|---|"]
+        for e in sorted(self.entries, key=lambda e: (CATEGORIES.index(e.category), e.id)):
+            lines.append(f"| `{e.id}` | {e.name} | {e.category} |")
+        return "\n".join(lines) + "\n"
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class _WordIndex:
+    """Regexes filed under the first word of the phrase they find.
+
+    A phrase's separators are optional ("post op" also finds "postop"), so each word of a
+    text is looked up by each of its prefixes; a regex comes back at most once per text.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self._compiled: dict[str, re.Pattern[str]] = {}
+
+    def add(self, phrase: str, regex: str, value: int) -> None:
+        m = _TOKEN.search(phrase.lower())
+        key = m.group(0) if m else ""
+        rx = self._compiled.setdefault(regex, re.compile(regex, re.IGNORECASE))
+        if (value, rx) not in self._by_key.get(key, []):
+            self._by_key.setdefault(key, []).append((value, rx))
+
+    def candidates(self, text: str) -> list[tuple[int, re.Pattern[str]]]:
+        out: list[tuple[int, re.Pattern[str]]] = list(self._by_key.get("", ()))
+        for prefix in _prefixes(text):
+            found = self._by_key.get(prefix)
+            if found:
+                out.extend(found)
+        return out
+
+
+@functools.lru_cache(maxsize=64)  # serves the few finders of one request
+def _prefixes(text: str) -> frozenset[str]:
+    """Every prefix of every word of ``text`` (lower case), up to a word's first 24 letters."""
+    return frozenset(
+        word[:k] for word in _TOKEN.findall(text.lower()) for k in range(1, min(len(word), 24) + 1)
+    )
+
+
+class _Finder:
+    """Finds which of several items (each: synonyms and patterns) a text names, and where."""
+
+    def __init__(self, items: Sequence[tuple[Sequence[str], Sequence[str]]]) -> None:
+        self._index = _WordIndex()
+        self._patterns: list[tuple[int, re.Pattern[str]]] = []
+        for i, (synonyms, patterns) in enumerate(items):
+            for syn in synonyms:
+                self._index.add(syn, synonym_regex(syn), i)
+            if patterns:
+                alts = "|".join(f"(?:{p})" for p in patterns)
+                self._patterns.append((i, re.compile(alts, re.IGNORECASE)))
+
+    def _regexes(self, text: str) -> list[tuple[int, re.Pattern[str]]]:
+        return [*self._index.candidates(text), *self._patterns]
+
+    def first(self, text: str) -> dict[int, tuple[int, int]]:
+        """Item index -> (start, end) of its first (then longest) match in ``text``."""
+        best: dict[int, tuple[int, int]] = {}
+        for i, rx in self._regexes(text):
+            m = rx.search(text)
+            if m is not None:
+                old = best.get(i)
+                if old is None or (m.start(), -m.end()) < (old[0], -old[1]):
+                    best[i] = m.span()
+        return best
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for _, rx in self._regexes(text) for m in rx.finditer(text)]
+
+
+def _drug_names(d: Drug) -> list[tuple[str, Brand | None]]:
+    names: list[tuple[str, Brand | None]] = [(d.generic, None)]
+    names += [(s, None) for s in d.synonyms]
+    names += [(b.name, b) for b in d.brands]
+    return names
+
+
+# -- loading and validation ------------------------------------------------------------------
+
+
+def _where(doc: LoadedYaml, loc: Sequence[str | int]) -> int | None:
+    """The line of a pydantic error location, skipping parts that are not YAML keys."""
+    path: PathKey = ()
+    for part in loc:
+        if (*path, part) in doc.lines:
+            path = (*path, part)
+    return doc.line_of(path)
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _pydantic_errors(exc: ValidationError, doc: LoadedYaml) -> list[LibraryError]:
+    errors = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if isinstance(p, str | int)]
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            msg = f"unknown key {loc[-1]!r}"
+            field = _dotted(loc[:-1]) or None
+        elif kind == "missing":
+            msg = f"missing required key {loc[-1]!r}"
+            field = _dotted(loc[:-1]) or None
+        else:
+            msg = str(err["msg"])
+            field = _dotted(loc) or None
+        errors.append(LibraryError(msg, file=doc.file, field=field, line=_where(doc, loc)))
+    return sorted(errors, key=lambda e: e.line or 0)
+
+
+def _semantic_errors(data: _CatalogueFile, doc: LoadedYaml) -> list[LibraryError]:
+    errors: list[LibraryError] = []
+
+    def err(msg: str, *path: str | int) -> None:
+        errors.append(LibraryError(msg, file=doc.file, field=_dotted(path), line=doc.line_of(path)))
+
+    def check_regex(pattern: str, *path: str | int) -> None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            err(f"bad regular expression {pattern!r}: {exc}", *path)
+
+    region_ids: dict[str, int] = {}
+    for i, r in enumerate(data.regions):
+        if not _ID.match(r.id):
+            err(f"region id {r.id!r} is not kebab-case", "regions", i, "id")
+        if r.id in region_ids:
+            err(
+                f"duplicate region id {r.id!r} (first at regions[{region_ids[r.id]}])",
+                "regions",
+                i,
+                "id",
+            )
+        region_ids.setdefault(r.id, i)
+        for j, p in enumerate(r.patterns):
+            check_regex(p, "regions", i, "patterns", j)
+    for i, r in enumerate(data.regions):
+        for j, c in enumerate(r.covers):
+            if c not in region_ids:
+                err(f"unknown region {c!r}", "regions", i, "covers", j)
+    specialty_ids: set[str] = set()
+    for i, s in enumerate(data.specialties):
+        if s.id in specialty_ids:
+            err(f"duplicate specialty id {s.id!r}", "specialties", i, "id")
+        specialty_ids.add(s.id)
+        for j, p in enumerate(s.patterns):
+            check_regex(p, "specialties", i, "patterns", j)
+
+    ids: dict[str, int] = {}
+    for i, e in enumerate(data.treatments):
+        if e.id in ids:
+            err(
+                f"duplicate treatment id {e.id!r} (first at treatments[{ids[e.id]}])",
+                "treatments",
+                i,
+                "id",
+            )
+        ids.setdefault(e.id, i)
+    drug_names: dict[str, str] = {}
+    for i, e in enumerate(data.treatments):
+        at = ("treatments", i)
+        if not _ID.match(e.id):
+            err(f"treatment id {e.id!r} is not kebab-case", *at, "id")
+        if e.category not in CATEGORIES:
+            err(
+                f"unknown category {e.category!r} (one of {', '.join(CATEGORIES)})", *at, "category"
+            )
+        if not (e.synonyms or e.patterns or e.drugs):
+            err("an entry needs synonyms, patterns or drugs to be found", *at, "id")
+        for key in ("patterns", "exclude"):
+            for j, p in enumerate(getattr(e, key)):
+                check_regex(p, *at, key, j)
+        for j, rid in enumerate(e.requires.regions):
+            if rid not in region_ids:
+                err(f"unknown region {rid!r}", *at, "requires", "regions", j)
+        for k, d in enumerate(e.drugs):
+            for key in ("topical", "patch"):
+                target = getattr(d, key)
+                if target is not None and target not in ids:
+                    err(f"unknown treatment id {target!r}", *at, "drugs", k, key)
+            for name, _ in _drug_names(d):
+                nk = name_key(name)
+                if nk in drug_names and drug_names[nk] != d.generic:
+                    err(
+                        f"drug name {name!r} is already used by {drug_names[nk]!r}", *at, "drugs", k
+                    )
+                drug_names.setdefault(nk, d.generic)
+    return errors
+
+
+def _read(path: Path, display: str | None) -> tuple[LoadedYaml | None, list[LibraryError]]:
+    try:
+        doc = load_yaml_file(path, display)
+    except OpenIMRError as exc:
+        return None, [
+            LibraryError(exc.message, file=exc.file or display or str(path), line=exc.line)
+        ]
+    if not isinstance(doc.data, dict):
+        return None, [LibraryError("expected a mapping with 'treatments'", file=doc.file)]
+    return doc, []
+
+
+def check_catalogue(path: Path | str, display: str | None = None) -> list[LibraryError]:
+    """Every problem in a catalogue file (empty when it is valid)."""
+    path = Path(path)
+    doc, errors = _read(path, display)
+    if doc is None:
+        return errors
+    try:
+        data = _CatalogueFile.model_validate(doc.data)
+    except ValidationError as exc:
+        return _pydantic_errors(exc, doc)
+    return _semantic_errors(data, doc)
+
+
+def load_catalogue(path: Path | str, display: str | None = None) -> Catalogue:
+    """Read, validate and compile a catalogue file; raise :class:`LibraryError` if invalid."""
+    path = Path(path)
+    doc, errors = _read(path, display)
+    if doc is None:
+        raise errors[0]
+    try:
+        data = _CatalogueFile.model_validate(doc.data)
+    except ValidationError as exc:
+        raise _pydantic_errors(exc, doc)[0] from None
+    errors = _semantic_errors(data, doc)
+    if errors:
+        raise errors[0]
+    return Catalogue(data, doc.file)
+
+
+@functools.cache
+def catalogue() -> Catalogue:
+    """The shipped treatment catalogue (loaded and compiled once)."""
+    return load_catalogue(CATALOGUE_PATH)

@@ -1,0 +1,580 @@
+"""Eligibility screening of an IMR application (8 CCR 9792.10.3; DWC's published reasons).
+
+:func:`screen_application` checks an application against every rule openimr knows and returns
+all the reasons that apply, in a fixed order (jurisdiction first, then filing defects, then
+duplicates, then deferral), each with a plain-words message and its citation. A fact that is
+unknown (None) never produces a reason by guessing: when the answer depends on it the field is
+listed in ``missing_information`` instead (the Administrative Director may ask the parties for
+it, 9792.10.3(b)). The rules and their sources are listed in ``docs/workflow-rules.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from openimr.workflow.calendar import CaliforniaCalendar
+from openimr.workflow.deadlines import ServiceMethod, service_extension
+from openimr.workflow.names import name_tokens, names_match, normalize_item
+
+ReasonCode = Literal[
+    "ur_before_imr_era",
+    "not_ur_dispute",
+    "not_medical_necessity",
+    "ur_untimely",
+    "authorized",
+    "invalid_filer",
+    "unsigned",
+    "filed_late",
+    "ur_missing",
+    "conditional_noncertification",
+    "duplicate",
+    "already_decided",
+    "liability_deferred",
+]
+#: What a reason does to the application.
+Effect = Literal["ineligible", "terminated", "wcab", "deferred"]
+Signer = Literal[
+    "employee", "representative", "attorney", "parent-guardian", "physician-designated"
+]
+UROutcome = Literal["denied", "modified", "approved", "delayed"]
+Status = Literal["eligible", "ineligible", "deferred", "needs_information"]
+PriorStatus = Literal[
+    "pending",
+    "eligible",
+    "assigned",
+    "in_review",
+    "decided",
+    "ineligible",
+    "withdrawn",
+    "terminated",
+]
+
+#: The order reasons are reported in.
+REASON_ORDER: tuple[ReasonCode, ...] = (
+    "ur_before_imr_era",
+    "not_ur_dispute",
+    "not_medical_necessity",
+    "ur_untimely",
+    "authorized",
+    "invalid_filer",
+    "unsigned",
+    "filed_late",
+    "ur_missing",
+    "conditional_noncertification",
+    "duplicate",
+    "already_decided",
+    "liability_deferred",
+)
+
+IMR_INJURY_START = dt.date(2013, 1, 1)
+IMR_UR_START = dt.date(2013, 7, 1)
+#: SB 1160 (Stats. 2016, ch. 868) took "delayed" out of "disputed medical treatment".
+DELAY_REMOVED = dt.date(2017, 1, 1)
+#: DWC stopped sending reminder letters for a missing UR decision on 1 April 2014.
+UR_COPY_REQUIRED = dt.date(2014, 4, 1)
+OPEN_PRIOR: frozenset[str] = frozenset({"pending", "eligible", "assigned", "in_review"})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ApplicationFacts(_Frozen):
+    """What is known about one IMR application (None: not known)."""
+
+    application_signed: bool | None = None
+    signed_by: Signer | None = None
+    physician_designation_after_ur: bool | None = None
+    application_received: dt.date | None = None
+    ur_decision_date: dt.date | None = None
+    ur_decision_served: dt.date | None = None
+    ur_service_method: ServiceMethod | None = None
+    ur_decision_attached: bool | None = None
+    ur_conditional_noncertification: bool = False
+    ur_outcome: UROutcome | None = None
+    liability_disputed_non_medical: bool = False
+    # 9792.10.3(d): a liability dispute defers IMR unless the claims administrator agrees.
+    claims_administrator_agrees_eligible: bool = False
+    treatment_authorized_since: bool = False
+    medical_necessity_question: bool = True
+    ur_timely: bool | None = None
+    date_of_injury: dt.date | None = None
+    items: list[str] = Field(default_factory=list)
+    employee_id: str | None = None
+    claim_number: str | None = None
+    physician: str | None = None
+    documented_change_in_material_facts: bool = False
+    formulary_dispute: bool = False
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ApplicationFacts:
+        decided = self.ur_decision_date
+        if decided is not None:
+            if self.ur_decision_served is not None and self.ur_decision_served < decided:
+                raise ValueError(
+                    f"ur_decision_served ({self.ur_decision_served}) is before "
+                    f"ur_decision_date ({decided})"
+                )
+            if self.application_received is not None and self.application_received < decided:
+                raise ValueError(
+                    f"application_received ({self.application_received}) is before "
+                    f"ur_decision_date ({decided})"
+                )
+        return self
+
+
+class PriorApplication(_Frozen):
+    """An earlier IMR application or review, for duplicate and prior-decision checks."""
+
+    application_id: str
+    employee_id: str | None = None
+    claim_number: str | None = None
+    physician: str | None = None
+    ur_decision_date: dt.date | None = None
+    items: list[str] = Field(default_factory=list)
+    status: PriorStatus = "pending"
+    received: dt.date | None = None
+    decided_on: dt.date | None = None
+    outcome: Literal["upheld", "overturned"] | None = None
+
+
+class IneligibilityReason(_Frozen):
+    code: ReasonCode
+    message: str
+    citation: str
+    effect: Effect = "ineligible"
+    verified: bool = True
+    related: list[str] = Field(default_factory=list)
+
+
+class MissingInformation(_Frozen):
+    field: str
+    why: str
+
+
+class EligibilityResult(_Frozen):
+    status: Status
+    eligible: bool
+    deferred: bool
+    reasons: list[IneligibilityReason]
+    missing_information: list[MissingInformation] = Field(default_factory=list)
+    application_due: dt.date | None = None
+
+    @property
+    def codes(self) -> list[ReasonCode]:
+        return [r.code for r in self.reasons]
+
+
+# -- normalisation --------------------------------------------------------------------------
+
+
+def normalize_person(name: str) -> tuple[str, ...]:
+    """Name tokens without titles, sorted ("Dr. Jane Smith, MD" == "Smith, Jane")."""
+    return tuple(sorted(name_tokens(name)))
+
+
+def _same_id(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and normalize_item(a) == normalize_item(b) != ""
+
+
+def same_worker(app: ApplicationFacts, prior: PriorApplication) -> bool:
+    """Same employee id, or (when either id is missing) the same claim number."""
+    if app.employee_id is not None and prior.employee_id is not None:
+        return _same_id(app.employee_id, prior.employee_id)
+    return _same_id(app.claim_number, prior.claim_number)
+
+
+def _overlap(a: Sequence[str], b: Sequence[str]) -> list[str]:
+    theirs = {normalize_item(x) for x in b}
+    return [x for x in a if normalize_item(x) in theirs and normalize_item(x)]
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+# -- the checks -----------------------------------------------------------------------------
+
+
+class _Screen:
+    def __init__(
+        self,
+        app: ApplicationFacts,
+        prior: Sequence[PriorApplication],
+        calendar: CaliforniaCalendar,
+        today: dt.date,
+    ) -> None:
+        self.app = app
+        self.prior = prior
+        self.cal = calendar
+        self.today = today
+        self.reasons: list[IneligibilityReason] = []
+        self.missing: list[MissingInformation] = []
+        self.application_due: dt.date | None = None
+
+    def reason(
+        self,
+        code: ReasonCode,
+        message: str,
+        citation: str,
+        *,
+        effect: Effect = "ineligible",
+        verified: bool = True,
+        related: Sequence[str] = (),
+    ) -> None:
+        self.reasons.append(
+            IneligibilityReason(
+                code=code,
+                message=message,
+                citation=citation,
+                effect=effect,
+                verified=verified,
+                related=list(related),
+            )
+        )
+
+    def need(self, field: str, why: str) -> None:
+        if all(m.field != field for m in self.missing):
+            self.missing.append(MissingInformation(field=field, why=why))
+
+    # jurisdiction
+
+    def era(self) -> None:
+        injury, ur = self.app.date_of_injury, self.app.ur_decision_date
+        if injury is not None and injury >= IMR_INJURY_START:
+            return
+        if injury is None:
+            if ur is not None and ur >= IMR_UR_START:
+                return
+            self.need(
+                "date_of_injury",
+                "IMR covers injuries from 1 Jan 2013 or UR decisions "
+                "from 1 Jul 2013; neither is known",
+            )
+            return
+        if ur is None:
+            self.need(
+                "ur_decision_date",
+                "the injury is before 2013, so IMR applies only to a "
+                "UR decision communicated on or after 1 Jul 2013",
+            )
+            return
+        if ur < IMR_UR_START:
+            self.reason(
+                "ur_before_imr_era",
+                f"The injury ({injury.isoformat()}) is before 1 January 2013 and the UR "
+                f"decision ({ur.isoformat()}) is before 1 July 2013, so the dispute is not "
+                "decided by Independent Medical Review.",
+                "Lab. Code 4610.5(a)(1)-(2); 8 CCR 9792.10.1 (applicability)",
+            )
+
+    def ur_dispute(self) -> None:
+        outcome = self.app.ur_outcome
+        if outcome is None:
+            self.need(
+                "ur_outcome", "only a UR decision that denies or modifies treatment can be reviewed"
+            )
+            return
+        if outcome == "approved":
+            self.reason(
+                "not_ur_dispute",
+                "Utilization review approved the treatment, so there is no disputed "
+                "treatment to review.",
+                "Lab. Code 4610.5(c)(1); 8 CCR 9792.10.1(a)",
+            )
+        elif outcome == "delayed":
+            ur = self.app.ur_decision_date
+            if ur is None:
+                self.need(
+                    "ur_decision_date", "a UR delay is reviewable only for decisions before 2017"
+                )
+            elif ur >= DELAY_REMOVED:
+                self.reason(
+                    "not_ur_dispute",
+                    "Utilization review delayed the treatment rather than denying or "
+                    "modifying it; since 2017 only a denial or modification can be reviewed.",
+                    "Lab. Code 4610.5(c)(1) as amended by SB 1160 (2016)",
+                    verified=False,
+                )
+
+    def medical_necessity(self) -> None:
+        if not self.app.medical_necessity_question:
+            self.reason(
+                "not_medical_necessity",
+                "The dispute is not about whether the treatment is medically necessary; "
+                "IMR decides only medical necessity.",
+                "Lab. Code 4610.5(c)(1), 4610.6(a)",
+            )
+
+    def ur_timeliness(self) -> None:
+        if self.app.ur_timely is False:
+            self.reason(
+                "ur_untimely",
+                "The UR decision was not made on time. An untimely UR decision is invalid, "
+                "and the Workers' Compensation Appeals Board, not IMR, decides the dispute.",
+                "Dubon v. World Restoration (2014) 79 Cal.Comp.Cases 1298 (WCAB en banc, Dubon II)",
+                effect="wcab",
+            )
+
+    def authorized(self) -> None:
+        if self.app.treatment_authorized_since:
+            self.reason(
+                "authorized",
+                "The claims administrator has since authorized the treatment, which ends "
+                "the review.",
+                "8 CCR 9792.10.6(a)",
+                effect="terminated",
+            )
+
+    # filing
+
+    def filer(self) -> None:
+        if self.app.signed_by != "physician-designated":
+            return
+        designated = self.app.physician_designation_after_ur
+        if designated is None:
+            self.need(
+                "physician_designation_after_ur",
+                "a physician may file only with the "
+                "employee's written designation made after the UR decision",
+            )
+        elif designated is False:
+            self.reason(
+                "invalid_filer",
+                "The application was filed by a physician without the employee's written "
+                "designation made after the UR decision.",
+                "Lab. Code 4610.5(d); 8 CCR 9792.10.1(b)(2)",
+                verified=False,
+            )
+
+    def signature(self) -> None:
+        signed = self.app.application_signed
+        if signed is None:
+            self.need(
+                "application_signed",
+                "an application must be signed by the employee or an eligible representative",
+            )
+        elif signed is False:
+            self.reason(
+                "unsigned",
+                "The application is not signed by the employee or the employee's representative.",
+                "8 CCR 9792.10.1(b); DWC IMR ineligibility reasons (dir.ca.gov IMR updates)",
+            )
+
+    def timeliness(self) -> None:
+        app = self.app
+        received = app.application_received
+        if received is None:
+            self.need("application_received", "the 30-day filing limit cannot be checked")
+            return
+        served = app.ur_decision_served
+        if served is None:
+            decided = app.ur_decision_date
+            if decided is not None:
+                # Service is on or after the decision date: counting from the decision is the
+                # earliest possible last day, so an application in time by that count is timely.
+                earliest = self.cal.roll_forward(self.cal.add_calendar_days(decided, 30))
+                if received <= earliest:
+                    return
+            self.need(
+                "ur_decision_served", "the 30-day filing limit runs from service of the UR decision"
+            )
+            return
+        method = app.ur_service_method
+        if method is None:
+            shortest = self.cal.roll_forward(self.cal.add_calendar_days(served, 30))
+            longest = self.cal.roll_forward(self.cal.add_calendar_days(served, 35))
+            if received <= shortest:
+                self.application_due = shortest
+                return
+            if received > longest:
+                self._late(received, served, longest, "even with 5 days added for mailing")
+                return
+            self.need(
+                "ur_service_method",
+                "the application is in time only if the UR decision was mailed (5 extra days)",
+            )
+            return
+        extension, why, _ = service_extension(method, served, self.cal)
+        nominal = self.cal.add_calendar_days(served, 30 + extension)
+        due = self.cal.roll_forward(nominal)
+        self.application_due = due
+        if received > due:
+            how = why if extension else "no days added for the way it was served"
+            if due != nominal:
+                how += f"; the last day moved from {nominal.isoformat()} (weekend or holiday)"
+            self._late(received, served, due, how)
+
+    def _late(self, received: dt.date, served: dt.date, due: dt.date, how: str) -> None:
+        self.application_due = due
+        self.reason(
+            "filed_late",
+            f"The application arrived on {received.isoformat()}, after the last day to file, "
+            f"{due.isoformat()}: 30 days after the UR decision was served on "
+            f"{served.isoformat()}, {how}.",
+            "Lab. Code 4610.5(h)(1); 8 CCR 9792.10.1(b)(1); Code Civ. Proc. 1013(a), 12a; "
+            "Avila v. UC Irvine Medical Center (2015 WCAB panel)",
+            verified=not self.app.formulary_dispute,
+        )
+
+    def ur_copy(self) -> None:
+        attached = self.app.ur_decision_attached
+        if attached is None:
+            self.need(
+                "ur_decision_attached", "the application must include a copy of the UR decision"
+            )
+        elif attached is False:
+            received = self.app.application_received
+            note = ""
+            if received is not None and received < UR_COPY_REQUIRED:
+                note = " (before 1 April 2014 DWC first sent a reminder allowing 15 more days)"
+            self.reason(
+                "ur_missing",
+                "The application does not include a copy of the UR decision" + note + ".",
+                "8 CCR 9792.10.1(b)(1); DWC notice of 1 Apr 2014 ending reminder letters",
+            )
+
+    def cnc(self) -> None:
+        if self.app.ur_conditional_noncertification:
+            self.reason(
+                "conditional_noncertification",
+                "The UR decision is a conditional non-certification (denied because the "
+                "doctor did not send requested information), which cannot be reviewed.",
+                "DWC IMR ineligibility reasons (dir.ca.gov IMR updates); 8 CCR 9792.9.1(f)",
+                verified=False,
+            )
+
+    # other applications
+
+    def duplicates(self) -> None:
+        app = self.app
+        for prior in self.prior:
+            if prior.status not in OPEN_PRIOR or not same_worker(app, prior):
+                continue
+            if app.ur_decision_date is None or prior.ur_decision_date is None:
+                continue
+            if app.ur_decision_date != prior.ur_decision_date:
+                continue
+            shared = _overlap(app.items, prior.items)
+            if not shared:
+                continue
+            self.reason(
+                "duplicate",
+                f"Application {prior.application_id} for the same worker and the same UR "
+                f"decision ({app.ur_decision_date.isoformat()}) is already pending for: "
+                f"{', '.join(shared)}.",
+                "8 CCR 9792.10.3(a)(2)",
+                related=[prior.application_id],
+            )
+
+    def decided_before(self) -> None:
+        app = self.app
+        if app.documented_change_in_material_facts:
+            return
+        reference = app.ur_decision_date or app.application_received or self.today
+        for prior in self.prior:
+            if prior.status != "decided" or prior.decided_on is None:
+                continue
+            if not same_worker(app, prior):
+                continue
+            if prior.decided_on > reference or _add_months(prior.decided_on, 12) < reference:
+                continue
+            shared = _overlap(app.items, prior.items)
+            if not shared:
+                continue
+            if app.physician is None or prior.physician is None:
+                self.need(
+                    "physician",
+                    f"application {prior.application_id} decided the same "
+                    "treatment within 12 months; it bars a new review only for the "
+                    "same requesting physician",
+                )
+                continue
+            if names_match(app.physician, prior.physician) != "exact":
+                continue
+            outcome = f" ({prior.outcome})" if prior.outcome else ""
+            self.reason(
+                "already_decided",
+                f"IMR {prior.application_id} decided the same treatment ({', '.join(shared)}) "
+                f"for this worker and physician on {prior.decided_on.isoformat()}{outcome}, "
+                "less than 12 months ago, and no change in the material facts is documented.",
+                "8 CCR 9792.10.3(a)(2); Lab. Code 4610(i)(6) (12-month rule)",
+                verified=False,
+                related=[prior.application_id],
+            )
+
+    def liability(self) -> None:
+        if self.app.liability_disputed_non_medical and not (
+            self.app.claims_administrator_agrees_eligible
+        ):
+            self.reason(
+                "liability_deferred",
+                "The claims administrator disputes liability for a reason other than medical "
+                "necessity; the review waits until that dispute is resolved.",
+                "8 CCR 9792.10.3(d); 8 CCR 9792.10.1",
+                effect="deferred",
+            )
+
+    def run(self) -> EligibilityResult:
+        for check in (
+            self.era,
+            self.ur_dispute,
+            self.medical_necessity,
+            self.ur_timeliness,
+            self.authorized,
+            self.filer,
+            self.signature,
+            self.timeliness,
+            self.ur_copy,
+            self.cnc,
+            self.duplicates,
+            self.decided_before,
+            self.liability,
+        ):
+            check()
+        rank = {code: i for i, code in enumerate(REASON_ORDER)}
+        reasons = sorted(self.reasons, key=lambda r: rank[r.code])
+        blocking = [r for r in reasons if r.effect != "deferred"]
+        status: Status
+        if blocking:
+            status = "ineligible"
+        elif reasons:
+            status = "deferred"
+        elif self.missing:
+            status = "needs_information"
+        else:
+            status = "eligible"
+        return EligibilityResult(
+            status=status,
+            eligible=status == "eligible",
+            deferred=status == "deferred",
+            reasons=reasons,
+            missing_information=list(self.missing),
+            application_due=self.application_due,
+        )
+
+
+def screen_application(
+    app: ApplicationFacts,
+    *,
+    prior: Sequence[PriorApplication],
+    calendar: CaliforniaCalendar,
+    today: dt.date,
+) -> EligibilityResult:
+    """Every reason ``app`` cannot (yet) go to review, in :data:`REASON_ORDER`.
+
+    ``eligible`` is True only when no reason applies and nothing needed is unknown;
+    ``deferred`` when the only reasons defer the review (liability disputed).
+    """
+    return _Screen(app, prior, calendar, today).run()

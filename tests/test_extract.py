@@ -1,0 +1,108 @@
+"""Fact extraction: spans are exact, negation and history are handled."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.extract import extract_facts
+from openimr.extract.extractor import sentence_starts
+from openimr.model import Fact, Record, RecordPage
+
+
+def record(text: str, path: str = "records/note.txt") -> Record:
+    return Record(
+        path=path, kind="text", text=text, pages=(RecordPage(number=1, start=0, end=len(text)),)
+    )
+
+
+def facts_named(facts: list[Fact], name: str) -> list[Fact]:
+    return [f for f in facts if f.name == name]
+
+
+def test_every_span_quotes_the_record_exactly(seed_case) -> None:  # type: ignore[no-untyped-def]
+    text = (seed_case / "records" / "2013-08-19-pr2-delgado.txt").read_text()
+    rec = record(text, "records/2013-08-19-pr2-delgado.txt")
+    facts = extract_facts([rec])
+    assert facts
+    for fact in facts:
+        for span in fact.spans:
+            assert rec.text[span.start : span.end] == span.quote
+            assert span.record == rec.path
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "value"),
+    [
+        ("The patient denies numbness or tingling in the legs.", "radicular_symptoms", False),
+        ("She reports numbness in the right foot.", "radicular_symptoms", True),
+        (
+            "There is no functional improvement with physical therapy.",
+            "functional_improvement",
+            False,
+        ),
+        (
+            "Objective functional improvement was documented after chiropractic care.",
+            "functional_improvement",
+            True,
+        ),
+        ("No red flags are identified.", "red_flags", False),
+        ("Straight leg raising is positive on the right.", "objective_radiculopathy", True),
+    ],
+)
+def test_negation_gives_false_and_affirmation_true(sentence: str, name: str, value: bool) -> None:
+    found = facts_named(extract_facts([record(sentence)]), name)
+    assert found, f"{name} not found in {sentence!r}"
+    assert found[0].value is value
+
+
+def test_the_therapy_named_qualifies_counts_and_history() -> None:
+    text = "She completed 12 sessions of physical therapy last year. Chiropractic care was not helpful."
+    facts = extract_facts([record(text)])
+    visits = facts_named(facts, "prior_visits")
+    assert [(f.value, f.qualifier) for f in visits] == [(12, "physical-therapy")]
+    prior = {f.qualifier for f in facts_named(facts, "prior_therapy")}
+    assert "physical-therapy" in prior
+
+
+def test_relief_after_an_injection_is_read_as_percent_and_weeks() -> None:
+    text = "After the epidural steroid injection on 3/1/2013 she had 60% pain relief for 8 weeks."
+    facts = extract_facts([record(text)])
+    assert facts_named(facts, "esi_relief_percent")[0].value == 60
+    assert facts_named(facts, "esi_relief_weeks")[0].value == 8
+    assert facts_named(facts, "prior_esi")[0].value is True
+
+
+def test_a_planned_injection_is_not_a_prior_one() -> None:
+    text = "PLAN:\nWe will consider a lumbar epidural steroid injection if symptoms persist."
+    facts = extract_facts([record(text)])
+    assert not [f for f in facts_named(facts, "prior_esi") if f.value is True]
+
+
+def test_unknown_counts_give_no_visit_count() -> None:
+    text = "She has had physical therapy in the past; the number of sessions is not known."
+    facts = extract_facts([record(text)])
+    assert facts_named(facts, "prior_visits") == []
+    assert facts_named(facts, "prior_therapy")[0].qualifier == "physical-therapy"
+
+
+def test_facts_in_an_early_record_are_found() -> None:
+    early = record(
+        "Electrodiagnostic testing: EMG showed radiculopathy at L5.", "records/2013-01-01-emg.txt"
+    )
+    late = record("SUBJECTIVE:\nLow back pain.\n", "records/2013-08-01-pr2.txt")
+    facts = extract_facts([early, late])
+    hits = facts_named(facts, "imaging_corroborates_radiculopathy")
+    assert hits and hits[0].spans[0].record == "records/2013-01-01-emg.txt"
+
+
+def test_sentences_split_at_headings_lists_and_periods_but_not_abbreviations() -> None:
+    text = "DIAGNOSES:\n1. Lumbar strain.\n2. Radiculitis.\nSeen by Dr. Chen today. Pain is 5/10."
+    starts = sentence_starts(text)
+    pieces = [text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    assert pieces == [
+        "DIAGNOSES:",
+        "1. Lumbar strain.",
+        "2. Radiculitis.",
+        "Seen by Dr. Chen today.",
+        "Pain is 5/10.",
+    ]

@@ -1,0 +1,176 @@
+"""Extraction rules of the procedures group: affirmed and negated findings, numbers, surgeries."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.extract import extract_facts
+from openimr.model import Fact, Record, RecordPage
+
+
+def record(text: str, path: str = "records/note.txt") -> Record:
+    return Record(
+        path=path, kind="text", text=text, pages=(RecordPage(number=1, start=0, end=len(text)),)
+    )
+
+
+def found(sentence: str, name: str) -> list[Fact]:
+    return [f for f in extract_facts([record(sentence)]) if f.name == name]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "value"),
+    [
+        ("His right knee gives way and there is locking.", "mechanical_knee_symptoms", True),
+        ("He denies locking or giving way.", "mechanical_knee_symptoms", False),
+        ("McMurray's is positive with medial joint line tenderness.", "meniscal_exam_signs", True),
+        ("There is a positive Lachman test on the right.", "knee_instability", True),
+        ("The knee is examined without effusion.", "effusion", False),
+        ("His right knee has 2 plus effusion.", "effusion", True),
+        (
+            "MRI of the right knee revealed a medial meniscus tear.",
+            "meniscal_tear_on_imaging",
+            True,
+        ),
+        (
+            "The MRI showed tricompartmental osteoarthrosis of the knee.",
+            "knee_osteoarthritis",
+            True,
+        ),
+        ("He was unable to bear weight after the fall.", "ottawa_criteria", True),
+        ("Hawkins sign was positive and Neer's is positive.", "impingement_signs", True),
+        ("The exam revealed positive Speed's and O'Brien's tests.", "labral_signs", True),
+        ("There was a positive drop arm test.", "rotator_cuff_signs", True),
+        (
+            "The shoulder MRI revealed a full-thickness tear of the supraspinatus.",
+            "rotator_cuff_tear_on_imaging",
+            True,
+        ),
+        (
+            "She had a subacromial injection to the shoulder in October.",
+            "shoulder_injection_tried",
+            True,
+        ),
+        ("He reports night pain in the shoulder.", "night_pain", True),
+        ("Flexion-extension views show spondylolisthesis at L4-5.", "spinal_instability", True),
+        (
+            "Nerve conduction studies were consistent with moderate carpal tunnel syndrome.",
+            "electrodiagnostic_cts",
+            True,
+        ),
+        (
+            "There is no electrodiagnostic evidence of carpal tunnel syndrome.",
+            "electrodiagnostic_cts",
+            False,
+        ),
+        ("EMG/NCV showed moderate carpal tunnel syndrome.", "electrodiagnostic_cts", True),
+        ("EMG/NCV showed moderate carpal tunnel syndrome.", "prior_electrodiagnostics", True),
+        ("There was a positive Tinel's and Phalen's at the wrist.", "cts_exam_signs", True),
+        ("She wakes with nocturnal numbness of the hand.", "cts_symptoms", True),
+        ("Trigger points with a twitch response were found.", "myofascial_trigger_points", True),
+        ("No twitch response was elicited.", "myofascial_trigger_points", False),
+        ("The pain is non-radicular axial back pain.", "radicular_findings_absent", True),
+        ("There is tenderness over the facet joints.", "facet_pain_signs", True),
+        ("She has hypertension and diabetes.", "preop_risk_factors", True),
+        ("He denies hypertension or diabetes.", "preop_risk_factors", False),
+        ("He takes warfarin for atrial fibrillation.", "bleeding_risk", True),
+        ("The repair will use mesh.", "foreign_material_implant", True),
+        ("She has a history of coronary artery disease.", "cardiac_risk_factors", True),
+        ("The patient is now at maximum medical improvement.", "maximum_medical_improvement", True),
+        ("The patient is not at MMI.", "maximum_medical_improvement", False),
+        ("Six chiropractic visits have helped.", "improving_with_treatment", True),
+        ("Surgery includes a partial meniscectomy.", "meniscectomy_surgery", True),
+        ("He is status post total knee arthroplasty.", "knee_arthroplasty_surgery", True),
+        ("The diagnosis is de Quervain's tenosynovitis.", "hand_tenosynovitis", True),
+    ],
+)
+def test_findings_are_affirmed_or_negated(sentence: str, name: str, value: bool) -> None:
+    facts = found(sentence, name)
+    assert facts, f"{name} not found in {sentence!r}"
+    assert facts[0].value is value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("There was a negative Neer's test, Hawkins' test, and Speed's test.", "impingement_signs"),
+        ("Impingement sign (Hawkins) and O'Brien's test were negative.", "labral_signs"),
+        ("He is a non-smoker.", "smoker"),
+        ("The request is for an MRI of the knee.", "prior_knee_mri"),
+        ("The surgery was not authorized.", "planned_surgery"),
+    ],
+)
+def test_a_negative_test_or_a_request_gives_no_positive_finding(sentence: str, name: str) -> None:
+    assert not [f for f in found(sentence, name) if f.value is not False]
+
+
+def test_relief_after_a_procedure_is_qualified_by_the_procedure_named() -> None:
+    text = "After the medial branch block she reported 80% relief. The TPI gave 40% relief for 3 weeks."
+    facts = extract_facts([record(text)])
+    relief = {(f.qualifier, f.value) for f in facts if f.name == "procedure_relief_percent"}
+    assert ("medial-branch-block", 80) in relief
+    assert ("trigger-point-injection", 40) in relief
+    weeks = [f for f in facts if f.name == "procedure_relief_weeks"]
+    assert [(f.qualifier, f.value) for f in weeks] == [("trigger-point-injection", 3)]
+
+
+def test_relief_lasting_months_is_converted_to_weeks() -> None:
+    text = "After the radiofrequency ablation she had 60% relief lasting 6 months."
+    weeks = found(text, "procedure_relief_weeks")
+    assert weeks and weeks[0].qualifier == "radiofrequency-ablation"
+    assert 25 < float(weeks[0].value) < 27  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count"),
+    [
+        ("She had three positive sacroiliac provocative tests.", 3),
+        ("Exam: 4 positive SI joint provocation tests.", 4),
+        ("3 of 5 provocative tests were positive.", 3),
+    ],
+)
+def test_positive_sacroiliac_tests_are_counted(sentence: str, count: int) -> None:
+    facts = found(sentence, "sacroiliac_provocative_tests")
+    assert [f.value for f in facts] == [count]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surgery"),
+    [
+        (
+            "The plan included scheduling laparoscopic versus open umbilical hernia repair.",
+            "laparoscopic versus open umbilical hernia repair",
+        ),
+        ("He is status post right knee arthroscopy on 3/2/2016.", "right knee arthroscopy"),
+        ("Right shoulder arthroscopy has been authorized.", "Right shoulder arthroscopy"),
+        ("She is scheduled for a carpal tunnel release next week.", "carpal tunnel release"),
+    ],
+)
+def test_a_planned_or_performed_surgery_is_found_with_its_words(
+    sentence: str, surgery: str
+) -> None:
+    assert [f.value for f in found(sentence, "planned_surgery")] == [surgery]
+
+
+def test_an_unsuccessful_return_to_work_is_quoted() -> None:
+    facts = found("He had a failed return to work in March.", "failed_return_to_work")
+    assert [f.value for f in facts] == ["failed return to work"]
+    assert not found("There was no failed return to work.", "failed_return_to_work")
+
+
+def test_longer_phrases_keep_the_core_facts_they_contain() -> None:
+    text = "A left knee MRI performed on 4/19/2016 documented a tear. He was unable to bear weight."
+    names = {f.name for f in extract_facts([record(text)])}
+    assert {"prior_knee_mri", "prior_imaging", "ottawa_criteria", "functional_deficits"} <= names
+
+
+def test_non_radicular_pain_is_not_read_as_radicular() -> None:
+    facts = extract_facts([record("She describes non-radicular low back pain.")])
+    assert not [f for f in facts if f.name == "radicular_symptoms" and f.value is True]
+
+
+def test_an_almost_full_thickness_tear_is_not_a_full_thickness_tear() -> None:
+    text = "The shoulder MRI documented an almost full-thickness tear of the supraspinatus."
+    names = {f.name for f in extract_facts([record(text)]) if f.value is True}
+    assert "rotator_cuff_tear_on_imaging" in names
+    assert "full_thickness_cuff_tear" not in names
