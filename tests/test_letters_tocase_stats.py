@@ -206,3 +206,16 @@ def test_categorize_falls_back_without_the_request_parser(
         assert categorize("Physical therapy 2x6 lumbar") == (None, "uncategorized")
     finally:
         categorize.cache_clear()
+
+
+def test_items_carry_the_engines_treatment_and_category() -> None:
+    from openimr.request import parse_request
+
+    letter = parse_letter(LETTERS / "CM17-0020728.txt")  # a modified physical-therapy request
+    item = letter.items[0]
+    parsed = parse_request(item.request)
+    assert (item.treatment, item.category) == (parsed.treatment, parsed.category)
+    assert item.treatment == "physical-therapy"
+    stats = collect(find_letters([LETTERS]), jobs=1)
+    categories = {r.group for r in stats.table("category")}
+    assert "physical-medicine" in categories and "diagnostic-imaging" in categories

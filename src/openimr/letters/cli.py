@@ -168,7 +168,7 @@ def stats(
         task = progress.add_task("parse", total=len(letters))
         result = collect(letters, jobs=jobs, on_progress=lambda n: progress.advance(task, n))
     for failure in result.failures:
-        err.print(f"openimr: warning: {failure.error}", markup=False, highlight=False)
+        typer.echo(f"openimr: warning: {failure.error}", err=True)
     if not result.items:
         raise _fail("none of the letters could be read")
     print_tables(result, Console(), limit=rows)

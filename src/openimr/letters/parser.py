@@ -442,7 +442,7 @@ class _Parser:
         self, n: int, heading: str, decision: Decision, lines: list[Line], line_no: int
     ) -> LetterItem:
         where = f"item {n} ({heading[:60]!r})"
-        if not heading:
+        if not any(ch.isalnum() for ch in heading):
             self.error(f"item {n} has no request before its decision", line=line_no)
         ca = _label_at(lines, _CA_LABEL)
         rev = _label_at(lines, _REVIEWER_LABEL)
@@ -492,7 +492,9 @@ class _Parser:
         original, authorized, disputed = split_request(heading)
         modified = disputed is not None
         target = disputed if disputed is not None else heading
-        treatment, category = categorize(target)
+        # the whole heading, as case.yaml gives it to the engine: the request parser finds
+        # the disputed portion of a modified request itself
+        treatment, category = categorize(heading)
         return LetterItem(
             number=n,
             request=heading,
