@@ -46,6 +46,22 @@ _ABBREV = re.compile(
 _BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 
 
+_FHIR_LINE = re.compile(r"^(?:[A-Z][A-Za-z]+/\S+\s*$|  [\w.\[\]]+(?: \([^)]*\))?:)")
+
+
+def line_starts(text: str) -> list[int]:
+    """FHIR renderings: each resource header and element line starts a sentence (and ends
+    the one before); attachment text inside is split as prose."""
+    starts = set(sentence_starts(text))
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if _FHIR_LINE.match(line):
+            starts.add(offset + len(line) - len(line.lstrip()))
+        offset += len(line)
+        # the line after an element line starts afresh too (attachments follow on new lines)
+    return sorted(starts)
+
+
 def sentence_starts(text: str) -> list[int]:
     """Character offsets where sentences start.
 
@@ -99,7 +115,10 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
 
         @Language.component("openimr_sentences")
         def sentences(doc: Any) -> Any:
-            starts = sentence_starts(doc.text)
+            if doc.user_data.get("openimr_line_mode"):
+                starts = line_starts(doc.text)
+            else:
+                starts = sentence_starts(doc.text)
             pos = 0
             for token in doc:
                 while pos < len(starts) and starts[pos] < token.idx:
@@ -202,7 +221,11 @@ class Extractor:
     def extract(self, record: Record) -> list[Fact]:
         text = record.text
         index = SectionIndex(find_sections(text))
-        doc = self.nlp(text)
+        doc = self.nlp.make_doc(text)
+        if record.kind == "fhir":
+            doc.user_data["openimr_line_mode"] = True
+        for _, proc in self.nlp.pipeline:
+            doc = proc(doc)
         facts: list[Fact] = []
         sentences: list[Sentence] = []
         for sent in doc.sents:
