@@ -157,13 +157,17 @@ def _pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]]]:
     return _build_nlp(default_rules())
 
 
+@lru_cache(maxsize=512)
+def _words_pattern(words: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
+    alts = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<![a-z])(?:" + alts + ")" + ("" if prefix else r"(?![a-z])"))
+
+
 def _has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
     """Whether any of ``words`` occurs as a word (or word prefix) in ``lowered``."""
-    for w in words:
-        pattern = r"(?<![a-z])" + re.escape(w.lower()) + ("" if prefix else r"(?![a-z])")
-        if re.search(pattern, lowered):
-            return True
-    return False
+    if not words:
+        return False
+    return _words_pattern(tuple(words), prefix).search(lowered) is not None
 
 
 def _clip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -188,14 +192,23 @@ class Extractor:
         self.nlp, self.categories = (
             _pipeline(id(self.rules)) if rules is None else _build_nlp(self.rules)
         )
+        self._therapy_cache: dict[str, list[tuple[str, int, int]]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def therapies_in(self, text: str) -> list[tuple[str, int, int]]:
+        """Treatments named in ``text`` (id, start, end), in order; memoized per sentence."""
+        cached = self._therapy_cache.get(text)
+        if cached is not None:
+            return cached
         found: list[tuple[str, int, int]] = []
         for tid, rx in self.rules.therapy_regex.items():
             for m in rx.finditer(text):
                 found.append((tid, m.start(), m.end()))
-        return sorted(found, key=lambda t: t[1])
+        found.sort(key=lambda t: t[1])
+        if len(self._therapy_cache) > 4096:
+            self._therapy_cache.clear()
+        self._therapy_cache[text] = found
+        return found
 
     def _number(self, raw: str) -> float | None:
         raw = raw.strip().lower()
@@ -311,10 +324,7 @@ class Extractor:
             return None
         if concept.requires_any and not _has_any(lowered, concept.requires_any, prefix=True):
             return None
-        if concept.requires_words and not any(
-            re.search(r"(?<![a-z])" + re.escape(w.lower()) + r"(?![a-z])", lowered)
-            for w in concept.requires_words
-        ):
+        if concept.requires_words and not _has_any(lowered, concept.requires_words):
             return None
         if ctx.hypothetical and not ctx.negated:
             return None
