@@ -55,6 +55,14 @@ REQUEST_FIELDS = (
     "ingredients",
     "strength",
     "category",
+    "spinal_levels",
+    "specialty",
+    "dosage_form",
+    "contrast",
+    "acquisition",
+    "refills",
+    "associated_surgical_service",
+    "text",
 )
 CASE_FIELDS = ("days_since_injury", "weeks_since_injury", "age")
 
