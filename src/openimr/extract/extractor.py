@@ -46,6 +46,22 @@ _ABBREV = re.compile(
 _BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 
 
+_FHIR_LINE = re.compile(r"^(?:[A-Z][A-Za-z]+/\S+\s*$|  [\w.\[\]]+(?: \([^)]*\))?:)")
+
+
+def line_starts(text: str) -> list[int]:
+    """FHIR renderings: each resource header and element line starts a sentence (and ends
+    the one before); attachment text inside is split as prose."""
+    starts = set(sentence_starts(text))
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if _FHIR_LINE.match(line):
+            starts.add(offset + len(line) - len(line.lstrip()))
+        offset += len(line)
+        # the line after an element line starts afresh too (attachments follow on new lines)
+    return sorted(starts)
+
+
 def sentence_starts(text: str) -> list[int]:
     """Character offsets where sentences start.
 
@@ -99,7 +115,10 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
 
         @Language.component("openimr_sentences")
         def sentences(doc: Any) -> Any:
-            starts = sentence_starts(doc.text)
+            if doc.user_data.get("openimr_line_mode"):
+                starts = line_starts(doc.text)
+            else:
+                starts = sentence_starts(doc.text)
             pos = 0
             for token in doc:
                 while pos < len(starts) and starts[pos] < token.idx:
@@ -138,13 +157,17 @@ def _pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]]]:
     return _build_nlp(default_rules())
 
 
+@lru_cache(maxsize=512)
+def _words_pattern(words: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
+    alts = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<![a-z])(?:" + alts + ")" + ("" if prefix else r"(?![a-z])"))
+
+
 def _has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
     """Whether any of ``words`` occurs as a word (or word prefix) in ``lowered``."""
-    for w in words:
-        pattern = r"(?<![a-z])" + re.escape(w.lower()) + ("" if prefix else r"(?![a-z])")
-        if re.search(pattern, lowered):
-            return True
-    return False
+    if not words:
+        return False
+    return _words_pattern(tuple(words), prefix).search(lowered) is not None
 
 
 def _clip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -169,14 +192,23 @@ class Extractor:
         self.nlp, self.categories = (
             _pipeline(id(self.rules)) if rules is None else _build_nlp(self.rules)
         )
+        self._therapy_cache: dict[str, list[tuple[str, int, int]]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def therapies_in(self, text: str) -> list[tuple[str, int, int]]:
+        """Treatments named in ``text`` (id, start, end), in order; memoized per sentence."""
+        cached = self._therapy_cache.get(text)
+        if cached is not None:
+            return cached
         found: list[tuple[str, int, int]] = []
         for tid, rx in self.rules.therapy_regex.items():
             for m in rx.finditer(text):
                 found.append((tid, m.start(), m.end()))
-        return sorted(found, key=lambda t: t[1])
+        found.sort(key=lambda t: t[1])
+        if len(self._therapy_cache) > 4096:
+            self._therapy_cache.clear()
+        self._therapy_cache[text] = found
+        return found
 
     def _number(self, raw: str) -> float | None:
         raw = raw.strip().lower()
@@ -202,7 +234,11 @@ class Extractor:
     def extract(self, record: Record) -> list[Fact]:
         text = record.text
         index = SectionIndex(find_sections(text))
-        doc = self.nlp(text)
+        doc = self.nlp.make_doc(text)
+        if record.kind == "fhir":
+            doc.user_data["openimr_line_mode"] = True
+        for _, proc in self.nlp.pipeline:
+            doc = proc(doc)
         facts: list[Fact] = []
         sentences: list[Sentence] = []
         for sent in doc.sents:
@@ -288,10 +324,7 @@ class Extractor:
             return None
         if concept.requires_any and not _has_any(lowered, concept.requires_any, prefix=True):
             return None
-        if concept.requires_words and not any(
-            re.search(r"(?<![a-z])" + re.escape(w.lower()) + r"(?![a-z])", lowered)
-            for w in concept.requires_words
-        ):
+        if concept.requires_words and not _has_any(lowered, concept.requires_words):
             return None
         if ctx.hypothetical and not ctx.negated:
             return None
