@@ -205,24 +205,22 @@ def extract(
     verbose: Annotated[
         bool, typer.Option("--verbose", help="With --gold: list misses and extras.")
     ] = False,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split", help="With --gold: score all records, or only dev, or only held-out ones."
+        ),
+    ] = "all",
 ) -> None:
     """Print the clinical facts found in records, each with its span; or score a gold set."""
     from openimr.extract import extract_facts
     from openimr.records import read_record
 
     if gold is not None:
-        from openimr.extract.gold import format_report, score
+        from openimr.extract.gold import format_report, load_records, score
 
-        rec_dir = gold / "records"
-        if not rec_dir.is_dir():
-            raise fail(f"{gold}: no records/ directory")
         try:
-            recs = [
-                read_record(p, f"records/{p.name}")
-                for p in sorted(rec_dir.iterdir())
-                if p.is_file() and not p.name.startswith(".")
-            ]
-            report = score(gold, recs)
+            report = score(gold, load_records(gold), split=split)
         except OpenIMRError as exc:
             raise fail(str(exc)) from None
         if as_json:

@@ -1,11 +1,13 @@
 """Record text -> facts with spans, on a rule-based medspaCy pipeline.
 
 Pipeline (no trained model: a blank English tokenizer): a line-structure component marks
-sentence starts at blank lines, headings and numbered items; spaCy's rule-based
-sentencizer splits the rest; medspaCy's TargetMatcher finds the concept phrases of
-``extraction.yaml``; medspaCy's ConText marks each mention negated, historical,
+sentence starts at blank lines, headings, ``Label: value`` lines and list items, and after
+sentence punctuation; medspaCy's TargetMatcher finds the concept phrases of
+``extraction/*.yaml``; medspaCy's ConText marks each mention negated, historical,
 hypothetical, family or uncertain. Regular-expression patterns find numbers (percent
-relief, weeks, visit counts, pain scores) sentence by sentence.
+relief, weeks, visit counts, pain scores) sentence by sentence; drug mentions carry their
+dose and frequency; derived rules add the facts one fact implies (an epidural injection
+given is a therapy given).
 
 Every fact carries the span of the sentence it came from (record path, exact character
 offsets into the record text, the quote, the page and the section). Record text is never
@@ -15,33 +17,79 @@ logged.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
-from openimr.extract.rules import ConceptRule, ExtractionRules, default_rules
-from openimr.extract.sections import SectionIndex, find_sections
+from openimr.extract.rules import (
+    ConceptRule,
+    ExtractionRules,
+    PatternRule,
+    default_rules,
+    words_alternation,
+)
+from openimr.extract.sections import SECTION_NAMES, SectionIndex, find_sections
 from openimr.model import Context, Fact, Record, Span
 
 MAX_QUOTE = 400
-_BOOL_SKIP_CONTEXT = ("family",)
+SECTION_TITLES = {alias for aliases in SECTION_NAMES.values() for alias in aliases}
+CONTEXT_WINDOW = 1500
+"""How far back (characters) a sentence that names no treatment looks for the one it is about."""
+CONCEPT_WINDOW = 400
+"""The same for a statement of response ("she cut her Norco use"): the sentences just before."""
+_GUIDELINE = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:MTUS|ODG|ACOEM|guidelines?|Official Disability Guidelines)\b"
+)
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
 _HEADING_LINE = re.compile(r"^\s*[A-Z][A-Za-z /&'-]{1,60}:\s*$|^\s*[A-Z][A-Z /&'-]{2,60}:")
+_LABEL_LINE = re.compile(
+    r"^\s*(?:[A-Z][A-Za-z0-9/&'()#-]*(?:[ \t][A-Za-z0-9/&'()#-]+){0,4}[ \t]*:[ \t]+\S"
+    r"|[A-Z][A-Za-z /'-]{1,30}[ \t]*\.{3,})"
+)
+_RULE_LINE = re.compile(r"^\s*[-=_*~]{4,}\s*$")
+_ICD10 = re.compile(r"\b([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})\b|\(\s*([A-TV-Z]\d{2}[0-9A-Z]{0,4})\s*[),]")
+_CODE_GROUP = re.compile(
+    r"\s*[(\[]?\s*(?:ICD-?10(?:-CM)?\s*:?\s*)?[A-TV-Z]\d{2}(?:\.?[0-9A-Z]{1,4})?"
+    r"(?:\s*[,;]\s*[A-TV-Z]\d{2}(?:\.?[0-9A-Z]{1,4})?)*\s*[)\]]?"
+)
 
 _DX_CUE = re.compile(
-    r"(?:diagnos(?:is|es) (?:of|include[ds]?|were|are|was)|diagnosed with|(?:treatment|treated) for)"
-    r"(?:\s+the diagnos(?:is|es) of)?:?\s+(?P<dx>[^.;]+)",
+    r"(?:diagnos(?:is|es)\s+(?:of|includes?|included|were|are|was|is)"
+    r"(?:\s+documented\s+as|\s+listed\s+as)?"
+    r"|diagnos(?:is|es)\s*:"
+    r"|(?:my\s+)?(?:impression|assessment)\s+(?:is|was)"
+    r"|diagnosed\s+(?:with|as\s+having)"
+    r"|(?:undergoing\s+)?(?:treatment|treated)\s+for"
+    r"|(?<!\w)dx:?)"
+    r"(?:\s+the\s+diagnos(?:is|es)\s+of)?:?\s+(?P<dx>(?:[^.]|\.(?=[0-9A-Z]))+)",
     re.IGNORECASE,
 )
-VISIT_WORDS = re.compile(
-    r"\b(?:follow[- ]?up|consult(?:ation)?|referr(?:al|ed)|refer|visit|evaluation|appointment|see)\b",
+_DX_SPLIT = re.compile(
+    r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])"
+    r"|(?<!\bleft)(?<!\bright)\s+and\s+(?=(?:left|right|bilateral)?\s*[a-z]+\s)"
+)
+_DX_SKIP = re.compile(
+    r"^(?:no|none|same|normal|abnormal study|correlate|recommend|good|fair|poor|status|"
+    r"improving|progress\w*|objective functional|stable|see|findings|the patient|pt|patient)\b",
     re.IGNORECASE,
 )
+_VISIT_WORDS = re.compile(
+    r"\b(?:follow[- ]?up|consult(?:ation)?s?|referr(?:al|ed|ing)|refer|visits?|returns?\s+for|"
+    r"evaluation|appointment)\b",
+    re.IGNORECASE,
+)
+_PLAN_WORDS = re.compile(
+    r"\b(?:request|will|recommend|schedul|refer|consideration|plan|to\s+(?:assess|discuss|evaluate))",
+    re.IGNORECASE,
+)
+_MED_MANAGEMENT = re.compile(r"\bmedication\s+(?:management|refills?|monitoring)\b", re.I)
 
 
 _ABBREV = re.compile(
-    r"(?:\b(?:Dr|Mr|Mrs|Ms|vs|e\.g|i\.e|approx|St|No|Fig|etc|al|Jr|Sr|mg|cc)\.|\b[A-Z]\.|^\s*\d{1,2}\.)$"
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|vs|e\.g|i\.e|approx|St|No|Fig|etc|al|Jr|Sr|mg|cc)\.|\b[A-Z]\.|^\s*\d{1,2}\.|\.\.\.)$"
 )
 _BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 
@@ -49,7 +97,7 @@ _BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 _FHIR_LINE = re.compile(r"^(?:[A-Z][A-Za-z]+/\S+\s*$|  [\w.\[\]]+(?: \([^)]*\))?:)")
 
 
-def line_starts(text: str) -> list[int]:
+def fhir_starts(text: str) -> list[int]:
     """FHIR renderings: each resource header and element line starts a sentence (and ends
     the one before); attachment text inside is split as prose."""
     starts = set(sentence_starts(text))
@@ -58,16 +106,16 @@ def line_starts(text: str) -> list[int]:
         if _FHIR_LINE.match(line):
             starts.add(offset + len(line) - len(line.lstrip()))
         offset += len(line)
-        # the line after an element line starts afresh too (attachments follow on new lines)
     return sorted(starts)
 
 
 def sentence_starts(text: str) -> list[int]:
     """Character offsets where sentences start.
 
-    Blocks start at blank lines, heading lines and list items; inside a block a sentence
-    ends at . ? or ! followed by space and a capital or digit, except after abbreviations.
-    Wrapped lines inside a paragraph do not split a sentence.
+    Blocks start at blank lines (and ruled lines), heading lines, ``Label: value`` lines and
+    list items; inside a block a sentence ends at . ? or ! followed by space and a capital or
+    digit, except after abbreviations. Wrapped lines inside a paragraph do not split a
+    sentence.
     """
     starts: list[int] = []
     offset = 0
@@ -75,13 +123,19 @@ def sentence_starts(text: str) -> list[int]:
     prev_heading = False
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
-        if not stripped:
+        if not stripped or _RULE_LINE.match(line):
             prev_blank = True
             offset += len(line)
             continue
         lead = len(line) - len(line.lstrip())
         line_start = offset + lead
-        if prev_blank or prev_heading or _LIST_ITEM.match(line) or _HEADING_LINE.match(line):
+        if (
+            prev_blank
+            or prev_heading
+            or _LIST_ITEM.match(line)
+            or _HEADING_LINE.match(line)
+            or _LABEL_LINE.match(line)
+        ):
             starts.append(line_start)
         prev_blank = False
         prev_heading = bool(_HEADING_LINE.match(line)) and stripped.endswith(":")
@@ -115,10 +169,7 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
 
         @Language.component("openimr_sentences")
         def sentences(doc: Any) -> Any:
-            if doc.user_data.get("openimr_line_mode"):
-                starts = line_starts(doc.text)
-            else:
-                starts = sentence_starts(doc.text)
+            starts = doc.user_data.get("openimr_starts") or sentence_starts(doc.text)
             pos = 0
             for token in doc:
                 while pos < len(starts) and starts[pos] < token.idx:
@@ -139,17 +190,82 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
 
     nlp = spacy.blank("en")
     nlp.add_pipe("openimr_sentences")
-    matcher: Any = nlp.add_pipe("medspacy_target_matcher")
+    # all matches, overlapping ones too (in a span group): "returned to full duty" is both a
+    # return to work and a work status; overlaps within one fact are resolved later
+    matcher: Any = nlp.add_pipe(
+        "medspacy_target_matcher", config={"result_type": "group", "prune": False}
+    )
     phrase_to_concepts: dict[str, list[int]] = {}
     for idx, concept in enumerate(rules.concepts):
         for phrase in concept.phrases:
-            phrase_to_concepts.setdefault(phrase.lower(), []).append(idx)
+            key = phrase if _case_sensitive(phrase) else phrase.lower()
+            phrase_to_concepts.setdefault(key, []).append(idx)
     target_rules = [
-        TargetRule(literal=phrase, category=f"P{n}") for n, phrase in enumerate(phrase_to_concepts)
+        TargetRule(literal=phrase, category=f"P{n}", pattern=[{"TEXT": phrase}])
+        if _case_sensitive(phrase)
+        else TargetRule(literal=phrase, category=f"P{n}")
+        for n, phrase in enumerate(phrase_to_concepts)
     ]
     matcher.add(target_rules)
-    nlp.add_pipe("medspacy_context")
+    context: Any = nlp.add_pipe("medspacy_context", config={"input_span_type": "group"})
+    context.add(_context_rules())
     return nlp, {f"P{n}": concepts for n, concepts in enumerate(phrase_to_concepts.values())}
+
+
+def _context_rules() -> list[Any]:
+    """ConText rules added to medspaCy's defaults: more negations, and clause boundaries
+    that end a modifier's reach ("no improvement with therapy, and she was seen by a
+    chiropractor" does not deny the chiropractor)."""
+    from medspacy.context import ConTextRule
+
+    pronoun = {"LOWER": {"IN": ["she", "he", "they", "the", "his", "her", "i", "we", "it"]}}
+    return [
+        ConTextRule("never", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("not yet", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("no prior", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("no previous", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("has not", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("did not", "NEGATED_EXISTENCE", direction="FORWARD"),
+        ConTextRule("does not", "NEGATED_EXISTENCE", direction="FORWARD"),
+        # negations written after what they deny ("red flags were not noted")
+        *(
+            ConTextRule(w, "NEGATED_EXISTENCE", direction="BACKWARD")
+            for w in (
+                "not noted",
+                "not documented",
+                "not present",
+                "not seen",
+                "not found",
+                "not identified",
+            )
+        ),
+        ConTextRule(";", "TERMINATE", direction="TERMINATE"),
+        ConTextRule("but", "TERMINATE", direction="TERMINATE"),
+        ConTextRule("however", "TERMINATE", direction="TERMINATE"),
+        ConTextRule("except", "TERMINATE", direction="TERMINATE"),
+        ConTextRule(")", "TERMINATE", direction="TERMINATE"),
+        ConTextRule(
+            "and has",
+            "TERMINATE",
+            direction="TERMINATE",
+            pattern=[
+                {"LOWER": "and"},
+                {"LOWER": {"IN": ["has", "have", "is", "was", "had", "continues", "reports"]}},
+            ],
+        ),
+        ConTextRule(
+            ", and",
+            "TERMINATE",
+            direction="TERMINATE",
+            pattern=[{"TEXT": ","}, {"LOWER": "and"}, pronoun],
+        ),
+    ]
+
+
+def _case_sensitive(word: str) -> bool:
+    """Short abbreviations in capitals ("PT", "OT", "ESI") match only in capitals ("Pt"
+    is the patient)."""
+    return 2 <= len(word) <= 3 and word.isalpha() and word.isupper()
 
 
 @lru_cache(maxsize=2)
@@ -157,17 +273,18 @@ def _pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]]]:
     return _build_nlp(default_rules())
 
 
-@lru_cache(maxsize=512)
-def _words_pattern(words: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
-    alts = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+@lru_cache(maxsize=4096)
+def _word_regex(words: tuple[str, ...], prefix: bool) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alts = "|".join(sorted((re.escape(w.lower()) for w in words), key=len, reverse=True))
     return re.compile(r"(?<![a-z])(?:" + alts + ")" + ("" if prefix else r"(?![a-z])"))
 
 
 def _has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
     """Whether any of ``words`` occurs as a word (or word prefix) in ``lowered``."""
-    if not words:
-        return False
-    return _words_pattern(tuple(words), prefix).search(lowered) is not None
+    rx = _word_regex(tuple(words), prefix)
+    return bool(rx and rx.search(lowered))
 
 
 def _clip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -186,28 +303,48 @@ def _clip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+Mention = tuple[str, int, int]
+"""A treatment named in a sentence: (treatment id, start, end) relative to the sentence."""
+
+
 class Extractor:
     def __init__(self, rules: ExtractionRules | None = None) -> None:
         self.rules = rules or default_rules()
         self.nlp, self.categories = (
             _pipeline(id(self.rules)) if rules is None else _build_nlp(self.rules)
         )
-        self._therapy_cache: dict[str, list[tuple[str, int, int]]] = {}
+        words = [(w, tid) for tid, ws in self.rules.therapies.items() for w in ws]
+        exact = [w for w, _ in words if _case_sensitive(w)]
+        other = [w for w, _ in words if not _case_sensitive(w)]
+        self._therapy_any = (
+            re.compile(
+                r"(?<![A-Za-z])(?:(?i:"
+                + words_alternation(other)
+                + r")"
+                + ("|" + words_alternation(exact) if exact else "")
+                + r")(?![A-Za-z])"
+            )
+            if words
+            else None
+        )
+        self._word_ids: dict[str, list[str]] = {}
+        for w, tid in words:
+            ids = self._word_ids.setdefault(" ".join(w.lower().split()), [])
+            if tid not in ids:
+                ids.append(tid)
 
     # -- helpers ---------------------------------------------------------------------------
-    def therapies_in(self, text: str) -> list[tuple[str, int, int]]:
-        """Treatments named in ``text`` (id, start, end), in order; memoized per sentence."""
-        cached = self._therapy_cache.get(text)
-        if cached is not None:
-            return cached
-        found: list[tuple[str, int, int]] = []
-        for tid, rx in self.rules.therapy_regex.items():
-            for m in rx.finditer(text):
-                found.append((tid, m.start(), m.end()))
-        found.sort(key=lambda t: t[1])
-        if len(self._therapy_cache) > 4096:
-            self._therapy_cache.clear()
-        self._therapy_cache[text] = found
+    def therapies_in(self, text: str) -> list[Mention]:
+        """Treatments (and drug classes) named in ``text``, in order of position."""
+        return [(tid, a - 0, b) for tid, a, b in self._mentions(text, 0)]
+
+    def _mentions(self, text: str, base: int) -> list[Mention]:
+        if self._therapy_any is None:
+            return []
+        found: list[Mention] = []
+        for m in self._therapy_any.finditer(text):
+            for tid in self._word_ids.get(" ".join(m.group(0).lower().split()), ()):
+                found.append((tid, base + m.start(), base + m.end()))
         return found
 
     def _number(self, raw: str) -> float | None:
@@ -231,38 +368,69 @@ class Extractor:
         )
 
     # -- main ------------------------------------------------------------------------------
+    def _doc(self, text: str, fhir: bool = False) -> tuple[Any, list[int], list[int]]:
+        """The parsed text with each whitespace run read as one space (so a phrase wrapped
+        over two lines matches), and the map from its offsets back to the record's."""
+        norm, n2o = _collapse_spaces(text)
+        starts = fhir_starts(text) if fhir else sentence_starts(text)
+        doc = self.nlp.make_doc(norm)
+        # each sentence start's place in the collapsed text
+        doc.user_data["openimr_starts"] = sorted({bisect_right(n2o, s) - 1 for s in starts})
+        for _, proc in self.nlp.pipeline:
+            doc = proc(doc)
+        return doc, n2o, starts
+
     def extract(self, record: Record) -> list[Fact]:
         text = record.text
         index = SectionIndex(find_sections(text))
-        doc = self.nlp.make_doc(text)
-        if record.kind == "fhir":
-            doc.user_data["openimr_line_mode"] = True
-        for _, proc in self.nlp.pipeline:
-            doc = proc(doc)
-        facts: list[Fact] = []
+        doc, n2o, starts = self._doc(text, fhir=record.kind == "fhir")
         sentences: list[Sentence] = []
-        for sent in doc.sents:
-            if not sent.text.strip():
-                continue
-            sentences.append(
-                Sentence(sent.start_char, sent.end_char, sent.text, index.at(sent.start_char))
-            )
+        bounds = [*starts, len(text)]
+        for a, b in pairwise(bounds):
+            if text[a:b].strip():
+                section = "title" if _is_title(text[a:b]) else index.at(a)
+                sentences.append(Sentence(a, b, text[a:b], section))
         sent_starts = [s.start for s in sentences]
+        all_mentions = self._mentions(text, 0)
+        mention_starts = [m[1] for m in all_mentions]
+        run = _Run(self, record, sentences, sent_starts, all_mentions, mention_starts)
 
-        def sentence_of(offset: int) -> Sentence | None:
-            from bisect import bisect_right
-
-            i = bisect_right(sent_starts, offset) - 1
-            return sentences[i] if i >= 0 else None
-
-        # concept mentions (with ConText)
-        for ent in doc.ents:
-            concept_ids = self.categories.get(ent.label_, [])
-            sent = sentence_of(ent.start_char)
+        facts: list[Fact] = []
+        # concept mentions (with ConText): per fact, the longest of overlapping phrases; a
+        # phrase inside a longer one that qualifies it ("non-radicular", "almost
+        # full-thickness tear", "not helpful") gives no fact of its own
+        chosen: dict[str, list[tuple[int, int]]] = {}
+        kept: list[tuple[int, int]] = []
+        spans = sorted(
+            doc.spans.get("medspacy_spans", ()), key=lambda e: (e.start - e.end, e.start)
+        )
+        for ent in spans:
+            ent_start, ent_end = n2o[ent.start_char], n2o[ent.end_char]
+            sent = run.sentence_of(ent_start)
             if sent is None:
                 continue
+            if any(
+                a <= ent_start
+                and ent_end <= b
+                and (a, b) != (ent_start, ent_end)
+                and _QUALIFYING.search(text[a:ent_start])
+                for a, b in kept
+            ):
+                continue
+            kept.append((ent_start, ent_end))
+            concept_ids = []
+            for cid in self.categories.get(ent.label_, []):
+                taken = chosen.setdefault(self.rules.concepts[cid].fact, [])
+                if any(
+                    a < ent_end and ent_start < b and (a, b) != (ent_start, ent_end)
+                    for a, b in taken
+                ):
+                    continue
+                taken.append((ent_start, ent_end))
+                concept_ids.append(cid)
+            negated = bool(ent._.is_negated) and _is_negated(ent, text, n2o, ent_start)
             ctx = Context(
-                negated=bool(ent._.is_negated),
+                negated=negated,
                 historical=bool(ent._.is_historical),
                 hypothetical=bool(ent._.is_hypothetical),
                 family=bool(ent._.is_family),
@@ -270,76 +438,370 @@ class Extractor:
             )
             for cid in concept_ids:
                 concept = self.rules.concepts[cid]
-                fact = self._concept_fact(record, concept, ent.text, ent.start_char, sent, ctx)
-                if fact is not None:
-                    facts.append(fact)
-        # regex patterns, sentence by sentence
-        for sent in sentences:
-            therapies = self.therapies_in(sent.text)
+                facts.extend(run.concept_facts(concept, ent.text, ent_start, ent_end, sent, ctx))
+        # regex patterns, sentence by sentence: a pattern runs on the sentences where it
+        # matched the whole text (one pass over the record instead of one per sentence)
+        where: dict[int, set[int]] = {}
+        lowered_text = text.lower()
+        every = set(range(len(sentences)))
+        for pi, pat in enumerate(self.rules.patterns):
+            if not pat.keywords or len(lowered_text) != len(text):
+                where[pi] = every
+                continue
+            hits: set[int] = set()
+            for kw in pat.keywords:
+                pos = lowered_text.find(kw)
+                while pos >= 0:
+                    hits.add(max(bisect_right(sent_starts, pos) - 1, 0))
+                    pos = lowered_text.find(kw, pos + 1)
+            where[pi] = hits
+        for si, sent in enumerate(sentences):
+            if sent.section == "title":
+                continue
+            therapies = run.therapies(sent)
+            if run.is_guideline(sent):
+                facts.extend(run.summary_facts(sent, therapies))
+                continue
             therapy_ids = {t[0] for t in therapies}
-            for pat in self.rules.patterns:
-                if pat.requires_therapy == "any" and not therapy_ids:
+            sent_facts: list[tuple[Fact, int, int]] = []
+            lowered = sent.text.lower()
+            for pi, pat in enumerate(self.rules.patterns):
+                if si not in where[pi]:
+                    continue
+                if pat.requires_therapy == "any" and not therapy_ids and not pat.context_therapy:
+                    continue
+                if pat.requires_therapy not in (None, "any") and not run.therapy_named(
+                    pat.requires_therapy, sent, pat.context_therapy
+                ):
+                    continue
+                if not run.section_ok(pat.sections, pat.exclude_sections, sent):
+                    continue
+                if pat.requires_words and not _has_any(lowered, pat.requires_words):
                     continue
                 if (
-                    pat.requires_therapy not in (None, "any")
-                    and pat.requires_therapy not in therapy_ids
+                    pat.excludes_words
+                    and _has_any(lowered, pat.excludes_words)
+                    and not (pat.strong_words and _has_any(lowered, pat.strong_words))
                 ):
                     continue
                 for m in pat.regex.finditer(sent.text):
-                    fact = self._pattern_fact(record, pat, m, sent, therapies)
+                    if pat.excludes_before and _before_has(lowered, m.start(), pat.excludes_before):
+                        continue
+                    fact = run.pattern_fact(pat, m, sent, therapies)
                     if fact is not None:
-                        facts.append(fact)
-            facts.extend(self._summary_facts(record, sent, therapies))
-        return facts
+                        g = "value" if "value" in m.re.groupindex and m.group("value") else 0
+                        sent_facts.append((fact, m.start(g), m.end(g)))
+            facts.extend(_drop_overridden(sent_facts))
+            facts.extend(run.summary_facts(sent, therapies))
+        facts.extend(run.derived(facts))
+        return _positive_wins(_unique(facts), self.rules.positive_wins)
 
-    def _concept_fact(
+
+_QUALIFYING = re.compile(
+    r"(?:\b(?:non|not|almost|nearly|near|less)\b|non-)[^.;]*$",
+    re.IGNORECASE,
+)
+
+
+_TIED_AFTER = re.compile(
+    r"^[\s,]*(?:\w+\s+){0,2}?(?:with|from|after|following|to)\b[^,;.]*$", re.IGNORECASE
+)
+_TIED_BEFORE = re.compile(
+    r"^\s*(?:(?:\([^)]*\)\s*)?(?:with|and)\b[^,;.]*|x|\(|\((?:about|approximately|approx\.?)|:)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _is_title(text: str) -> bool:
+    """A line in capitals without a colon: a document title or a bare heading."""
+    stripped = text.strip()
+    return (
+        stripped.count("\n") <= 2
+        and not _LIST_ITEM.match(stripped)
+        and ":" not in stripped
+        and any(c.isalpha() for c in stripped)
+        and stripped.upper() == stripped
+        and len(stripped.split()) <= 12
+    )
+
+
+_SPACES = re.compile(r"\s{2,}|[\t\n\r\f\v]")
+
+
+def _collapse_spaces(text: str) -> tuple[str, list[int]]:
+    """``text`` with every whitespace run as one space, and each of its offsets' place in
+    ``text`` (one more entry for the end)."""
+    parts: list[str] = []
+    n2o: list[int] = []
+    pos = 0
+    for m in _SPACES.finditer(text):
+        parts.append(text[pos : m.start()])
+        n2o.extend(range(pos, m.start()))
+        parts.append(" ")
+        n2o.append(m.start())
+        pos = m.end()
+    parts.append(text[pos:])
+    n2o.extend(range(pos, len(text)))
+    n2o.append(len(text))
+    return "".join(parts), n2o
+
+
+def _unique(facts: list[Fact]) -> list[Fact]:
+    """Facts with the same name, value, qualifier and sentence are one (the first kept)."""
+    seen: set[tuple[object, ...]] = set()
+    out: list[Fact] = []
+    for f in facts:
+        key = (f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _positive_wins(facts: list[Fact], names: frozenset[str]) -> list[Fact]:
+    """For examination facts, a sentence with an abnormal finding ("reflexes 2+, left Achilles
+    1+") is not also read as normal."""
+    positive = {(f.name, f.spans[0].start) for f in facts if f.value is True and f.spans}
+    return [
+        f
+        for f in facts
+        if not (
+            f.name in names
+            and f.value is False
+            and f.spans
+            and (f.name, f.spans[0].start) in positive
+        )
+    ]
+
+
+def _drop_overridden(found: list[tuple[Fact, int, int]]) -> list[Fact]:
+    """Numbers one sentence gives twice: a value read inside another reading's longer value
+    ("6" inside "5 to 6") is dropped, and a pain score that is the score with or without
+    medication is not also a bare score."""
+    kept = [
+        f
+        for f, a, b in found
+        if not any(g.name == f.name and c <= a and b <= d and (c, d) != (a, b) for g, c, d in found)
+    ]
+    tied = {
+        f.value
+        for f in kept
+        if f.name in ("pain_score_with_medication", "pain_score_without_medication")
+    }
+    return [f for f in kept if not (f.name == "pain_score" and f.value in tied)]
+
+
+_NEGATION_BLOCKERS = re.compile(
+    r"\b(?:improvement|improve|improved|change|relief|benefit|help|helpful|progress|gains?)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_negated(ent: Any, text: str, n2o: list[int], start: int) -> bool:
+    """Whether a negation denies the mention: not one inside the phrase itself ("were full
+    and without pain"), nor one that denies something named between it and the mention
+    ("no improvement with acupuncture")."""
+    doc = ent.doc
+    for mod in ent._.modifiers:
+        if mod.category != "NEGATED_EXISTENCE":
+            continue
+        first, last = mod.modifier_span[0], mod.modifier_span[1] - 1
+        if ent.start <= first and last < ent.end:
+            continue
+        tok = doc[last]
+        m_end = n2o[tok.idx + len(tok.text)]
+        if m_end <= start and _NEGATION_BLOCKERS.search(text[m_end:start]):
+            continue
+        return True
+    return False
+
+
+def _before_has(lowered: str, pos: int, words: tuple[str, ...]) -> bool:
+    """Whether ``words`` occur in the clause just before ``pos`` (40 characters at most)."""
+    before = lowered[max(0, pos - 40) : pos]
+    before = re.split(r"[;.]|,\s+(?:and|but)\s", before)[-1]
+    return _has_any(before, words, prefix=True)
+
+
+class _Run:
+    """The state of one record's extraction: its sentences and the treatments it names."""
+
+    def __init__(
         self,
+        ex: Extractor,
         record: Record,
+        sentences: list[Sentence],
+        sent_starts: list[int],
+        mentions: list[Mention],
+        mention_starts: list[int],
+    ) -> None:
+        self.ex = ex
+        self.rules = ex.rules
+        self.record = record
+        self.sentences = sentences
+        self.sent_starts = sent_starts
+        self.mentions = mentions
+        self.mention_starts = mention_starts
+        self._therapy_cache: dict[int, list[Mention]] = {}
+
+    def sentence_of(self, offset: int) -> Sentence | None:
+        i = bisect_right(self.sent_starts, offset) - 1
+        return self.sentences[i] if i >= 0 else None
+
+    def therapies(self, sent: Sentence) -> list[Mention]:
+        """Treatments named in the sentence, offsets relative to the sentence."""
+        cached = self._therapy_cache.get(sent.start)
+        if cached is None:
+            lo = bisect_left(self.mention_starts, sent.start)
+            hi = bisect_left(self.mention_starts, sent.end)
+            cached = [(t, a - sent.start, b - sent.start) for t, a, b in self.mentions[lo:hi]]
+            self._therapy_cache[sent.start] = cached
+        return cached
+
+    def context_therapy(self, sent: Sentence, window: int = CONTEXT_WINDOW) -> str | None:
+        """The treatment (not a drug) named last before the sentence, nearby."""
+        i = bisect_left(self.mention_starts, sent.start) - 1
+        drugs = self.rules.drug_classes
+        while i >= 0 and self.mentions[i][1] >= sent.start - window:
+            if self.mentions[i][0] not in drugs:
+                return self.mentions[i][0]
+            i -= 1
+        return None
+
+    def therapy_named(self, therapy: str, sent: Sentence, context: bool) -> bool:
+        """Whether the sentence names the treatment; with ``context``, a sentence that
+        names no treatment is about the one named last before it (nearby)."""
+        therapies = self.therapies(sent)
+        if therapy in {t[0] for t in therapies}:
+            return True
+        if not context or self.treatments(therapies):
+            return False
+        return self.context_therapy(sent, window=CONCEPT_WINDOW) == therapy
+
+    def is_guideline(self, sent: Sentence) -> bool:
+        """A sentence whose subject is a guideline ("The MTUS allows ..."): no patient facts."""
+        return bool(_GUIDELINE.match(sent.text))
+
+    def section_ok(
+        self, sections: tuple[str, ...], excluded: tuple[str, ...], sent: Sentence
+    ) -> bool:
+        if excluded and sent.section in excluded:
+            return False
+        if not sections or ("default" in sections and sent.section is None):
+            return True
+        return sent.section in sections
+
+    def treatments(self, therapies: Sequence[Mention]) -> list[Mention]:
+        drugs = self.rules.drug_classes
+        return [t for t in therapies if t[0] not in drugs]
+
+    # -- concepts --------------------------------------------------------------------------
+    def concept_facts(
+        self,
         concept: ConceptRule,
         mention: str,
         offset: int,
+        end: int,
         sent: Sentence,
         ctx: Context,
-    ) -> Fact | None:
-        if ctx.family:
-            return None
+    ) -> list[Fact]:
+        if ctx.family or sent.section == "title":
+            return []
+        if concept.only_negated and not ctx.negated:
+            return []
         if (
             concept.sections
             and sent.section is not None
             and sent.section not in concept.sections
             and "default" not in concept.sections
         ):
-            return None
+            return []
         if concept.sections and sent.section is None and "default" not in concept.sections:
-            return None
-        therapies = self.therapies_in(sent.text)
+            return []
+        if concept.exclude_sections and sent.section in concept.exclude_sections:
+            return []
+        therapies = self.therapies(sent)
         if concept.requires_therapy == "any" and not therapies:
-            return None
-        if concept.requires_therapy not in (None, "any") and concept.requires_therapy not in {
-            t[0] for t in therapies
-        }:
-            return None
+            return []
+        if concept.requires_therapy not in (None, "any") and not self.therapy_named(
+            concept.requires_therapy, sent, concept.context_therapy
+        ):
+            return []
         lowered = sent.text.lower()
-        if concept.excludes_words and _has_any(lowered, concept.excludes_words):
-            return None
+        rel = offset - sent.start
+        if (
+            concept.excludes_words
+            and _has_any(lowered, concept.excludes_words)
+            and not (concept.strong_words and _has_any(lowered, concept.strong_words))
+        ):
+            return []
         if concept.requires_any and not _has_any(lowered, concept.requires_any, prefix=True):
-            return None
+            return []
         if concept.requires_words and not _has_any(lowered, concept.requires_words):
-            return None
-        if ctx.hypothetical and not ctx.negated:
-            return None
+            return []
+        if concept.excludes_before and _before_has(lowered, rel, concept.excludes_before):
+            return []
+        if concept.excludes_after:
+            after = lowered[end - sent.start : end - sent.start + 30]
+            if _has_any(after, concept.excludes_after, prefix=True):
+                return []
+        if concept.ignore_negation:
+            ctx = ctx.model_copy(update={"negated": False})
+        if isinstance(concept.value, str):
+            # a fixed string value ("modified duty"): negated only by a word just before it
+            # (ConText also reads "modified duty: no lifting" as negated)
+            before = lowered[max(0, rel - 25) : rel]
+            negated = bool(re.search(r"\b(?:not|no|never|denies|without)\b[^,;:]*$", before))
+            ctx = ctx.model_copy(update={"negated": negated})
+        if ctx.hypothetical and not ctx.negated and not concept.keep_hypothetical:
+            return []
+        if concept.nearest_therapy is not None and (
+            self.nearest(self.treatments(therapies), rel, end - sent.start, sent.text)
+            != concept.nearest_therapy
+        ):
+            return []
         qualifier: str | None = None
-        if concept.target == "therapies":
-            rel = offset - sent.start
+        if concept.target in ("therapies", "drugs"):
             hit = [t for t in therapies if t[1] <= rel < t[2] or t[1] == rel]
+            if concept.target == "drugs":
+                hit = [t for t in hit if t[0] in self.rules.drug_classes]
+                if not hit:
+                    return []
+            elif concept.fact == "prior_therapy":
+                hit = [t for t in hit if t[0] not in self.rules.drug_classes]
+                if not hit:
+                    return []
             qualifier = hit[0][0] if hit else (therapies[0][0] if therapies else None)
             if qualifier is None:
-                return None
+                return []
         elif concept.qualified:
-            qualifier = self._nearest_therapy(therapies, offset - sent.start) or "*"
-        value: bool = not ctx.negated
-        span = self._span(record, sent.start, sent.end, sent.section)
-        return Fact(
+            if concept.requires_therapy is not None:
+                # a drug or a treatment named in the sentence
+                qualifier = self.nearest(therapies, rel, end - sent.start) or "*"
+            else:
+                qualifier = (
+                    self.nearest(self.treatments(therapies), rel, end - sent.start, sent.text)
+                    or self.nearest(therapies, rel, end - sent.start, sent.text)
+                    or self.context_therapy(sent)
+                    or "*"
+                )
+        value: bool | int | float | str
+        if concept.target == "drugs":
+            if ctx.negated:
+                return []
+            value = " ".join(mention.split())
+        elif concept.value is None:
+            value = not ctx.negated
+        elif isinstance(concept.value, bool):
+            if ctx.negated:
+                return []
+            value = concept.value
+        else:
+            if ctx.negated:
+                return []
+            value = concept.value
+        span = self.span(sent, offset)
+        fact = Fact(
             name=concept.fact,
             value=value,
             spans=(span,),
@@ -347,40 +809,120 @@ class Extractor:
             qualifier=qualifier,
             confidence=0.6 if ctx.uncertain else 0.9,
         )
+        if concept.target == "drugs" and qualifier is not None:
+            return [fact, *self.drug_details(sent, end - sent.start, qualifier, span)]
+        return [fact]
+
+    def drug_details(self, sent: Sentence, rel_end: int, qualifier: str, span: Span) -> list[Fact]:
+        """The dose and frequency written right after a drug's name (before the next drug)."""
+        out: list[Fact] = []
+        following = [t[1] for t in self.therapies(sent) if t[1] >= rel_end]
+        stop = min(following) if following else len(sent.text)
+        tail = sent.text[rel_end:stop]
+        cut = re.search(r";|\.\s|\n\s*\n", tail)
+        if cut:
+            tail = tail[: cut.start()]
+        tail = tail[:120]
+        dose_end = 0
+        if self.rules.dose_regex is not None:
+            m = self.rules.dose_regex.match(tail)
+            if m:
+                out.append(
+                    Fact(
+                        name="medication_dose",
+                        value=m.group("value").strip(),
+                        spans=(span,),
+                        qualifier=qualifier,
+                    )
+                )
+                dose_end = m.end()
+        if self.rules.frequency_regex is not None:
+            m = self.rules.frequency_regex.match(tail, dose_end)
+            if m:
+                out.append(
+                    Fact(
+                        name="medication_frequency",
+                        value=" ".join(m.group("value").split()),
+                        spans=(span,),
+                        qualifier=qualifier,
+                    )
+                )
+        return out
 
     @staticmethod
-    def _nearest_therapy(therapies: Sequence[tuple[str, int, int]], rel: int) -> str | None:
+    def nearest(
+        therapies: Sequence[Mention], start: int, end: int | None = None, text: str = ""
+    ) -> str | None:
+        """The treatment the text at [start, end) is about: one it is tied to by a
+        preposition ("improvement with acupuncture", "therapy with documented improvement"),
+        else the one named closest (gap between the spans)."""
         if not therapies:
             return None
-        return min(therapies, key=lambda t: abs(t[1] - rel))[0]
+        stop = start if end is None else end
+        if text:
+            after = [t for t in therapies if t[1] >= stop and t[1] - stop <= 40]
+            for t in sorted(after, key=lambda t: t[1]):
+                if _TIED_AFTER.match(text[stop : t[1]]):
+                    return t[0]
+            before = [t for t in therapies if t[2] <= start and start - t[2] <= 40]
+            for t in sorted(before, key=lambda t: -t[2]):
+                if _TIED_BEFORE.match(text[t[2] : start]):
+                    return t[0]
 
-    def _pattern_fact(
+        def gap(t: Mention) -> int:
+            if t[2] <= start:
+                return start - t[2]
+            if t[1] >= stop:
+                return t[1] - stop
+            return 0
+
+        return min(therapies, key=gap)[0]
+
+    def span(self, sent: Sentence, focus: int | None = None) -> Span:
+        """The sentence's span; a long sentence is cut to MAX_QUOTE characters around
+        ``focus`` (the offset of what was found)."""
+        start, end = sent.start, sent.end
+        if focus is not None and end - start > MAX_QUOTE:
+            start = max(start, min(focus - MAX_QUOTE // 2, end - MAX_QUOTE))
+            while start > sent.start and not self.record.text[start - 1].isspace():
+                start -= 1
+        return self.ex._span(self.record, start, end, sent.section)
+
+    # -- patterns --------------------------------------------------------------------------
+    def pattern_fact(
         self,
-        record: Record,
-        pat: Any,
+        pat: PatternRule,
         m: re.Match[str],
         sent: Sentence,
-        therapies: Sequence[tuple[str, int, int]],
+        therapies: Sequence[Mention],
     ) -> Fact | None:
-        raw = m.group("value")
         value: bool | int | float | str
-        if pat.type in ("number", "int"):
-            num = self._number(raw)
-            if num is None:
-                return None
-            unit = m.groupdict().get("unit")
-            if pat.unit == "weeks" and unit:
-                u = unit.lower()
-                if u.startswith("month"):
-                    num *= 4.345
-                elif u.startswith("day"):
-                    num /= 7
-            value = int(num) if pat.type == "int" else round(num, 2)
+        if pat.value is not None and "value" not in m.re.groupindex:
+            value = pat.value
         else:
-            value = raw.strip()
+            raw = m.group("value")
+            if raw is None:
+                return None
+            if pat.type in ("number", "int"):
+                num = self._range_number(raw)
+                if num is None:
+                    return None
+                unit = m.groupdict().get("unit")
+                if pat.unit == "weeks" and unit:
+                    u = unit.lower()
+                    if u.startswith("month"):
+                        num *= 4.345
+                    elif u.startswith("day"):
+                        num /= 7
+                value = int(num) if pat.type == "int" else round(num, 2)
+            else:
+                value = " ".join(raw.split()) if pat.value is None else pat.value
         qualifier = None
         if pat.qualified:
-            qualifier = self._nearest_therapy(therapies, m.start())
+            candidates = self.treatments(therapies) if pat.context_therapy else therapies
+            qualifier = self.nearest(candidates, m.start(), m.end(), sent.text)
+            if qualifier is None and pat.context_therapy:
+                qualifier = self.context_therapy(sent)
             if qualifier is None:
                 return None
         lowered = sent.text.lower()
@@ -398,9 +940,22 @@ class Extractor:
             )
         ):
             return None
-        span = self._span(record, sent.start, sent.end, sent.section)
+        span = self.span(sent, sent.start + m.start())
         return Fact(name=pat.fact, value=value, unit=pat.unit, spans=(span,), qualifier=qualifier)
 
+    def _range_number(self, raw: str) -> float | None:
+        """A number, a number word, or a range ("6-7", "5 to 6"): its midpoint."""
+        whole = self.ex._number(raw)
+        if whole is not None:
+            return whole
+        parts = re.split(r"\s*(?:-|\bto\b)\s*", raw.strip())
+        nums = [self.ex._number(p) for p in parts if p]
+        if not nums or any(n is None for n in nums):
+            return None
+        vals = [n for n in nums if n is not None]
+        return sum(vals) / len(vals)
+
+    # -- summary clauses ---------------------------------------------------------------------
     def _cue_section(self, quote: str) -> str | None:
         """For a sentence outside any section: the summary kind its cue words suggest."""
         lowered = quote.lower()
@@ -415,17 +970,18 @@ class Extractor:
                 return section
         return None
 
-    def _summary_facts(
-        self, record: Record, sent: Sentence, therapies: Sequence[tuple[str, int, int]]
-    ) -> list[Fact]:
+    def summary_facts(self, sent: Sentence, therapies: Sequence[Mention]) -> list[Fact]:
+        record = self.record
         out: list[Fact] = []
-        span = self._span(record, sent.start, sent.end, sent.section)
+        span = self.span(sent)
         if not span.quote or (span.quote.endswith(":") and len(span.quote) < 60):
             return out
-        heading = re.match(r"^[A-Z][A-Za-z /&'-]{1,60}:\s*", span.quote)
+        whole = span
+        dx_cue = _DX_CUE.search(whole.quote)
+        heading = re.match(r"^[A-Z][A-Za-z /&'-]{0,60}:\s*", span.quote)
         if heading:
             s = span.start + heading.end()
-            span = self._span(record, s, span.end, sent.section)
+            span = self.ex._span(record, s, span.end, sent.section)
             if not span.quote:
                 return out
         section = sent.section or self._cue_section(span.quote)
@@ -433,29 +989,133 @@ class Extractor:
             out.append(Fact(name="complaint", value=span.quote, spans=(span,)))
         elif section == "objective":
             out.append(Fact(name="exam_finding", value=span.quote, spans=(span,)))
-        elif section == "diagnoses":
-            m = _DX_CUE.search(span.quote) if sent.section is None else None
-            if m is not None:
-                dx = self._span(record, span.start + m.start("dx"), span.start + m.end("dx"), None)
-                if dx.quote:
-                    out.append(Fact(name="diagnosis", value=dx.quote.rstrip("."), spans=(dx,)))
-            else:
-                out.append(Fact(name="diagnosis", value=span.quote.rstrip("."), spans=(span,)))
         elif section == "plan":
             out.append(Fact(name="plan_item", value=span.quote, spans=(span,)))
-            if VISIT_WORDS.search(span.quote):
-                procedure = [t for t in therapies if t[0] not in ("physical-therapy",)]
-                if procedure:
-                    out.append(
-                        Fact(
-                            name="visit_purpose",
-                            value=procedure[0][0],
-                            spans=(span,),
-                            context=Context(hypothetical=True),
-                        )
+        if section == "diagnoses" and sent.section is not None and dx_cue is None:
+            out.extend(self._diagnoses(span, span.start, span.end, whole=True))
+        elif dx_cue is not None:
+            out.extend(
+                self._diagnoses(
+                    whole, whole.start + dx_cue.start("dx"), whole.start + dx_cue.end("dx"), False
+                )
+            )
+        purpose = self._visit_purpose(span.quote, therapies, sent.section, sent)
+        if purpose is not None:
+            out.append(
+                Fact(
+                    name="visit_purpose",
+                    value=purpose,
+                    spans=(span,),
+                    context=Context(hypothetical=True),
+                )
+            )
+        return out
+
+    def _diagnoses(self, span: Span, start: int, end: int, whole: bool) -> list[Fact]:
+        """Diagnoses in a piece of a sentence, each with its ICD-10 code as the qualifier."""
+        text = self.record.text
+        piece = text[start:end]
+        out: list[Fact] = []
+        parts = [piece] if whole and ";" not in piece else _DX_SPLIT.split(piece)
+        for part in parts:
+            code_m = _ICD10.search(part)
+            code = (code_m.group(1) or code_m.group(2)) if code_m else None
+            name = _CODE_GROUP.sub(" ", part) if code else part
+            name = re.sub(r"\s+", " ", name).strip(" .,;:-")
+            name = re.sub(r"^(?:and|or|the)\s+", "", name, flags=re.I)
+            name = re.sub(r"^(?:Dx|Diagnosis|Diagnoses|Assessment|Impression)\s*:\s*", "", name)
+            if len(name) < 4 or _DX_SKIP.match(name) or name.lower() in SECTION_TITLES:
+                continue
+            out.append(Fact(name="diagnosis", value=name, spans=(span,), qualifier=code))
+        return out
+
+    def _visit_purpose(
+        self,
+        quote: str,
+        therapies: Sequence[Mention],
+        section: str | None,
+        sent: Sentence | None = None,
+    ) -> str | None:
+        """What a follow-up, consultation or referral is for: medication management, a
+        surgery, or a procedure (not a therapy given in visits of its own)."""
+        if not _VISIT_WORDS.search(quote):
+            return None
+        if _MED_MANAGEMENT.search(quote):
+            return "medication-management"
+        if section != "plan" and not _PLAN_WORDS.search(quote):
+            return None
+        if re.search(r"\bif\b", quote, re.IGNORECASE):
+            return None
+        if re.search(r"\bsurg", quote, re.IGNORECASE):
+            for kind, rx in self.rules.surgery_kinds.items():
+                if rx.search(quote):
+                    return kind
+        procedure = [
+            t
+            for t in therapies
+            if t[0] not in self.rules.visit_therapies and t[0] not in self.rules.drug_classes
+        ]
+        if procedure:
+            return procedure[0][0]
+        if sent is not None and re.search(r"\binjection|\bblock\b", quote, re.IGNORECASE):
+            # "follow-up after the injection": the procedure named before
+            ctx = self.context_therapy(sent)
+            if ctx is not None and ctx not in self.rules.visit_therapies:
+                return ctx
+        return None
+
+    # -- derived facts -----------------------------------------------------------------------
+    def derived(self, facts: list[Fact]) -> list[Fact]:
+        out: list[Fact] = []
+        have = {
+            (f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None) for f in facts
+        }
+        have_any = {(f.name, f.value, f.spans[0].start if f.spans else None) for f in facts}
+        for rule in self.rules.derived:
+            for f in [*facts, *out]:
+                if f.name != rule.source or not f.spans:
+                    continue
+                if rule.source_value is not None and f.value != rule.source_value:
+                    continue
+                if rule.qualifiers and f.qualifier not in rule.qualifiers:
+                    continue
+                value = f.value if rule.value is None else rule.value
+                qualifier = f.qualifier if rule.qualifier == "same" else rule.qualifier
+                key = (rule.fact, value, qualifier, f.spans[0].start)
+                if key in have or (
+                    qualifier is None and (rule.fact, value, f.spans[0].start) in have_any
+                ):
+                    continue
+                have.add(key)
+                have_any.add((rule.fact, value, f.spans[0].start))
+                out.append(
+                    Fact(
+                        name=rule.fact,
+                        value=value,
+                        spans=f.spans,
+                        context=f.context,
+                        qualifier=qualifier,
+                        confidence=f.confidence,
                     )
-        elif section == "work-status":
-            out.append(Fact(name="work_status", value=span.quote, spans=(span,)))
+                )
+        out.extend(self.combinations([*facts, *out]))
+        return out
+
+    def combinations(self, facts: list[Fact]) -> list[Fact]:
+        """Facts implied by the drugs a sentence names together (two NSAIDs, an NSAID with a
+        corticosteroid: a gastrointestinal risk)."""
+        out: list[Fact] = []
+        by_sentence: dict[int, list[Fact]] = {}
+        for f in facts:
+            if f.name == "medication" and f.spans:
+                by_sentence.setdefault(f.spans[0].start, []).append(f)
+        for meds in by_sentence.values():
+            for combo in self.rules.drug_combinations:
+                a, b = combo.classes
+                first = {str(f.value).lower() for f in meds if f.qualifier == a}
+                second = {str(f.value).lower() for f in meds if f.qualifier == b}
+                if first and second and (a != b or len(first) >= 2):
+                    out.append(Fact(name=combo.fact, value=combo.value, spans=meds[0].spans))
         return out
 
 

@@ -17,12 +17,17 @@ An annotation file::
 A predicted fact matches a gold fact when the name is the same, the value is the same
 (numbers within 0.5, strings compared case-insensitively by containment), the qualifier is
 the same when the gold fact has one, and the predicted span overlaps the place of the gold
-quote in the record. Facts of kinds the gold set does not annotate (summary clauses) are
-not scored. Each gold fact matches at most one prediction and the other way round.
+quote in the record. Each gold fact matches at most one prediction and the other way round.
+
+The fact types scored are those listed in ``GOLD/scored.yaml`` (``facts: [...]``) when it
+exists, else those the annotations use; summary clauses are never scored. ``GOLD/SPLIT.md``
+lists the held-out records as bullets (``- records/<name>``): ``split="dev"`` scores the
+others, ``split="held-out"`` those.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +36,12 @@ from typing import Any
 from openimr.errors import OpenIMRError
 from openimr.extract.extractor import Extractor, default_extractor
 from openimr.model import Fact, Record
+from openimr.records import read_record
 from openimr.yamlio import load_yaml_file
 
-NOT_SCORED = {"complaint", "exam_finding", "plan_item", "treatment_to_date"}
+NOT_SCORED = {"complaint", "exam_finding", "plan_item", "treatment_to_date", "mechanism_of_injury"}
+SPLITS = ("all", "dev", "held-out")
+_SPLIT_LINE = re.compile(r"^\s*[-*]\s+`?(records/[^\s`]+)`?\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class GoldFact:
     start: int
     end: int
     line: int | None
+    quote: str = ""
 
 
 @dataclass
@@ -114,7 +123,7 @@ def _values_match(pred: Any, gold: Any) -> bool:
         return pred is gold
     if isinstance(gold, (int, float)) and isinstance(pred, (int, float)):
         return abs(float(pred) - float(gold)) <= 0.5
-    g, p = str(gold).lower().strip(), str(pred).lower().strip()
+    g, p = " ".join(str(gold).lower().split()), " ".join(str(pred).lower().split())
     return g in p or p in g
 
 
@@ -153,30 +162,89 @@ def load_annotations(gold_dir: Path, record_text: dict[str, str]) -> dict[str, l
             if start < 0:
                 raise OpenIMRError(f"quote {quote!r} is not in {rec}", file=str(path), line=line)
             cursor[quote] = start + 1
+            qualifier = f.get("qualifier")
             facts.append(
                 GoldFact(
-                    str(f["fact"]), f["value"], f.get("qualifier"), start, start + len(quote), line
+                    str(f["fact"]),
+                    f["value"],
+                    None if qualifier is None else str(qualifier),
+                    start,
+                    start + len(quote),
+                    line,
+                    quote,
                 )
             )
         out[rec] = facts
     return out
 
 
-def score(gold_dir: Path, records: list[Record], extractor: Extractor | None = None) -> GoldReport:
+def load_records(gold_dir: Path) -> list[Record]:
+    """The records of a gold set (``GOLD/records/*``), named ``records/<file name>``."""
+    rec_dir = gold_dir / "records"
+    if not rec_dir.is_dir():
+        raise OpenIMRError(f"{gold_dir}: no records/ directory")
+    return [
+        read_record(p, f"records/{p.name}")
+        for p in sorted(rec_dir.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    ]
+
+
+def load_scored(gold_dir: Path) -> set[str] | None:
+    """The fact types ``GOLD/scored.yaml`` lists, or None when there is no such file."""
+    path = gold_dir / "scored.yaml"
+    if not path.is_file():
+        return None
+    doc = load_yaml_file(path)
+    data = doc.data
+    facts = data.get("facts") if isinstance(data, dict) else None
+    if not isinstance(facts, list) or not all(isinstance(f, str) for f in facts):
+        raise OpenIMRError("scored.yaml needs a 'facts' list of fact names", file=str(path))
+    return set(facts)
+
+
+def load_held_out(gold_dir: Path) -> set[str]:
+    """The held-out records listed as bullets (``- records/<name>``) in ``GOLD/SPLIT.md``."""
+    path = gold_dir / "SPLIT.md"
+    if not path.is_file():
+        return set()
+    return set(_SPLIT_LINE.findall(path.read_text(encoding="utf-8")))
+
+
+def score(
+    gold_dir: Path,
+    records: list[Record],
+    extractor: Extractor | None = None,
+    split: str = "all",
+) -> GoldReport:
+    if split not in SPLITS:
+        raise OpenIMRError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     ex = extractor or default_extractor()
     text = {r.path: r.text for r in records}
     gold = load_annotations(gold_dir, text)
+    held_out = load_held_out(gold_dir)
+    unknown = held_out - set(text)
+    if unknown:
+        raise OpenIMRError(
+            f"SPLIT.md names records not in records/: {', '.join(sorted(unknown))}",
+            file=str(gold_dir / "SPLIT.md"),
+        )
     report = GoldReport()
-    gold_types = {g.fact for facts in gold.values() for g in facts}
+    scored = load_scored(gold_dir)
+    if scored is None:
+        scored = {g.fact for facts in gold.values() for g in facts}
+    scored -= NOT_SCORED
     for rec in records:
         if rec.path not in gold:
             continue
+        if (split == "dev" and rec.path in held_out) or (
+            split == "held-out" and rec.path not in held_out
+        ):
+            continue
         report.records += 1
-        expected = gold[rec.path]
+        expected = [g for g in gold[rec.path] if g.fact in scored]
         report.gold_facts += len(expected)
-        predicted = _dedupe(
-            [f for f in ex.extract(rec) if f.name in gold_types and f.name not in NOT_SCORED]
-        )
+        predicted = _dedupe([f for f in ex.extract(rec) if f.name in scored])
         used: set[int] = set()
         for g in expected:
             hit = None
@@ -191,15 +259,27 @@ def score(gold_dir: Path, records: list[Record], extractor: Extractor | None = N
                     break
             if hit is None:
                 report.by_type[g.fact].fn += 1
-                report.misses.append(f"{rec.path}: {g.fact}={g.value!r} at {g.start}")
+                qual = f"[{g.qualifier}]" if g.qualifier else ""
+                report.misses.append(
+                    f"{rec.path}: {g.fact}{qual}={g.value!r} at {g.start} {_short(g.quote)!r}"
+                )
             else:
                 used.add(hit)
                 report.by_type[g.fact].tp += 1
         for j, p in enumerate(predicted):
             if j not in used:
                 report.by_type[p.name].fp += 1
-                report.extras.append(f"{rec.path}: {p.name}={p.value!r} at {p.spans[0].start}")
+                qual = f"[{p.qualifier}]" if p.qualifier else ""
+                report.extras.append(
+                    f"{rec.path}: {p.name}{qual}={p.value!r} at {p.spans[0].start} "
+                    f"{_short(p.spans[0].quote)!r}"
+                )
     return report
+
+
+def _short(text: str, n: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= n else flat[: n - 3] + "..."
 
 
 def _dedupe(facts: list[Fact]) -> list[Fact]:

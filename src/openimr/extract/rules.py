@@ -7,9 +7,11 @@ files takes the union of its words), concepts and patterns are appended.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from openimr.errors import LibraryError, LibraryErrors
 from openimr.yamlio import load_yaml_file
@@ -28,6 +30,27 @@ class ConceptRule:
     qualified: bool = False
     excludes_words: tuple[str, ...] = ()
     requires_any: tuple[str, ...] = ()
+    value: bool | str | None = None
+    """A fixed value: ``false`` for phrases that state an absence ("sensation intact"), a
+    string for a string fact ("modified duty"); None: true, or false when negated."""
+    keep_hypothetical: bool = False
+    """Plans count ("will consider surgery"): hypothetical mentions are kept."""
+    exclude_sections: tuple[str, ...] = ()
+    excludes_before: tuple[str, ...] = ()
+    """Words that, shortly before the mention in its sentence, cancel it ("stopped", "allergic to")."""
+    strong_words: tuple[str, ...] = ()
+    """Words that keep a mention even when the sentence has one of ``excludes_words``
+    ("has completed 24 visits" in a sentence that requests more)."""
+    only_negated: bool = False
+    """Only negated mentions count ("no prior injections": no epidural injection)."""
+    ignore_negation: bool = False
+    """The mention states the fact even when negated ("has not achieved her goal")."""
+    nearest_therapy: str | None = None
+    """Only when the treatment the mention is about is this one."""
+    excludes_after: tuple[str, ...] = ()
+    """Words just after the mention that cancel it ("morphine equivalent")."""
+    context_therapy: bool = False
+    """``requires_therapy`` is met by the treatment named just before a sentence naming none."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +61,42 @@ class PatternRule:
     unit: str | None = None
     requires_therapy: str | None = None
     qualified: bool = False
+    value: bool | str | None = None
+    """A fixed value (the regex then needs no ``value`` group)."""
+    requires_words: tuple[str, ...] = ()
+    excludes_words: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    exclude_sections: tuple[str, ...] = ()
+    context_therapy: bool = False
+    """Qualify by the treatment named nearest before the sentence when it names none."""
+    strong_words: tuple[str, ...] = ()
+    excludes_before: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    """Words (lower case) one of which every match contains, found by reading the regex:
+    a sentence without any of them is not searched."""
+
+
+@dataclass(frozen=True)
+class DrugCombination:
+    """A fact implied by drugs of two classes named together (an NSAID with a steroid)."""
+
+    fact: str
+    classes: tuple[str, str]
+    value: bool = True
+
+
+@dataclass(frozen=True)
+class DerivedRule:
+    """A fact implied by another in the same sentence (an ESI given is a therapy given)."""
+
+    fact: str
+    source: str
+    value: bool | str | None = None
+    qualifiers: tuple[str, ...] = ()
+    """Only source facts with one of these qualifiers (empty: any)."""
+    qualifier: str | None = None
+    """The derived fact's qualifier (None: no qualifier; "same": the source's)."""
+    source_value: bool | str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,11 +107,32 @@ class ExtractionRules:
     patterns: tuple[PatternRule, ...]
     therapy_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
     summary_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    drug_classes: frozenset[str] = frozenset()
+    """Therapy ids that are drug classes (a drug is not a therapy given, for prior_therapy)."""
+    class_words: frozenset[str] = frozenset()
+    """Words that name a drug class rather than a drug ("NSAIDs", "opioids"), lower case."""
+    dose_regex: re.Pattern[str] | None = None
+    frequency_regex: re.Pattern[str] | None = None
+    derived: tuple[DerivedRule, ...] = ()
+    visit_therapies: frozenset[str] = frozenset()
+    """Treatments given in visits of their own (a "visit" of these is the treatment, not
+    an office visit for it)."""
+    surgery_kinds: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    drug_combinations: tuple[DrugCombination, ...] = ()
+    positive_wins: frozenset[str] = frozenset()
+    """Facts for which a sentence's abnormal finding overrides its normal ones."""
+
+
+def words_alternation(words: Iterable[str]) -> str:
+    """A regex alternation of ``words``, longest first, any whitespace between their words."""
+    alts = sorted({w for w in words}, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(part) for part in w.split()) for w in alts)
 
 
 def _words_regex(words: tuple[str, ...]) -> re.Pattern[str]:
-    alts = sorted((re.escape(w) for w in words), key=len, reverse=True)
-    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(alts) + r")(?![A-Za-z])", re.IGNORECASE)
+    return re.compile(
+        r"(?<![A-Za-z])(?:" + words_alternation(words) + r")(?![A-Za-z])", re.IGNORECASE
+    )
 
 
 def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRules:
@@ -64,22 +144,21 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
     concepts: list[ConceptRule] = []
     patterns: list[PatternRule] = []
     cues: dict[str, tuple[str, ...]] = {}
+    extra = _Extra()
     for file in files:
-        _load_file(file, facts, errors, therapies, numbers, concepts, patterns, cues)
+        _load_file(file, facts, errors, therapies, numbers, concepts, patterns, cues, extra)
+    drug_words = tuple(
+        w
+        for tid in extra.drug_classes
+        for w in therapies.get(tid, ())
+        if w.lower() not in extra.class_words
+    )
     # a concept targeting therapies sees every file's therapy words
     concepts = [
-        ConceptRule(
-            fact=c.fact,
-            phrases=tuple(p for words in therapies.values() for p in words),
-            sections=c.sections,
-            requires_therapy=c.requires_therapy,
-            requires_words=c.requires_words,
-            target=c.target,
-            qualified=c.qualified,
-            excludes_words=c.excludes_words,
-            requires_any=c.requires_any,
-        )
+        replace(c, phrases=tuple(p for words in therapies.values() for p in words))
         if c.target == "therapies"
+        else replace(c, phrases=drug_words)
+        if c.target == "drugs"
         else c
         for c in concepts
     ]
@@ -92,7 +171,29 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
         patterns=tuple(patterns),
         therapy_regex={k: _words_regex(v) for k, v in therapies.items()},
         summary_cues=cues,
+        drug_classes=frozenset(extra.drug_classes),
+        class_words=frozenset(extra.class_words),
+        dose_regex=extra.dose,
+        frequency_regex=extra.frequency,
+        derived=tuple(extra.derived),
+        visit_therapies=frozenset(extra.visit_therapies),
+        surgery_kinds={k: _words_regex(tuple(v)) for k, v in extra.surgery_kinds.items()},
+        drug_combinations=tuple(extra.combinations),
+        positive_wins=frozenset(extra.positive_wins),
     )
+
+
+@dataclass
+class _Extra:
+    drug_classes: list[str] = field(default_factory=list)
+    class_words: set[str] = field(default_factory=set)
+    dose: re.Pattern[str] | None = None
+    frequency: re.Pattern[str] | None = None
+    derived: list[DerivedRule] = field(default_factory=list)
+    visit_therapies: list[str] = field(default_factory=list)
+    surgery_kinds: dict[str, list[str]] = field(default_factory=dict)
+    combinations: list[DrugCombination] = field(default_factory=list)
+    positive_wins: list[str] = field(default_factory=list)
 
 
 def _load_file(
@@ -104,6 +205,7 @@ def _load_file(
     concepts: list[ConceptRule],
     patterns: list[PatternRule],
     cues: dict[str, tuple[str, ...]],
+    extra: _Extra,
 ) -> None:
     shown = f"openimr/library/data/extraction/{path.name}" if path.parent == DATA else str(path)
     doc = load_yaml_file(path, shown)
@@ -112,7 +214,19 @@ def _load_file(
         errors.append(LibraryError("must be a mapping", file=doc.file))
         return
     for key in data:
-        if key not in ("therapies", "numbers", "concepts", "patterns", "summary_cues"):
+        if key not in (
+            "therapies",
+            "numbers",
+            "concepts",
+            "patterns",
+            "summary_cues",
+            "drugs",
+            "derived",
+            "visit_therapies",
+            "surgery_kinds",
+            "drug_combinations",
+            "positive_wins",
+        ):
             errors.append(
                 LibraryError(f"unknown key {key!r}", file=doc.file, line=doc.line_of((key,)))
             )
@@ -136,6 +250,51 @@ def _load_file(
             )
             continue
         cues[kind] = (*cues.get(kind, ()), *(str(w) for w in words))
+    drugs = data.get("drugs") or {}
+    for k in drugs:
+        if k not in ("classes", "class_words", "dose", "frequency"):
+            err(f"unknown key {k!r}", ("drugs", k))
+    extra.drug_classes += [str(x) for x in drugs.get("classes") or ()]
+    extra.class_words |= {str(x).lower() for x in drugs.get("class_words") or ()}
+    for key in ("dose", "frequency"):
+        if key in drugs:
+            try:
+                setattr(extra, key, re.compile(str(drugs[key]), re.IGNORECASE))
+            except re.error as exc:
+                err(f"bad regular expression: {exc}", ("drugs", key))
+    extra.visit_therapies += [str(x) for x in data.get("visit_therapies") or ()]
+    for kind, words in (data.get("surgery_kinds") or {}).items():
+        extra.surgery_kinds.setdefault(str(kind), []).extend(str(w) for w in words)
+    extra.positive_wins += [str(x) for x in data.get("positive_wins") or ()]
+    for i, c in enumerate(data.get("drug_combinations") or []):
+        classes = [str(x) for x in c.get("classes") or ()]
+        if len(classes) != 2:
+            err("a drug combination names two classes", ("drug_combinations", i))
+            continue
+        if facts is not None and c.get("fact") not in facts:
+            err(f"unknown fact {c.get('fact')!r}", ("drug_combinations", i, "fact"))
+        extra.combinations.append(
+            DrugCombination(
+                str(c.get("fact")), (classes[0], classes[1]), bool(c.get("value", True))
+            )
+        )
+    for i, d in enumerate(data.get("derived") or []):
+        for k in d:
+            if k not in ("fact", "from", "value", "qualifiers", "qualifier", "from_value"):
+                err(f"unknown key {k!r}", ("derived", i, k))
+        for key in ("fact", "from"):
+            if facts is not None and d.get(key) not in facts:
+                err(f"unknown fact {d.get(key)!r}", ("derived", i, key))
+        extra.derived.append(
+            DerivedRule(
+                fact=str(d.get("fact")),
+                source=str(d.get("from")),
+                value=d.get("value"),
+                qualifiers=tuple(str(q) for q in d.get("qualifiers") or ()),
+                qualifier=d.get("qualifier"),
+                source_value=d.get("from_value"),
+            )
+        )
     for i, c in enumerate(data.get("concepts") or []):
         allowed = {
             "fact",
@@ -147,6 +306,16 @@ def _load_file(
             "qualified",
             "excludes_words",
             "requires_any",
+            "value",
+            "keep_hypothetical",
+            "exclude_sections",
+            "excludes_before",
+            "strong_words",
+            "only_negated",
+            "ignore_negation",
+            "nearest_therapy",
+            "excludes_after",
+            "context_therapy",
         }
         for k in c:
             if k not in allowed:
@@ -155,8 +324,8 @@ def _load_file(
             err(f"unknown fact {c.get('fact')!r}", ("concepts", i, "fact"))
         target = c.get("target")
         phrases = tuple(str(p) for p in c.get("phrases") or ())
-        if target != "therapies" and not phrases:
-            err("a concept needs phrases (or target: therapies)", ("concepts", i))
+        if target not in ("therapies", "drugs") and not phrases:
+            err("a concept needs phrases (or target: therapies or drugs)", ("concepts", i))
         concepts.append(
             ConceptRule(
                 fact=str(c.get("fact")),
@@ -168,9 +337,22 @@ def _load_file(
                 qualified=bool(c.get("qualified", False) or target == "therapies"),
                 excludes_words=tuple(c.get("excludes_words") or ()),
                 requires_any=tuple(c.get("requires_any") or ()),
+                value=c.get("value"),
+                keep_hypothetical=bool(c.get("keep_hypothetical", False)),
+                exclude_sections=tuple(c.get("exclude_sections") or ()),
+                excludes_before=tuple(c.get("excludes_before") or ()),
+                strong_words=tuple(c.get("strong_words") or ()),
+                only_negated=bool(c.get("only_negated", False)),
+                ignore_negation=bool(c.get("ignore_negation", False)),
+                nearest_therapy=c.get("nearest_therapy"),
+                excludes_after=tuple(c.get("excludes_after") or ()),
+                context_therapy=bool(c.get("context_therapy", False)),
             )
         )
     for i, p in enumerate(data.get("patterns") or []):
+        for k in p:
+            if k not in _PATTERN_KEYS:
+                err(f"unknown key {k!r}", ("patterns", i, k))
         if facts is not None and p.get("fact") not in facts:
             err(f"unknown fact {p.get('fact')!r}", ("patterns", i, "fact"))
         try:
@@ -178,8 +360,10 @@ def _load_file(
         except re.error as exc:
             err(f"bad regular expression: {exc}", ("patterns", i, "regex"))
             continue
-        if "value" not in rx.groupindex:
-            err("a pattern needs a named group 'value'", ("patterns", i, "regex"))
+        if "value" not in rx.groupindex and p.get("value") is None:
+            err(
+                "a pattern needs a named group 'value' (or a fixed value)", ("patterns", i, "regex")
+            )
             continue
         patterns.append(
             PatternRule(
@@ -189,8 +373,77 @@ def _load_file(
                 unit=p.get("unit"),
                 requires_therapy=p.get("requires_therapy"),
                 qualified=bool(p.get("qualified", False)),
+                value=p.get("value"),
+                requires_words=tuple(p.get("requires_words") or ()),
+                excludes_words=tuple(p.get("excludes_words") or ()),
+                sections=tuple(p.get("sections") or ()),
+                exclude_sections=tuple(p.get("exclude_sections") or ()),
+                context_therapy=bool(p.get("context_therapy", False)),
+                strong_words=tuple(p.get("strong_words") or ()),
+                excludes_before=tuple(p.get("excludes_before") or ()),
+                keywords=_keywords(rx),
             )
         )
+
+
+def _keywords(rx: re.Pattern[str]) -> tuple[str, ...]:
+    """The literal words (lower case) one of which every match of ``rx`` contains, or ()."""
+    try:
+        from re import _constants as sre_c  # type: ignore[attr-defined]
+        from re import _parser as sre_p  # type: ignore[attr-defined]
+
+        words = _required_words(list(sre_p.parse(rx.pattern, rx.flags)), sre_c)
+    except Exception:  # an optimization only: fall back to a full search
+        return ()
+    return tuple(sorted({w.lower() for w in words or ()}))
+
+
+def _required_words(seq: list[Any], c: Any) -> list[str] | None:
+    """Literal words (3 characters or more) one of which any match of ``seq`` contains."""
+    i = 0
+    while i < len(seq):
+        op, av = seq[i]
+        if op == c.LITERAL:
+            j = i
+            chars = []
+            while j < len(seq) and seq[j][0] == c.LITERAL:
+                chars.append(chr(seq[j][1]))
+                j += 1
+            if len(chars) >= 3:
+                return ["".join(chars)]
+            i = j
+            continue
+        found: list[str] | None = None
+        if op == c.BRANCH:
+            alts = [_required_words(list(alt), c) for alt in av[1]]
+            if alts and all(alts):
+                found = [w for alt in alts if alt for w in alt]
+        elif op == c.SUBPATTERN:
+            found = _required_words(list(av[3]), c)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            found = _required_words(list(av[2]), c)
+        if found:
+            return found
+        i += 1
+    return None
+
+
+_PATTERN_KEYS = {
+    "fact",
+    "regex",
+    "type",
+    "unit",
+    "requires_therapy",
+    "qualified",
+    "value",
+    "requires_words",
+    "excludes_words",
+    "sections",
+    "exclude_sections",
+    "context_therapy",
+    "strong_words",
+    "excludes_before",
+}
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,11 @@ SECTION_NAMES: dict[str, tuple[str, ...]] = {
         "complaints",
         "present complaints",
         "interval history",
+        "s",
+        "reason for consultation",
+        "reason for referral",
+        "indication",
+        "clinical history",
     ),
     "history": (
         "history",
@@ -37,8 +42,25 @@ SECTION_NAMES: dict[str, tuple[str, ...]] = {
         "exam",
         "examination",
         "findings on examination",
+        "o",
+        "neuro",
+        "clinical examination",
     ),
-    "imaging": ("imaging", "diagnostic studies", "radiology", "mri", "x-rays", "studies"),
+    "imaging": (
+        "imaging",
+        "diagnostic studies",
+        "radiology",
+        "mri",
+        "x-rays",
+        "studies",
+        "findings",
+        "comparison",
+        "technique",
+        "nerve conduction studies",
+        "ncs",
+        "emg",
+        "needle emg",
+    ),
     "diagnoses": (
         "diagnoses",
         "diagnosis",
@@ -46,6 +68,11 @@ SECTION_NAMES: dict[str, tuple[str, ...]] = {
         "impression",
         "diagnostic impression",
         "assessment and plan",
+        "a",
+        "dx",
+        "diagnostic impression (dsm-5)",
+        "preoperative diagnosis",
+        "postoperative diagnosis",
     ),
     "plan": (
         "treatment plan",
@@ -56,13 +83,21 @@ SECTION_NAMES: dict[str, tuple[str, ...]] = {
         "disposition",
         "request",
         "requests",
+        "p",
+        "discussion / plan",
     ),
-    "work-status": ("work status", "work restrictions", "disability status"),
+    "work-status": ("work status", "work restrictions", "disability status", "work"),
     "functional-status": ("functional status", "function", "functional assessment", "adls"),
     "medications": ("medications", "current medications", "medication"),
 }
 _LOOKUP = {alias: name for name, aliases in SECTION_NAMES.items() for alias in aliases}
-_HEADING = re.compile(r"^[ \t]*(?P<title>[A-Za-z][A-Za-z /&'-]{1,60}?)[ \t]*:", re.MULTILINE)
+_HEADING = re.compile(
+    r"^[ \t]*(?P<title>[A-Za-z](?:[A-Za-z0-9 /&'()-]{0,60}?[A-Za-z0-9)])?)[ \t]*:", re.MULTILINE
+)
+# a known heading alone on its line, without a colon ("Assessment", "PLAN")
+_BARE_HEADING = re.compile(r"^[ \t]*(?P<title>[A-Za-z][A-Za-z /&'-]{1,40}?)[ \t]*$", re.MULTILINE)
+OTHER = "other"
+"""An unknown heading: it ends the section before it, and reads as no section."""
 
 
 @dataclass(frozen=True)
@@ -74,16 +109,28 @@ class Section:
 
 
 def find_sections(text: str) -> list[Section]:
-    heads: list[tuple[int, str, str]] = []
+    """Sections by their headings. A known heading starts its section; any other heading at
+    the start of a line ("PROCEDURE PERFORMED:", "Dates of care:") ends the section before
+    it (a label line inside a list of diagnoses would otherwise extend the list)."""
+    heads: dict[int, tuple[str, str]] = {}
     for m in _HEADING.finditer(text):
         title = m.group("title").strip()
         name = _LOOKUP.get(title.lower())
         if name is None:
-            continue
-        heads.append((m.start(), name, title))
+            if len(title.split()) > 5:
+                continue
+            name = OTHER
+        heads[m.start()] = (name, title)
+    for m in _BARE_HEADING.finditer(text):
+        title = m.group("title").strip()
+        name = _LOOKUP.get(title.lower())
+        if name is not None and m.start() not in heads:
+            heads[m.start()] = (name, title)
+    starts = sorted(heads)
     out: list[Section] = []
-    for i, (start, name, title) in enumerate(heads):
-        end = heads[i + 1][0] if i + 1 < len(heads) else len(text)
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        name, title = heads[start]
         out.append(Section(name, title, start, end))
     return out
 
@@ -98,4 +145,6 @@ class SectionIndex:
         if i < 0:
             return None
         s = self.sections[i]
+        if s.name == OTHER:
+            return None
         return s.name if s.start <= offset < s.end else None
