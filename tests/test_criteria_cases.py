@@ -120,3 +120,20 @@ def test_every_criteria_set_is_covered_for_met_not_met_and_not_documented() -> N
         got = seen.get(set_id, set())
         for status in ("met", "not_met", "not_documented"):
             assert status in got, f"{set_id}: no case where a criterion is {status}"
+
+
+def test_request_fields_reach_rules() -> None:
+    from openimr.engine.logic import EvalContext
+
+    library = default_library()
+    version = next(iter(library.sets.values())).versions[0]
+    request = ParsedRequest(
+        text="Facet joint injections L4-5, L5-S1",
+        disputed="Facet joint injections L4-5, L5-S1",
+        spinal_levels=("L4-L5", "L5-S1"),
+    )
+    case = _case({"date": "2016-12-01"}, request)
+    ctx = EvalContext(case=case, request=request, facts=[], version=version)
+    assert ctx.request_field("levels") == 2
+    assert ctx.request_field("spinal_levels") == ["L4-L5", "L5-S1"]
+    assert "facet" in str(ctx.request_field("text"))

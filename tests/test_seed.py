@@ -109,3 +109,23 @@ def test_seed_pdf_opens_and_has_the_sections(seed, tmp_path: Path) -> None:  # t
     ):
         assert heading in text
     assert "Upheld" in text
+
+
+def test_drug_items_after_2018_carry_their_formulary_status(tmp_path: Path) -> None:
+    case_dir = tmp_path / "c"
+    case_dir.mkdir()
+    (case_dir / "case.yaml").write_text(
+        "patient: {age: 40, date_of_injury: 2017-06-01}\n"
+        "utilization_review:\n  date: 2019-03-01\n  items:\n"
+        "    - request: Norco 10/325mg #60\n    - request: Naproxen 550mg #60\n"
+    )
+    review = review_case(load_case(case_dir))
+    norco, naproxen = review.items
+    assert norco.formulary is not None and norco.formulary.prospective_review is True
+    assert naproxen.formulary is not None and naproxen.formulary.status == "exempt"
+    # before the formulary existed there is no status
+    (case_dir / "case.yaml").write_text(
+        "patient: {age: 40, date_of_injury: 2015-06-01}\n"
+        "utilization_review:\n  date: 2016-03-01\n  items:\n    - request: Norco 10/325mg #60\n"
+    )
+    assert review_case(load_case(case_dir)).items[0].formulary is None

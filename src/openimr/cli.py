@@ -256,11 +256,13 @@ def _register_groups() -> None:
     from openimr.api.cli import register as register_service
     from openimr.letters.cli import app as letters_app
     from openimr.library.cli import app as library_app
+    from openimr.records.cli import app as records_app
     from openimr.request.cli import app as request_app
 
     app.add_typer(library_app, name="library")
     app.add_typer(letters_app, name="letters")
     app.add_typer(request_app, name="request")
+    app.add_typer(records_app, name="records")
     register_service(app)
 
 

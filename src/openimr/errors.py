@@ -65,3 +65,54 @@ class RequestError(OpenIMRError):
 
 class LetterParseError(OpenIMRError):
     """An IMR letter cannot be read fully."""
+
+
+class ServiceError(OpenIMRError):
+    """A request to the IMR workflow service cannot be carried out (base of the service's errors).
+
+    ``code`` is a short machine-readable name the API returns beside the message.
+    """
+
+    code = "service_error"
+
+
+class NotFoundError(ServiceError):
+    """A case, reviewer, document or key does not exist (or is not visible to the caller)."""
+
+    code = "not_found"
+
+
+class ConflictError(ServiceError):
+    """The request conflicts with the case's current state (duplicate, concurrent change)."""
+
+    code = "conflict"
+
+
+class InvalidTransitionError(ConflictError):
+    """A case cannot move from its current state to the one asked for."""
+
+    code = "invalid_transition"
+
+
+class AuthenticationError(ServiceError):
+    """No valid API key or token was given."""
+
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(ServiceError):
+    """The caller's role does not allow the action on this case."""
+
+    code = "forbidden"
+
+
+class InputError(ServiceError):
+    """A request's content is invalid (a missing reason, an unknown item, a bad value)."""
+
+    code = "invalid_input"
+
+
+class UploadTooLargeError(ServiceError):
+    """An upload is over a configured limit (file size, request size or number of files)."""
+
+    code = "upload_too_large"

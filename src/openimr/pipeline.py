@@ -20,6 +20,7 @@ from openimr.model import (
     DisputedItem,
     Evidence,
     Fact,
+    FormularyNote,
     GuidelineRef,
     ItemDetermination,
     ParsedRequest,
@@ -84,6 +85,29 @@ def _is_surgery(parsed: ParsedRequest) -> bool:
     return parsed.category == SURGERY_CATEGORY and parsed.perioperative is None
 
 
+def formulary_note(case: Case, parsed: ParsedRequest) -> FormularyNote | None:
+    """The drug formulary status of a drug request on the UR date (only from 2018)."""
+    if not parsed.drug:
+        return None
+    from openimr.library.formulary import formulary_status
+
+    entry = formulary_status(
+        parsed.drug, case.decision_date, compounded=parsed.treatment == "topical-compound"
+    )
+    if entry is None:
+        return None
+    return FormularyNote(
+        drug=entry.drug,
+        status=str(entry.status),
+        prospective_review=entry.prospective_review,
+        special_fill=entry.special_fill,
+        perioperative_fill=entry.perioperative_fill,
+        list_version=entry.list_version,
+        confidence=str(entry.confidence),
+        citation=entry.citation,
+    )
+
+
 def review_item(
     case: Case,
     item: DisputedItem,
@@ -101,6 +125,7 @@ def review_item(
         "treatment": parsed.treatment,
         "claims_administrator_guideline": item.guideline,
         "parsed": parsed,
+        "formulary": formulary_note(case, parsed),
     }
     if not det.decided or det.version is None or det.criteria_set is None:
         return ItemDetermination(

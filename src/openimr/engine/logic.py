@@ -85,7 +85,12 @@ class EvalContext:
         if name == "ingredients":
             return [i.split()[0].lower() for i in req.ingredients] or None
         if name == "levels":
-            return getattr(req, "levels", None)
+            levels = getattr(req, "spinal_levels", ())
+            return len(levels) if levels else None
+        if name == "spinal_levels":
+            return list(req.spinal_levels) or None
+        if name == "text":
+            return req.disputed.lower()
         return getattr(req, name, None)
 
     def case_field(self, name: str) -> object:

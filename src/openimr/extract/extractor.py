@@ -94,6 +94,21 @@ _ABBREV = re.compile(
 _BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 
 
+_FHIR_LINE = re.compile(r"^(?:[A-Z][A-Za-z]+/\S+\s*$|  [\w.\[\]]+(?: \([^)]*\))?:)")
+
+
+def fhir_starts(text: str) -> list[int]:
+    """FHIR renderings: each resource header and element line starts a sentence (and ends
+    the one before); attachment text inside is split as prose."""
+    starts = set(sentence_starts(text))
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if _FHIR_LINE.match(line):
+            starts.add(offset + len(line) - len(line.lstrip()))
+        offset += len(line)
+    return sorted(starts)
+
+
 def sentence_starts(text: str) -> list[int]:
     """Character offsets where sentences start.
 
@@ -368,11 +383,11 @@ class Extractor:
         )
 
     # -- main ------------------------------------------------------------------------------
-    def _doc(self, text: str) -> tuple[Any, list[int], list[int]]:
+    def _doc(self, text: str, fhir: bool = False) -> tuple[Any, list[int], list[int]]:
         """The parsed text with each whitespace run read as one space (so a phrase wrapped
         over two lines matches), and the map from its offsets back to the record's."""
         norm, n2o = _collapse_spaces(text)
-        starts = sentence_starts(text)
+        starts = fhir_starts(text) if fhir else sentence_starts(text)
         doc = self.nlp.make_doc(norm)
         # each sentence start's place in the collapsed text
         doc.user_data["openimr_starts"] = sorted({bisect_right(n2o, s) - 1 for s in starts})
@@ -383,7 +398,7 @@ class Extractor:
     def extract(self, record: Record) -> list[Fact]:
         text = record.text
         index = SectionIndex(find_sections(text))
-        doc, n2o, starts = self._doc(text)
+        doc, n2o, starts = self._doc(text, fhir=record.kind == "fhir")
         sentences: list[Sentence] = []
         bounds = [*starts, len(text)]
         for a, b in pairwise(bounds):

@@ -10,7 +10,9 @@ version is dated and cited and states its criteria in a small declarative vocabu
   and ``if_absent`` (``not_documented`` default; ``not_met`` or ``met`` where silence is
   itself the answer, e.g. "prior therapy" when none is mentioned)
 - ``request: FIELD`` (sessions, quantity, per_week, weeks, side, body_regions, retrospective,
-  perioperative, levels) with the same tests
+  perioperative, levels, spinal_levels, treatment, drug, drug_class, ingredients, strength,
+  category, specialty, dosage_form, contrast, acquisition, refills,
+  associated_surgical_service, text, quantity_unit) with the same tests
 - ``case: FIELD`` (days_since_injury, weeks_since_injury, age) with the same tests
 - ``purpose: indicated``: the visit's purpose (a treatment id) is itself indicated under its
   own criteria set (``tier: same`` prefers the version of the calling tier)
@@ -55,6 +57,15 @@ REQUEST_FIELDS = (
     "ingredients",
     "strength",
     "category",
+    "spinal_levels",
+    "specialty",
+    "dosage_form",
+    "contrast",
+    "acquisition",
+    "refills",
+    "associated_surgical_service",
+    "text",
+    "quantity_unit",
 )
 CASE_FIELDS = ("days_since_injury", "weeks_since_injury", "age")
 

@@ -13,12 +13,13 @@ from openimr.model.case import (
     UtilizationReview,
 )
 from openimr.model.facts import Context, Fact, Span
-from openimr.model.record import Record, RecordPage
+from openimr.model.record import Record, RecordPage, RecordSegment
 from openimr.model.request import Ingredient, ParsedRequest, Schedule
 from openimr.model.result import (
     CaseReview,
     CriterionResult,
     Evidence,
+    FormularyNote,
     GuidelineRef,
     ItemDetermination,
     RationaleSentence,
@@ -34,6 +35,7 @@ __all__ = [
     "DisputedItem",
     "Evidence",
     "Fact",
+    "FormularyNote",
     "GuidelineRef",
     "Ingredient",
     "ItemDetermination",
@@ -43,6 +45,7 @@ __all__ = [
     "RationaleSentence",
     "Record",
     "RecordPage",
+    "RecordSegment",
     "Schedule",
     "Span",
     "Status",

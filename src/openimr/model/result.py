@@ -77,6 +77,22 @@ class RationaleSentence(_Frozen):
     evidence: tuple[Evidence, ...] = ()
 
 
+class FormularyNote(_Frozen):
+    """The MTUS Drug Formulary status of a requested drug (from 2018-01-01).
+
+    It says whether the drug needs prospective review, not whether it is medically necessary.
+    """
+
+    drug: str
+    status: str
+    prospective_review: bool
+    special_fill: bool = False
+    perioperative_fill: bool = False
+    list_version: str | None = None
+    confidence: str | None = None
+    citation: str | None = None
+
+
 class ItemDetermination(_Frozen):
     request: str
     treatment: str | None
@@ -96,6 +112,7 @@ class ItemDetermination(_Frozen):
     tier_note: str | None = None
     """Why a higher tier of the evidence sequence did not decide (e.g. MTUS silent)."""
     checklist: tuple[str, ...] = ()
+    formulary: FormularyNote | None = None
 
 
 class CaseReview(_Frozen):

@@ -1,8 +1,16 @@
-"""Record readers, one per file form.
+"""Record readers, one per file form, behind one entry point: :func:`read_record`.
 
-Offsets are defined per form (see :mod:`openimr.model.record`): text and Markdown keep the
-file's UTF-8 text as read (newlines as in the file); PDF pages are extracted with pypdf and
-joined with a form feed, each page's start and end kept so a span can be cited by page.
+Offsets are defined per form (see :mod:`openimr.model.record` and ``docs/records.md``):
+
+- ``.txt`` / ``.md``: the file's UTF-8 text as read (newlines as in the file; a leading
+  byte-order mark is dropped); one page.
+- ``.pdf``: :mod:`openimr.records.pdf` (text layer, OCR for scanned pages, pages joined by
+  ``\\f``).
+- ``.json``: FHIR R4, :mod:`openimr.records.fhir` (a deterministic rendering, with segments
+  mapping offsets back to resources and elements).
+
+Every record comes back with its ``record_type`` and ``date_of_service`` set where the rules
+in ``library/data/record_types.yaml`` find them (:func:`openimr.records.structure.describe`).
 """
 
 from __future__ import annotations
@@ -14,74 +22,57 @@ from openimr.errors import RecordError
 from openimr.model import Record, RecordPage
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".json")
-PAGE_SEPARATOR = "\f"
 
 
 def read_record(path: Path, display: str) -> Record:
-    """Read the record at ``path``; ``display`` is its name relative to the case directory."""
+    """Read the record at ``path``; ``display`` is its name relative to the case directory.
+
+    Raises :class:`~openimr.errors.RecordError` naming ``display`` when the file cannot be
+    read as a record of its form.
+    """
+    from openimr.records.structure import describe
+
     suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise RecordError(
+            f"unsupported record type {suffix or '(no extension)'!r}; "
+            f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
+            file=display,
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise RecordError(f"cannot read record: {exc.strerror}", file=display) from None
     digest = hashlib.sha256(raw).hexdigest()
     if suffix in (".txt", ".md"):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise RecordError(
-                f"record is not UTF-8 text (bad byte at offset {exc.start})", file=display
-            ) from None
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        kind = "markdown" if suffix == ".md" else "text"
-        return Record(
-            path=display,
-            kind=kind,
-            text=text,
-            pages=(RecordPage(number=1, start=0, end=len(text)),),
-            sha256=digest,
-        )
-    if suffix == ".pdf":
-        return _read_pdf(path, display, digest)
-    if suffix == ".json":
+        record = read_text(raw, display, digest, "markdown" if suffix == ".md" else "text")
+    elif suffix == ".pdf":
+        from openimr.records.pdf import read_pdf
+
+        record = read_pdf(path, display, digest)
+    else:
         from openimr.records.fhir import read_fhir
 
-        return read_fhir(raw, display, digest)
-    raise RecordError(
-        f"unsupported record type {suffix or '(no extension)'!r}; "
-        f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
-        file=display,
-    )
+        record = read_fhir(raw, display, digest)
+    return describe(record)
 
 
-def _read_pdf(path: Path, display: str, digest: str) -> Record:
-    import logging
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+def read_text(raw: bytes, display: str, digest: str, kind: str = "text") -> Record:
+    """A text or Markdown record from its bytes (UTF-8)."""
     try:
-        reader = PdfReader(str(path))
-        page_texts = [(page.extract_text() or "") for page in reader.pages]
-    except (PdfReadError, OSError, ValueError) as exc:
-        raise RecordError(f"not a readable PDF: {exc}", file=display) from None
-    pages: list[RecordPage] = []
-    parts: list[str] = []
-    offset = 0
-    for number, page_text in enumerate(page_texts, start=1):
-        cleaned = page_text.replace(PAGE_SEPARATOR, " ")
-        if parts:
-            parts.append(PAGE_SEPARATOR)
-            offset += 1
-        pages.append(RecordPage(number=number, start=offset, end=offset + len(cleaned)))
-        parts.append(cleaned)
-        offset += len(cleaned)
-    text = "".join(parts)
-    if not text.strip():
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise RecordError(
-            "PDF has no text layer (scanned pages need OCR: install the 'ocr' extra)",
+            f"record is not UTF-8 text (bad byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8",
             file=display,
-        )
-    return Record(path=display, kind="pdf", text=text, pages=tuple(pages), sha256=digest)
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return Record(
+        path=display,
+        kind="markdown" if kind == "markdown" else "text",
+        text=text,
+        pages=(RecordPage(number=1, start=0, end=len(text)),),
+        sha256=digest,
+    )

@@ -71,6 +71,8 @@ def item_to_json(item: ItemDetermination) -> dict[str, Any]:
     }
     if item.reason is not None or item.needs_review:
         out["reason"] = item.reason
+    if item.formulary is not None:
+        out["formulary"] = item.formulary.model_dump(mode="json")
     if item.parsed is not None:
         out["parsed_request"] = item.parsed.model_dump(mode="json", exclude_none=True)
     return out

@@ -163,7 +163,7 @@ class DocumentView:
         """Record type, date of service, pages and checksum, as one line."""
         parts: list[str] = []
         if self.record_type:
-            parts.append(self.record_type)
+            parts.append(_record_type_label(self.record_type))
         if self.date_of_service:
             parts.append(f"date of service {self.date_of_service}")
         if self.pages:
@@ -535,6 +535,16 @@ def _render(name: str, env: Environment, context: dict[str, object]) -> str:
         raise OpenIMRError(f"template not found: {exc.name}") from None
     except TemplateError as exc:
         raise OpenIMRError(f"template error: {exc.message}", file=name) from None
+
+
+def _record_type_label(name: str) -> str:
+    """The plain label of a record type (``progress_report`` -> ``Progress report (PR-2)``)."""
+    try:
+        from openimr.records.rules import record_type_rules
+
+        return record_type_rules().label(name)
+    except (KeyError, ImportError):
+        return name.replace("_", " ")
 
 
 def render_letter(

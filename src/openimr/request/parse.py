@@ -43,7 +43,7 @@ from openimr.request.catalogue import (
     TreatmentEntry,
     catalogue,
 )
-from openimr.request.numbers import digits
+from openimr.request.numbers import UNITS, digits
 
 __all__ = ["classify", "parse_request"]
 
@@ -490,21 +490,7 @@ _UNKNOWN_DRUG = re.compile(
     r"(?:mg|mcg|g|gm|ml|%|iu|units?)(?![a-z])",
     _I,
 )
-_REFILL_WORDS = {
-    "no": 0,
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-}
+_REFILL_WORDS = {"no": 0, **{w: n for w, n in UNITS.items() if n <= 11}}
 
 
 def _form_name(word: str) -> str:

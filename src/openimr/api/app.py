@@ -1,0 +1,533 @@
+"""The REST API (FastAPI): a thin shell over :class:`openimr.service.Workflow`.
+
+Each request is one transaction: the endpoint authenticates the API key, runs one service
+action and commits before answering; any error rolls everything back (no half case). Errors
+a caller can cause come back as ``{"error": code, "message": ..., "field": ...}`` with a 4xx
+status. Record text is never logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openimr import __version__
+from openimr.errors import (
+    AuthenticationError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    OpenIMRError,
+    PermissionDeniedError,
+    ServiceError,
+    UploadTooLargeError,
+)
+from openimr.service import Settings, Upload, Workflow, authenticate, system_clock
+from openimr.service.schemas import (
+    ApplicationFactsIn,
+    AssignIn,
+    CandidateOut,
+    CaseListItem,
+    CaseOut,
+    DeadlineReport,
+    DecideIn,
+    DocumentOut,
+    DraftOut,
+    EventOut,
+    KeyIn,
+    KeyOut,
+    OptionalReasonIn,
+    ReasonIn,
+    ReviewerIn,
+    ReviewerOut,
+    ScreenIn,
+    SubmitOut,
+)
+from openimr.service.workflow import Clock, ReviewEngine
+from openimr.store import BlobStore, init_db, session_factory
+from openimr.store.blobs import BlobIntegrityError
+
+log = logging.getLogger("openimr.api")
+
+COOKIE_NAME = "openimr_key"
+bearer = HTTPBearer(auto_error=False, description="An openimr API key: `Bearer oimr_...`")
+header_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+cookie_key = APIKeyCookie(name=COOKIE_NAME, auto_error=False)
+
+STATUS: list[tuple[type[OpenIMRError], int]] = [
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (UploadTooLargeError, 413),
+    (BlobIntegrityError, 500),
+    (InputError, 422),
+]
+
+
+def status_of(exc: OpenIMRError) -> int:
+    for cls, code in STATUS:
+        if isinstance(exc, cls):
+            return code
+    return 422
+
+
+def error_body(exc: OpenIMRError) -> dict[str, Any]:
+    code = exc.code if isinstance(exc, ServiceError) else "invalid_input"
+    if isinstance(exc, BlobIntegrityError):
+        code = "storage_error"
+    body: dict[str, Any] = {"error": code, "message": str(exc)}
+    for attr in ("file", "field", "line"):
+        value = getattr(exc, attr)
+        if value is not None:
+            body[attr] = value
+    return body
+
+
+@dataclass
+class Context:
+    """What every request needs: the session factory, the blob store, the clock, the limits."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    clock: Clock
+    review_engine: ReviewEngine | None = None
+
+    @contextmanager
+    def unit(self, key: str | None) -> Iterator[Workflow]:
+        """Authenticate ``key`` and yield a workflow in one transaction (committed on success)."""
+        session = self.sessions()
+        try:
+            actor = authenticate(session, key)
+            yield Workflow(
+                session,
+                self.blobs,
+                actor,
+                clock=self.clock,
+                limits=self.settings.limits,
+                review_engine=self.review_engine,
+                organization=self.settings.organization,
+            )
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body over ``limit`` bytes with 413, before or while it streams in."""
+
+    class _TooLarge(Exception):
+        pass
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = (
+            f"the request body is over the limit of {self.limit} bytes (OPENIMR_MAX_REQUEST_BYTES)"
+        )
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.limit:
+                    await _send_413(send, message)
+                    return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise self._TooLarge
+            return msg
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except self._TooLarge:
+            if not started:
+                await _send_413(send, message)
+
+
+async def _send_413(send: Send, message: str) -> None:
+    body = json.dumps({"error": "upload_too_large", "message": message}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def api_key(
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    x_api_key: Annotated[str | None, Depends(header_key)],
+    cookie: Annotated[str | None, Depends(cookie_key)],
+) -> str | None:
+    """The caller's key: ``Authorization: Bearer``, ``X-API-Key`` or the web page's cookie."""
+    if creds is not None:
+        return creds.credentials
+    return x_api_key or cookie
+
+
+Key = Annotated[str | None, Depends(api_key)]
+CaseId = Annotated[
+    str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="Case id")
+]
+ReviewerId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="Reviewer id")
+]
+
+
+async def read_uploads(files: list[UploadFile], ctx: Context) -> list[Upload]:
+    """Read uploaded files, stopping at the per-file limit (413 naming the file)."""
+    limit = ctx.settings.max_file_bytes
+    out = []
+    for f in files:
+        name = f.filename or ""
+        data = await f.read(limit + 1)
+        if len(data) > limit:
+            raise UploadTooLargeError(
+                f"over the limit of {limit} bytes per file (OPENIMR_MAX_FILE_BYTES)", file=name
+            )
+        out.append(Upload(name=name, data=data))
+    return out
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    review_engine: ReviewEngine | None = None,
+) -> FastAPI:
+    """The API app: opens (and migrates) the database named by ``settings``.
+
+    ``clock`` and ``review_engine`` replace the system clock and :func:`openimr.engine.review_case`
+    (tests and benchmarks inject them).
+    """
+    settings = settings or Settings()
+    engine = init_db(settings.url)
+    ctx = Context(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        blobs=BlobStore(settings.blob_dir),
+        clock=clock or system_clock,
+        review_engine=review_engine,
+    )
+    app = FastAPI(
+        title="openimr IMR workflow service",
+        version=__version__,
+        description=(
+            "Cases for California workers' compensation Independent Medical Review: submit, "
+            "screen, assign, draft, decide, finalize, issue the Final Determination Letter. "
+            "Every call needs an API key (`Authorization: Bearer ...`); every read and write "
+            "of a case is in the audit trail."
+        ),
+    )
+    app.state.ctx = ctx
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character PostgreSQL cannot store: the input's fault, not the server's
+        return JSONResponse(
+            {"error": "invalid_input", "message": "a value cannot be stored (invalid characters)"},
+            status_code=422,
+        )
+
+    @app.exception_handler(OpenIMRError)
+    async def _openimr_error(request: Request, exc: OpenIMRError) -> JSONResponse:
+        status = status_of(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status >= 500:
+            log.error("storage error on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(error_body(exc), status_code=status, headers=headers)
+
+    register_routes(app, ctx)
+    from openimr.web import register as register_web
+
+    register_web(app, ctx)
+    return app
+
+
+def register_routes(app: FastAPI, ctx: Context) -> None:
+    @app.get("/api/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """Liveness (no key needed)."""
+        return {"status": "ok", "version": __version__, "database": ctx.engine.dialect.name}
+
+    @app.get("/api/whoami", tags=["service"])
+    def whoami(key: Key) -> dict[str, str | None]:
+        with ctx.unit(key) as wf:
+            return {
+                "actor": wf.actor.id,
+                "role": wf.actor.role.value,
+                "reviewer_id": wf.actor.reviewer_id,
+            }
+
+    @app.post("/api/cases", tags=["cases"], response_model=SubmitOut, status_code=201)
+    async def submit_case(
+        key: Key,
+        response: Response,
+        case: Annotated[UploadFile, File(description="The case.yaml file")],
+        records: Annotated[
+            list[UploadFile] | None, File(description="Record files (.txt .md .pdf .json)")
+        ] = None,
+        facts: Annotated[
+            str | None, Form(description="JSON object of screening facts (ApplicationFactsIn)")
+        ] = None,
+    ) -> SubmitOut:
+        """Submit an application (case.yaml + records). The same one again returns the existing
+        case with status 200 and ``created: false``."""
+        uploads = await read_uploads([case, *(records or [])], ctx)
+        parsed = _parse_facts(facts)
+        with ctx.unit(key) as wf:
+            out = wf.submit(uploads[0].data, uploads[1:], facts=parsed)
+        if not out.created:
+            response.status_code = 200
+        return out
+
+    @app.get("/api/cases", tags=["cases"], response_model=list[CaseListItem])
+    def list_cases(
+        key: Key,
+        state: Annotated[str | None, Query(max_length=32)] = None,
+        reviewer_id: Annotated[str | None, Query(max_length=64)] = None,
+        due_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
+        overdue: bool = False,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[CaseListItem]:
+        """Cases with their next deadline; filter by state, reviewer, due soon or overdue."""
+        with ctx.unit(key) as wf:
+            return wf.list_cases(
+                state=state,
+                reviewer_id=reviewer_id,
+                due_within_days=due_within_days,
+                overdue=overdue,
+                limit=limit,
+                offset=offset,
+            )
+
+    @app.get("/api/cases/{case_id}", tags=["cases"], response_model=CaseOut)
+    def get_case(key: Key, case_id: CaseId) -> CaseOut:
+        with ctx.unit(key) as wf:
+            return wf.get_case(case_id)
+
+    @app.post(
+        "/api/cases/{case_id}/records",
+        tags=["cases"],
+        response_model=list[DocumentOut],
+        status_code=201,
+    )
+    async def attach_records(
+        key: Key,
+        case_id: CaseId,
+        records: Annotated[list[UploadFile], File(description="Record files")],
+    ) -> list[DocumentOut]:
+        uploads = await read_uploads(records, ctx)
+        with ctx.unit(key) as wf:
+            return wf.attach_records(case_id, uploads)
+
+    @app.get("/api/cases/{case_id}/documents/{document_id}", tags=["cases"])
+    def get_document(key: Key, case_id: CaseId, document_id: int) -> Response:
+        """A stored file (checked against its SHA-256 before it is sent)."""
+        with ctx.unit(key) as wf:
+            doc, data = wf.record(case_id, document_id)
+        return Response(
+            data,
+            media_type=doc.media_type,
+            headers={"X-Content-SHA256": doc.sha256},
+        )
+
+    @app.post("/api/cases/{case_id}/screen", tags=["workflow"], response_model=CaseOut)
+    def screen(key: Key, case_id: CaseId, body: ScreenIn | None = None) -> CaseOut:
+        """Eligibility screening: eligible, ineligible with the reasons, or deferred."""
+        with ctx.unit(key) as wf:
+            return wf.screen(case_id, facts=body.facts if body else None)
+
+    @app.get(
+        "/api/cases/{case_id}/candidates", tags=["workflow"], response_model=list[CandidateOut]
+    )
+    def candidates(key: Key, case_id: CaseId) -> list[CandidateOut]:
+        """Every reviewer ranked for the case, with qualification problems and conflicts."""
+        with ctx.unit(key) as wf:
+            return wf.candidates(case_id)
+
+    @app.post("/api/cases/{case_id}/assign", tags=["workflow"], response_model=CaseOut)
+    def assign(key: Key, case_id: CaseId, body: AssignIn | None = None) -> CaseOut:
+        """Assign a qualified, conflict-free reviewer (best ranked, or the one named)."""
+        body = body or AssignIn()
+        with ctx.unit(key) as wf:
+            return wf.assign(case_id, reviewer_id=body.reviewer_id, reason=body.reason)
+
+    @app.post("/api/cases/{case_id}/request-records", tags=["workflow"], response_model=CaseOut)
+    def request_records(key: Key, case_id: CaseId, body: OptionalReasonIn | None = None) -> CaseOut:
+        with ctx.unit(key) as wf:
+            return wf.request_records(case_id, body.reason if body else None)
+
+    @app.post("/api/cases/{case_id}/records-received", tags=["workflow"], response_model=CaseOut)
+    def records_received(
+        key: Key, case_id: CaseId, body: OptionalReasonIn | None = None
+    ) -> CaseOut:
+        with ctx.unit(key) as wf:
+            return wf.receive_records(case_id, body.reason if body else None)
+
+    @app.post("/api/cases/{case_id}/draft", tags=["review"], response_model=DraftOut)
+    def draft(key: Key, case_id: CaseId) -> DraftOut:
+        """Run the engine on the case's records and store its draft determination."""
+        with ctx.unit(key) as wf:
+            return wf.draft(case_id)
+
+    @app.get("/api/cases/{case_id}/draft", tags=["review"], response_model=DraftOut)
+    def get_draft(key: Key, case_id: CaseId) -> DraftOut:
+        with ctx.unit(key) as wf:
+            return wf.get_draft(case_id)
+
+    @app.put("/api/cases/{case_id}/items/{index}", tags=["review"], response_model=DraftOut)
+    def decide_item(
+        key: Key, case_id: CaseId, index: Annotated[int, Path(ge=0, le=10000)], body: DecideIn
+    ) -> DraftOut:
+        """Accept the engine's draft for an item, or override it (decision and reason)."""
+        with ctx.unit(key) as wf:
+            return wf.decide_item(case_id, index, body)
+
+    @app.post("/api/cases/{case_id}/finalize", tags=["review"], response_model=CaseOut)
+    def finalize(key: Key, case_id: CaseId) -> CaseOut:
+        """The assigned reviewer signs the determination (once)."""
+        with ctx.unit(key) as wf:
+            return wf.finalize(case_id)
+
+    @app.get("/api/cases/{case_id}/determination", tags=["review"])
+    def determination(key: Key, case_id: CaseId) -> dict[str, Any]:
+        """The final determination (the engine's JSON shape, with the reviewer's decisions)."""
+        with ctx.unit(key) as wf:
+            return wf.get_determination(case_id)
+
+    @app.post(
+        "/api/cases/{case_id}/letter",
+        tags=["letters"],
+        response_model=DocumentOut,
+        status_code=201,
+    )
+    def issue_letter(key: Key, case_id: CaseId) -> DocumentOut:
+        """Render and store the Final Determination Letter (PDF); the case is closed."""
+        with ctx.unit(key) as wf:
+            return wf.issue_letter(case_id)
+
+    @app.get("/api/cases/{case_id}/letter", tags=["letters"])
+    def get_letter(
+        key: Key, case_id: CaseId, format: Literal["pdf", "html", "text"] = "pdf"
+    ) -> Response:
+        """The issued letter (PDF as stored) or the final determination as HTML or text."""
+        with ctx.unit(key) as wf:
+            data, media = wf.letter(case_id, format)
+        headers = {}
+        if format == "pdf":
+            headers["Content-Disposition"] = f'attachment; filename="{case_id}-letter.pdf"'
+        return Response(data, media_type=media, headers=headers)
+
+    @app.post("/api/cases/{case_id}/withdraw", tags=["workflow"], response_model=CaseOut)
+    def withdraw(key: Key, case_id: CaseId, body: ReasonIn) -> CaseOut:
+        with ctx.unit(key) as wf:
+            return wf.withdraw(case_id, body.reason)
+
+    @app.post("/api/cases/{case_id}/terminate", tags=["workflow"], response_model=CaseOut)
+    def terminate(key: Key, case_id: CaseId, body: ReasonIn) -> CaseOut:
+        with ctx.unit(key) as wf:
+            return wf.terminate(case_id, body.reason)
+
+    @app.get("/api/cases/{case_id}/events", tags=["audit"], response_model=list[EventOut])
+    def case_events(key: Key, case_id: CaseId) -> list[EventOut]:
+        """The case's audit trail: every transition, write and read, oldest first."""
+        with ctx.unit(key) as wf:
+            return wf.events(case_id)
+
+    @app.get("/api/audit", tags=["audit"], response_model=list[EventOut])
+    def audit(
+        key: Key,
+        since_id: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    ) -> list[EventOut]:
+        with ctx.unit(key) as wf:
+            return wf.audit(since_id=since_id, limit=limit)
+
+    @app.get("/api/deadlines", tags=["cases"], response_model=DeadlineReport)
+    def deadlines(key: Key, window_days: Annotated[int, Query(ge=0, le=365)] = 3) -> DeadlineReport:
+        """Open clocks that are overdue or run out within ``window_days``."""
+        with ctx.unit(key) as wf:
+            return wf.deadline_report(window_days=window_days)
+
+    @app.post("/api/reviewers", tags=["reviewers"], response_model=ReviewerOut, status_code=201)
+    def add_reviewer(key: Key, body: ReviewerIn) -> ReviewerOut:
+        with ctx.unit(key) as wf:
+            return wf.add_reviewer(body)
+
+    @app.put("/api/reviewers/{reviewer_id}", tags=["reviewers"], response_model=ReviewerOut)
+    def replace_reviewer(key: Key, reviewer_id: ReviewerId, body: ReviewerIn) -> ReviewerOut:
+        if body.id != reviewer_id:
+            raise InputError("the body's id differs from the one in the path", field="id")
+        with ctx.unit(key) as wf:
+            return wf.add_reviewer(body, replace=True)
+
+    @app.get("/api/reviewers", tags=["reviewers"], response_model=list[ReviewerOut])
+    def list_reviewers(key: Key) -> list[ReviewerOut]:
+        with ctx.unit(key) as wf:
+            return wf.list_reviewers()
+
+    @app.get("/api/reviewers/{reviewer_id}", tags=["reviewers"], response_model=ReviewerOut)
+    def get_reviewer(key: Key, reviewer_id: ReviewerId) -> ReviewerOut:
+        with ctx.unit(key) as wf:
+            return wf.get_reviewer(reviewer_id)
+
+    @app.post("/api/keys", tags=["service"], response_model=KeyOut, status_code=201)
+    def create_key(key: Key, body: KeyIn) -> KeyOut:
+        """Make an API key for a role (administrators only); the key is shown once."""
+        with ctx.unit(key) as wf:
+            return wf.create_key(body.role, reviewer_id=body.reviewer_id, label=body.label)
+
+
+def _parse_facts(raw: str | None) -> ApplicationFactsIn | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return ApplicationFactsIn.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "facts"
+        raise InputError(str(first["msg"]), field=f"facts.{where}".rstrip(".")) from None

@@ -1,0 +1,1318 @@
+"""The one service layer: every action on a case, used alike by the CLI, the API and the web page.
+
+A :class:`Workflow` is made per unit of work with the caller's session (the caller owns the
+transaction: commit at the end, roll back on any error), the blob store, an injected clock and
+the authenticated :class:`~openimr.service.auth.Actor`. Each method checks the actor's role,
+the case's state (through :mod:`openimr.workflow.lifecycle`) and writes one or more events to
+the append-only audit trail, reads included. Nothing here logs record text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from openimr.errors import (
+    CaseFormatError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    OpenIMRError,
+    PermissionDeniedError,
+)
+from openimr.model import Case, CaseReview, ItemDetermination
+from openimr.render import review_to_json
+from openimr.render.jsonout import item_to_json
+from openimr.render.options import LetterOptions, ReviewerCredentials
+from openimr.service import rules
+from openimr.service.auth import Actor, Role, hash_key, new_key, require
+from openimr.service.intake import (
+    Limits,
+    Upload,
+    check_limits,
+    media_type_of,
+    read_case,
+    record_name,
+    submission_key,
+)
+from openimr.service.rules import local_day
+from openimr.service.schemas import (
+    ApplicationFactsIn,
+    CandidateOut,
+    CaseListItem,
+    CaseOut,
+    DeadlineOut,
+    DeadlineReport,
+    DeadlineReportRow,
+    DecideIn,
+    DocumentOut,
+    DraftItemOut,
+    DraftOut,
+    EligibilityOut,
+    EventOut,
+    ItemDecisionOut,
+    ItemSummary,
+    KeyOut,
+    ReviewerIn,
+    ReviewerOut,
+    SubmitOut,
+)
+from openimr.store.blobs import BlobStore
+from openimr.store.models import (
+    ApiKeyRow,
+    CaseRow,
+    DeadlineRow,
+    DeterminationRow,
+    DocumentRow,
+    DraftRow,
+    EventRow,
+    ItemDecisionRow,
+    ReviewerRow,
+)
+from openimr.workflow.eligibility import PriorApplication
+from openimr.workflow.lifecycle import (
+    ASSIGNED_STATES,
+    OPEN_STATES,
+    CaseState,
+    allowed_actions,
+    transition,
+)
+from openimr.workflow.reviewers import ReviewerError
+
+log = logging.getLogger("openimr.service")
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+Clock = Callable[[], dt.datetime]
+ReviewEngine = Callable[[Case], CaseReview]
+LETTER_NAME = "final-determination-letter.pdf"
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_case_id() -> str:
+    return "IMR-" + secrets.token_hex(6).upper()
+
+
+class Workflow:
+    """Every action on the service's data, for one actor inside one transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        blobs: BlobStore,
+        actor: Actor,
+        *,
+        clock: Clock = system_clock,
+        limits: Limits | None = None,
+        review_engine: ReviewEngine | None = None,
+        organization: str = "openimr",
+    ) -> None:
+        self.organization = organization
+        self.session = session
+        self.review_engine = review_engine
+        self.blobs = blobs
+        self.actor = actor
+        self.clock = clock
+        self.limits = limits or Limits()
+
+    # ------------------------------------------------------------------ helpers
+
+    def now(self) -> dt.datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock must give aware datetimes")
+        return now.astimezone(dt.UTC)
+
+    def today(self) -> dt.date:
+        """Today in California (where the legal clocks run)."""
+        return self.now().astimezone(PACIFIC).date()
+
+    def _event(
+        self,
+        kind: str,
+        action: str,
+        *,
+        case: CaseRow | None = None,
+        case_id: str | None = None,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        reason: str | None = None,
+        **detail: Any,
+    ) -> EventRow:
+        row = EventRow(
+            case_id=case.id if case is not None else case_id,
+            at=self.now(),
+            actor=self.actor.id,
+            role=self.actor.role.value,
+            kind=kind,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            detail=detail,
+        )
+        self.session.add(row)
+        log.info(
+            "event %s/%s case=%s actor=%s %s->%s",
+            kind,
+            action,
+            row.case_id,
+            self.actor.id,
+            from_state,
+            to_state,
+        )
+        return row
+
+    def _move(self, case: CaseRow, action: str, reason: str | None = None, **detail: Any) -> None:
+        """Apply a lifecycle transition and record it."""
+        step = transition(case.state, action)
+        before = case.state
+        case.state = step.target.value
+        case.updated_at = self.now()
+        if reason is not None or step.target in (CaseState.WITHDRAWN, CaseState.TERMINATED):
+            case.state_reason = reason
+        self._event(
+            "transition",
+            action,
+            case=case,
+            from_state=before,
+            to_state=case.state,
+            reason=reason,
+            **detail,
+        )
+        self._flush()
+
+    def _flush(self) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError:
+            raise ConflictError(
+                "the case was changed by another request at the same time; reload and retry"
+            ) from None
+
+    def _case(self, case_id: str, *, for_update: bool = False) -> CaseRow:
+        """The case, if it exists and the actor may see it (reviewers: only their own)."""
+        stmt = select(CaseRow).where(CaseRow.id == case_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = self.session.scalars(stmt).first()
+        if row is None or (self.actor.is_reviewer and row.reviewer_id != self.actor.reviewer_id):
+            raise NotFoundError(f"no case {case_id!r}", field="case_id")
+        return row
+
+    def _write_case(self, case_id: str, permission: str) -> CaseRow:
+        require(self.actor, permission)
+        return self._case(case_id, for_update=True)
+
+    def _require_assigned_reviewer(self, case: CaseRow) -> str:
+        if self.actor.role is not Role.REVIEWER or case.reviewer_id != self.actor.reviewer_id:
+            raise PermissionDeniedError("only the reviewer assigned to the case can do this")
+        assert self.actor.reviewer_id is not None
+        return self.actor.reviewer_id
+
+    def _documents(self, case_id: str, kind: str | None = None) -> list[DocumentRow]:
+        stmt = select(DocumentRow).where(DocumentRow.case_id == case_id)
+        if kind is not None:
+            stmt = stmt.where(DocumentRow.kind == kind)
+        return list(self.session.scalars(stmt.order_by(DocumentRow.id)))
+
+    def _store_document(self, case: CaseRow, kind: str, name: str, data: bytes) -> DocumentRow:
+        digest = self.blobs.put(data)
+        row = DocumentRow(
+            case_id=case.id,
+            kind=kind,
+            name=name,
+            media_type=media_type_of(name),
+            size=len(data),
+            sha256=digest,
+            created_at=self.now(),
+            created_by=self.actor.id,
+        )
+        self.session.add(row)
+        return row
+
+    def load_case_model(self, case: CaseRow, *, read_records: bool = True) -> Case:
+        """The case as the engine reads it, rebuilt from the stored (checksummed) files."""
+        docs = self._documents(case.id)
+        yaml_docs = [d for d in docs if d.kind == "case_yaml"]
+        if not yaml_docs:
+            raise OpenIMRError(f"case {case.id} has no stored case.yaml")
+        records = {d.name: self.blobs.get(d.sha256) for d in docs if d.kind == "record"}
+        return read_case(self.blobs.get(yaml_docs[0].sha256), records, read_records=read_records)
+
+    def _latest_draft(self, case_id: str) -> DraftRow | None:
+        return self.session.scalars(
+            select(DraftRow).where(DraftRow.case_id == case_id).order_by(DraftRow.id.desc())
+        ).first()
+
+    def _decisions(self, case_id: str) -> dict[int, ItemDecisionRow]:
+        rows = self.session.scalars(
+            select(ItemDecisionRow).where(ItemDecisionRow.case_id == case_id)
+        )
+        return {r.item_index: r for r in rows}
+
+    def _deadline_rows(self, case_id: str) -> list[DeadlineRow]:
+        return list(
+            self.session.scalars(
+                select(DeadlineRow).where(DeadlineRow.case_id == case_id).order_by(DeadlineRow.due)
+            )
+        )
+
+    def _deadline_out(self, row: DeadlineRow, case: CaseRow, window_days: int = 3) -> DeadlineOut:
+        return rules.deadline_out(row, self.now(), window_days, CaseState(case.state))
+
+    def _open_deadlines(self, case: CaseRow) -> list[DeadlineRow]:
+        """The case's running clocks, soonest first (none once the case is closed)."""
+        if CaseState(case.state) in rules.CLOCKS_STOPPED:
+            return []
+        return [r for r in self._deadline_rows(case.id) if r.open]
+
+    def _milestones(self, case: CaseRow) -> dict[str, dt.datetime]:
+        """When each lifecycle step first happened (the events that start the clocks)."""
+        rows = self.session.execute(
+            select(EventRow.action, func.min(EventRow.at))
+            .where(
+                EventRow.case_id == case.id,
+                (EventRow.kind == "transition")
+                | EventRow.action.in_(("information_requested", "information_received")),
+            )
+            .group_by(EventRow.action)
+        ).all()
+        out = {str(action): at for action, at in rows}
+        # the latest assignment counts (a reassignment sends a new notice)
+        last_assign = self.session.scalars(
+            select(EventRow.at)
+            .where(
+                EventRow.case_id == case.id,
+                EventRow.kind == "transition",
+                EventRow.action.in_(("assign", "reassign")),
+            )
+            .order_by(EventRow.id.desc())
+        ).first()
+        if last_assign is not None:
+            out["assign"] = last_assign
+        return out
+
+    def _overturned(self, case: CaseRow) -> bool | None:
+        row = self.session.get(DeterminationRow, case.id)
+        if row is None:
+            return None
+        return any(i.get("decision") == "overturned" for i in row.review.get("items", []))
+
+    def _recompute_deadlines(self, case: CaseRow, model: Case | None = None) -> None:
+        """Recompute the case's clocks from its events; each change is an audit event."""
+        model = model or self.load_case_model(case, read_records=False)
+        computed = rules.deadlines_for(
+            model, case, self._milestones(case), overturned=self._overturned(case)
+        )
+        existing = {r.kind: r for r in self._deadline_rows(case.id)}
+        now = self.now()
+        for d in computed:
+            values = rules.deadline_row_values(d)
+            row = existing.pop(d.kind, None)
+            if row is None:
+                row = DeadlineRow(case_id=case.id, kind=d.kind)
+                self.session.add(row)
+                changed = True
+            else:
+                changed = row.due != values["due"] or row.open != values["open"]
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.computed_at = now
+            if changed:
+                self._event(
+                    "write",
+                    "deadline_set",
+                    case=case,
+                    deadline=d.kind,
+                    due=values["due"].isoformat(),
+                    open=values["open"],
+                    started_by=values["started_by"],
+                )
+        for row in existing.values():
+            self.session.delete(row)
+
+    def case_out(self, case: CaseRow) -> CaseOut:
+        docs = self._documents(case.id)
+        elig = EligibilityOut.model_validate(case.eligibility) if case.eligibility else None
+        return CaseOut(
+            id=case.id,
+            case_number=case.case_number,
+            state=case.state,
+            state_reason=case.state_reason,
+            review_type=case.review_type,
+            received_on=case.received_on,
+            ur_date=case.ur_date,
+            reviewer_id=case.reviewer_id,
+            items=[
+                ItemSummary(
+                    index=i,
+                    request=it["request"],
+                    outcome=it.get("outcome", "denied"),
+                    guideline=it.get("guideline"),
+                )
+                for i, it in enumerate(case.items)
+            ],
+            eligibility=elig,
+            deadlines=[self._deadline_out(r, case) for r in self._deadline_rows(case.id)],
+            documents=[_doc_out(d) for d in docs],
+            allowed_actions=allowed_actions(CaseState(case.state)),
+            created_at=case.created_at,
+            updated_at=case.updated_at,
+            version=case.version,
+        )
+
+    # ------------------------------------------------------------------ intake
+
+    def submit(
+        self,
+        case_yaml: bytes,
+        records: Sequence[Upload] = (),
+        *,
+        facts: ApplicationFactsIn | None = None,
+    ) -> SubmitOut:
+        """Open a case from a case.yaml and its records; the same application twice is one case.
+
+        The case is read exactly as ``openimr review`` reads it, so a bad case.yaml is refused
+        with the field and line. Records named in ``case.yaml``'s ``records:`` must be sent.
+        """
+        require(self.actor, "submit")
+        check_limits([Upload("case.yaml", case_yaml), *records], self.limits)
+        named: dict[str, bytes] = {}
+        for up in records:
+            name = record_name(up.name)
+            if name in named:
+                raise InputError("the same record name is sent twice", file=up.name)
+            named[name] = up.data
+        model = read_case(case_yaml, named)
+        key = submission_key(case_yaml, named)
+        existing = self.session.scalars(
+            select(CaseRow).where(CaseRow.submission_key == key)
+        ).first()
+        if existing is not None:
+            return self._resubmitted(existing)
+        if model.case_id:
+            same_number = self.session.scalars(
+                select(CaseRow).where(CaseRow.case_number == model.case_id)
+            ).first()
+            if same_number is not None:
+                raise ConflictError(
+                    f"case number {model.case_id} is already on file as {same_number.id} "
+                    "with different content; attach further records to that case instead",
+                    field="case_id",
+                )
+        now = self.now()
+        received_on = model.application.received or self.today()
+        merged_facts = rules.merge_facts(_facts_from_case(model), facts)
+        rules.check_facts(model, received_on, merged_facts)
+        row = CaseRow(
+            id=new_case_id(),
+            case_number=model.case_id,
+            submission_key=key,
+            claim_number=merged_facts.get("claim_number"),
+            employee_id=merged_facts.get("employee_id"),
+            state=CaseState.RECEIVED.value,
+            review_type=model.review_type,
+            received_on=received_on,
+            ur_date=model.utilization_review.date,
+            date_of_injury=model.patient.date_of_injury,
+            application_signed=model.application.signed,
+            parties=model.parties.model_dump(mode="json"),
+            facts=merged_facts,
+            items=[it.model_dump(mode="json") for it in model.utilization_review.items],
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            # the same application arrived at the same moment through another request
+            existing = self.session.scalars(
+                select(CaseRow).where(CaseRow.submission_key == key)
+            ).first()
+            if existing is not None:
+                return self._resubmitted(existing)
+            raise ConflictError(
+                f"case number {model.case_id} is already on file", field="case_id"
+            ) from None
+        self._store_document(row, "case_yaml", "case.yaml", case_yaml)
+        for name, data in named.items():
+            self._store_document(row, "record", name, data)
+        self._event(
+            "transition",
+            "submit",
+            case=row,
+            to_state=row.state,
+            documents=len(named) + 1,
+            items=len(row.items),
+        )
+        self._recompute_deadlines(row, model)
+        self._flush()
+        return SubmitOut(case=self.case_out(row), created=True)
+
+    def _resubmitted(self, case: CaseRow) -> SubmitOut:
+        if self.actor.is_reviewer and case.reviewer_id != self.actor.reviewer_id:
+            raise ConflictError("this application is already on file")
+        self._event("write", "resubmitted", case=case, note="same application; no new case")
+        return SubmitOut(case=self.case_out(case), created=False)
+
+    def attach_records(self, case_id: str, records: Sequence[Upload]) -> list[DocumentOut]:
+        """Add records to an open case (a name already on file is refused, not replaced)."""
+        case = self._write_case(case_id, "attach_record")
+        state = CaseState(case.state)
+        if state not in OPEN_STATES:
+            raise ConflictError(
+                f"records cannot be added to a case in state '{state.value}'", field="state"
+            )
+        if not records:
+            raise InputError("no record file was sent", field="records")
+        check_limits(records, self.limits)
+        have = {d.name for d in self._documents(case.id, "record")}
+        named: dict[str, bytes] = {}
+        for up in records:
+            name = record_name(up.name)
+            if name in have or name in named:
+                raise ConflictError(f"a record named {name!r} is already on file", file=up.name)
+            named[name] = up.data
+        # every record must be readable now, not at draft time
+        yaml_doc = self._documents(case.id, "case_yaml")[0]
+        read_case(self.blobs.get(yaml_doc.sha256), named)
+        out = []
+        for name, data in named.items():
+            row = self._store_document(case, "record", name, data)
+            self._flush()
+            out.append(_doc_out(row))
+            self._event(
+                "write",
+                "attach_record",
+                case=case,
+                document=row.id,
+                name=name,
+                sha256=row.sha256,
+                size=row.size,
+            )
+        case.updated_at = self.now()
+        self._flush()
+        return out
+
+    # ------------------------------------------------------------------ screening
+
+    def screen(self, case_id: str, *, facts: ApplicationFactsIn | None = None) -> CaseOut:
+        """Screen the application: eligible, ineligible with the reasons, or deferred.
+
+        When the screen needs facts nobody gave (e.g. when the UR decision was served), the
+        case stays in screening with the list of what is missing: that is the request for
+        information to the parties (9792.10.3(b)); screening again with the answers goes on.
+        """
+        case = self._write_case(case_id, "screen")
+        if case.state == CaseState.RECEIVED.value:
+            self._move(case, "start_screening")
+        elif case.state == CaseState.DEFERRED.value:
+            self._move(case, "resume_screening")
+        elif case.state != CaseState.SCREENING.value:
+            transition(case.state, "start_screening")  # raises the clear refusal
+        model = self.load_case_model(case, read_records=False)
+        waiting = bool(case.eligibility and case.eligibility.get("status") == "needs_information")
+        if facts is not None:
+            merged = rules.merge_facts(case.facts, facts)
+            rules.check_facts(model, case.received_on, merged)
+            case.facts = merged
+            case.claim_number = merged.get("claim_number")
+            case.employee_id = merged.get("employee_id")
+            given = sorted(facts.model_dump(exclude_none=True))
+            self._event(
+                "write",
+                "information_received" if waiting else "facts_added",
+                case=case,
+                fields=given,
+            )
+        result = rules.screen(model, case, prior=self._prior_cases(case), today=self.today())
+        case.eligibility = {
+            **result.model_dump(mode="json"),
+            "screened_at": self.now().isoformat(),
+        }
+        codes = [r.code for r in result.reasons]
+        if result.status == "needs_information":
+            missing = [m.field for m in result.missing_information]
+            self._event(
+                "write",
+                "information_requested",
+                case=case,
+                reason="; ".join(m.why for m in result.missing_information),
+                missing=missing,
+            )
+            case.updated_at = self.now()
+        elif result.deferred:
+            self._move(case, "defer", reason=_reasons_text(result), reasons=codes)
+        elif result.eligible:
+            self._move(case, "find_eligible", reasons=codes)
+        elif {r.effect for r in result.reasons} - {"deferred"} == {"terminated"}:
+            # e.g. the treatment was authorized meanwhile: the review ends (9792.10.6(a))
+            self._move(case, "terminate", reason=_reasons_text(result), reasons=codes)
+        else:
+            self._move(case, "find_ineligible", reason=_reasons_text(result), reasons=codes)
+        self._recompute_deadlines(case, model)
+        self._flush()
+        return self.case_out(case)
+
+    def _prior_cases(self, case: CaseRow) -> list[PriorApplication]:
+        """Earlier applications of the same worker or claim (duplicates, prior IMR)."""
+        keys = []
+        if case.employee_id:
+            keys.append(CaseRow.employee_id == case.employee_id)
+        if case.claim_number:
+            keys.append(CaseRow.claim_number == case.claim_number)
+        if not keys:
+            return []
+        stmt = select(CaseRow).where(CaseRow.id != case.id, or_(*keys))
+        out = []
+        for row in self.session.scalars(stmt):
+            if row.created_at > case.created_at:
+                continue
+            det = self.session.get(DeterminationRow, row.id)
+            decided_on = local_day(det.finalized_at) if det is not None else None
+            outcome = None
+            if det is not None:
+                decisions = {i.get("decision") for i in det.review.get("items", [])}
+                outcome = decisions.pop() if len(decisions) == 1 else None
+            out.append(rules.prior_application(row, decided_on=decided_on, outcome=outcome))
+        return out
+
+    # ------------------------------------------------------------------ reviewers
+
+    def add_reviewer(self, profile: ReviewerIn, *, replace: bool = False) -> ReviewerOut:
+        require(self.actor, "manage_reviewers")
+        row = self.session.get(ReviewerRow, profile.id)
+        data = profile.model_dump(
+            mode="json", exclude={"id", "name", "max_load", "active", "current_load"}
+        )
+        if row is not None and not replace:
+            raise ConflictError(f"reviewer {profile.id!r} already exists", field="id")
+        if row is None:
+            row = ReviewerRow(id=profile.id, created_at=self.now())
+            self.session.add(row)
+        row.name, row.profile = profile.name, data
+        row.max_load, row.active = profile.max_load, profile.active
+        self._flush()
+        self._event("admin", "reviewer_saved", reviewer=profile.id, replaced=replace)
+        return self._reviewer_out(row)
+
+    def _load_of(self, reviewer_id: str) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(CaseRow)
+                .where(
+                    CaseRow.reviewer_id == reviewer_id,
+                    CaseRow.state.in_([s.value for s in ASSIGNED_STATES]),
+                )
+            )
+            or 0
+        )
+
+    def _reviewer_out(self, row: ReviewerRow) -> ReviewerOut:
+        load = self._load_of(row.id)
+        return ReviewerOut(
+            id=row.id,
+            name=row.name,
+            profile=row.profile,
+            active=row.active,
+            max_load=row.max_load,
+            current_load=load,
+            qualification_problems=rules.reviewer_problems(row, load, self.today()),
+        )
+
+    def list_reviewers(self) -> list[ReviewerOut]:
+        require(self.actor, "read_reviewers")
+        rows = self.session.scalars(select(ReviewerRow).order_by(ReviewerRow.id))
+        return [self._reviewer_out(r) for r in rows]
+
+    def get_reviewer(self, reviewer_id: str) -> ReviewerOut:
+        require(self.actor, "read_reviewers")
+        row = self.session.get(ReviewerRow, reviewer_id)
+        if row is None:
+            raise NotFoundError(f"no reviewer {reviewer_id!r}", field="reviewer_id")
+        return self._reviewer_out(row)
+
+    def candidates(self, case_id: str) -> list[CandidateOut]:
+        """Every reviewer ranked for the case, with why each one can or cannot take it."""
+        case = self._write_case(case_id, "assign")
+        out = self._candidates(case)
+        self._event("read", "candidates", case=case)
+        return out
+
+    def _candidates(self, case: CaseRow) -> list[CandidateOut]:
+        reviewers = list(self.session.scalars(select(ReviewerRow).order_by(ReviewerRow.id)))
+        counts = self.session.execute(
+            select(CaseRow.reviewer_id, func.count())
+            .where(
+                CaseRow.reviewer_id.is_not(None),
+                CaseRow.state.in_([s.value for s in ASSIGNED_STATES]),
+            )
+            .group_by(CaseRow.reviewer_id)
+        ).all()
+        loads = {str(rid): int(n) for rid, n in counts if rid is not None}
+        model = self.load_case_model(case, read_records=False)
+        return rules.rank(model, case, reviewers, loads, self.today())
+
+    def assign(
+        self, case_id: str, *, reviewer_id: str | None = None, reason: str | None = None
+    ) -> CaseOut:
+        """Assign the best-ranked qualified reviewer free of conflicts (or the one named).
+
+        A reviewer with any affiliation to a party of the case, a qualification problem or a
+        full load is never assigned. On a case that already has a reviewer this reassigns
+        (a reason is required) and the review starts again.
+        """
+        case = self._write_case(case_id, "assign")
+        state = CaseState(case.state)
+        reassign = state in ASSIGNED_STATES
+        if reassign and not reason:
+            raise InputError("a reason is required to reassign a case", field="reason")
+        transition(state, "reassign" if reassign else "assign")
+        ranked = self._candidates(case)
+        excluded = {case.reviewer_id} if reassign and case.reviewer_id else set()
+        if reviewer_id is not None:
+            chosen = next((c for c in ranked if c.reviewer_id == reviewer_id), None)
+            if chosen is None:
+                raise NotFoundError(f"no reviewer {reviewer_id!r}", field="reviewer_id")
+            if reviewer_id in excluded:
+                raise ConflictError("the case is already assigned to that reviewer")
+            if not chosen.eligible:
+                why = "; ".join([*chosen.conflicts, *chosen.problems]) or "not eligible"
+                raise ConflictError(
+                    f"reviewer {reviewer_id} cannot take this case: {why}", field="reviewer_id"
+                )
+        else:
+            usable = [c for c in ranked if c.eligible and c.reviewer_id not in excluded]
+            if not usable:
+                raise ConflictError(
+                    "no reviewer on the panel is qualified, free of conflicts and below their "
+                    "maximum load for this case"
+                )
+            chosen = usable[0]
+        previous = case.reviewer_id
+        case.reviewer_id = chosen.reviewer_id
+        if reassign:
+            # the new reviewer starts from the engine again; earlier decisions do not carry over
+            for row in self._decisions(case.id).values():
+                self.session.delete(row)
+            self._move(
+                case,
+                "reassign",
+                reason=reason,
+                reviewer=chosen.reviewer_id,
+                previous_reviewer=previous,
+            )
+        else:
+            self._move(case, "assign", reason=reason, reviewer=chosen.reviewer_id)
+        self._recompute_deadlines(case)
+        self._flush()
+        return self.case_out(case)
+
+    # ------------------------------------------------------------------ records
+
+    def request_records(self, case_id: str, reason: str | None = None) -> CaseOut:
+        case = self._write_case(case_id, "request_records")
+        self._move(case, "request_records", reason=reason)
+        self._recompute_deadlines(case)
+        return self.case_out(case)
+
+    def receive_records(self, case_id: str, reason: str | None = None) -> CaseOut:
+        case = self._write_case(case_id, "receive_records")
+        records = self._documents(case.id, "record")
+        if not records:
+            raise ConflictError(
+                "the case has no records yet; attach them before marking them received"
+            )
+        self._move(case, "receive_records", reason=reason, records=len(records))
+        self._recompute_deadlines(case)
+        return self.case_out(case)
+
+    def withdraw(self, case_id: str, reason: str) -> CaseOut:
+        case = self._write_case(case_id, "withdraw")
+        self._move(case, "withdraw", reason=_need_reason(reason))
+        return self.case_out(case)
+
+    def terminate(self, case_id: str, reason: str) -> CaseOut:
+        case = self._write_case(case_id, "terminate")
+        self._move(case, "terminate", reason=_need_reason(reason))
+        return self.case_out(case)
+
+    # ------------------------------------------------------------------ review
+
+    def draft(self, case_id: str) -> DraftOut:
+        """Run the engine on the stored case and keep its draft beside the reviewer's decisions.
+
+        Drafting again (in review) replaces the draft and clears the decisions made on the
+        old one: they no longer describe what the reviewer is looking at.
+        """
+        require(self.actor, "draft")
+        case = self._case(case_id, for_update=True)
+        if self.actor.is_reviewer:
+            self._require_assigned_reviewer(case)
+        state = CaseState(case.state)
+        if state is not CaseState.IN_REVIEW:
+            transition(state, "start_review")
+        model = self.load_case_model(case)
+        if self.review_engine is not None:
+            review = self.review_engine(model)
+        else:
+            from openimr.engine import review_case
+
+            review = review_case(model)
+        row = DraftRow(
+            case_id=case.id,
+            created_at=self.now(),
+            created_by=self.actor.id,
+            engine_version=review.engine_version,
+            library_version=review.library_version,
+            review=review.model_dump(mode="json"),
+        )
+        self.session.add(row)
+        cleared = 0
+        for old in self._decisions(case.id).values():
+            self.session.delete(old)
+            cleared += 1
+        self._flush()
+        detail: dict[str, Any] = {
+            "draft": row.id,
+            "items": len(review.items),
+            "cleared_decisions": cleared,
+        }
+        if state is CaseState.IN_REVIEW:
+            self._event("write", "redraft", case=case, **detail)
+            case.updated_at = self.now()
+        else:
+            self._move(case, "start_review", **detail)
+        self._flush()
+        return self._draft_out(case, row)
+
+    def _draft_out(self, case: CaseRow, draft: DraftRow) -> DraftOut:
+        review = CaseReview.model_validate(draft.review)
+        decisions = self._decisions(case.id)
+        items = []
+        for i, item in enumerate(review.items):
+            dec = decisions.get(i)
+            items.append(
+                DraftItemOut(
+                    index=i,
+                    engine=item_to_json(item),
+                    reviewer=_decision_out(dec) if dec is not None else None,
+                    final_decision=dec.decision if dec is not None else None,
+                )
+            )
+        return DraftOut(
+            case_id=case.id,
+            draft_id=draft.id,
+            created_at=draft.created_at,
+            engine_version=draft.engine_version,
+            library_version=draft.library_version,
+            summary=review.summary,
+            items=items,
+            complete=bool(items) and all(i.reviewer is not None for i in items),
+        )
+
+    def get_draft(self, case_id: str) -> DraftOut:
+        require(self.actor, "read_draft")
+        case = self._case(case_id)
+        draft = self._latest_draft(case.id)
+        if draft is None:
+            raise NotFoundError(f"case {case_id} has no draft yet; run the draft first")
+        self._event("read", "read_draft", case=case, draft=draft.id)
+        return self._draft_out(case, draft)
+
+    def decide_item(self, case_id: str, index: int, decision: DecideIn) -> DraftOut:
+        """The reviewer accepts the engine's draft for one item, or overrides it with a reason."""
+        require(self.actor, "decide_item")
+        case = self._case(case_id, for_update=True)
+        reviewer_id = self._require_assigned_reviewer(case)
+        if case.state != CaseState.IN_REVIEW.value:
+            raise ConflictError(
+                f"items can be decided only in review; the case is '{case.state}'", field="state"
+            )
+        draft = self._latest_draft(case.id)
+        if draft is None:  # pragma: no cover - in_review always has a draft
+            raise ConflictError("the case has no draft")
+        review = CaseReview.model_validate(draft.review)
+        if not 0 <= index < len(review.items):
+            raise NotFoundError(
+                f"no item {index}; the case has items 0 to {len(review.items) - 1}", field="index"
+            )
+        engine_item = review.items[index]
+        reason = (decision.reason or "").strip() or None
+        if decision.action == "accept":
+            if engine_item.decision is None:
+                raise InputError(
+                    f"item {index} has no engine decision to accept "
+                    f"({engine_item.reason or 'needs review'}); override it with a decision "
+                    "and a reason",
+                    field="action",
+                )
+            if decision.decision is not None and decision.decision != engine_item.decision:
+                raise InputError(
+                    f"accept keeps the engine's decision ({engine_item.decision}); "
+                    "to decide otherwise, override with a reason",
+                    field="decision",
+                )
+            final = engine_item.decision
+        else:
+            if decision.decision is None:
+                raise InputError(
+                    "an override needs a decision (upheld or overturned)", field="decision"
+                )
+            if reason is None:
+                raise InputError("an override needs a reason", field="reason")
+            final = decision.decision
+        row = self._decisions(case.id).get(index)
+        if row is None:
+            row = ItemDecisionRow(case_id=case.id, item_index=index)
+            self.session.add(row)
+        row.draft_id = draft.id
+        row.action = decision.action
+        row.decision = final
+        row.reason = reason
+        row.reviewer_id = reviewer_id
+        row.at = self.now()
+        case.updated_at = self.now()
+        self._flush()
+        self._event(
+            "write",
+            "decide_item",
+            case=case,
+            reason=reason,
+            item=index,
+            choice=decision.action,
+            decision=final,
+            engine_decision=engine_item.decision,
+            draft=draft.id,
+        )
+        return self._draft_out(case, draft)
+
+    def finalize(self, case_id: str) -> CaseOut:
+        """Fix the determination: every item decided by the assigned reviewer, once."""
+        require(self.actor, "finalize")
+        case = self._case(case_id, for_update=True)
+        reviewer_id = self._require_assigned_reviewer(case)
+        transition(case.state, "finalize")
+        draft = self._latest_draft(case.id)
+        if draft is None:  # pragma: no cover
+            raise ConflictError("the case has no draft")
+        review = CaseReview.model_validate(draft.review)
+        decisions = self._decisions(case.id)
+        missing = [i for i in range(len(review.items)) if i not in decisions]
+        if missing:
+            raise ConflictError(
+                "every item needs the reviewer's accept or override before finalizing; "
+                f"undecided: {', '.join(str(i) for i in missing)}"
+            )
+        reviewer = self.session.get(ReviewerRow, reviewer_id)
+        if reviewer is None:  # pragma: no cover - keys name reviewers on the panel
+            raise NotFoundError(f"no reviewer {reviewer_id!r}")
+        model = self.load_case_model(case, read_records=False)
+        try:
+            letter = rules.letter_facts(reviewer, model, case.facts, self.today())
+        except ReviewerError as exc:
+            raise ConflictError(f"the determination cannot be signed: {exc}") from None
+        assigned = self._milestones(case).get("assign")
+        letter["date_assigned"] = local_day(assigned).isoformat() if assigned else None
+        letter["decision_date"] = self.today().isoformat()
+        final = final_review(review, decisions)
+        self._move(case, "finalize", draft=draft.id, items=len(review.items))
+        try:
+            with self.session.begin_nested():
+                self.session.add(
+                    DeterminationRow(
+                        case_id=case.id,
+                        draft_id=draft.id,
+                        review=final.model_dump(mode="json"),
+                        reviewer_id=reviewer_id,
+                        finalized_at=self.now(),
+                        letter=letter,
+                    )
+                )
+                self.session.flush()
+        except IntegrityError:
+            raise ConflictError("the case is already finalized") from None
+        return self.case_out(case)
+
+    def _final(self, case: CaseRow) -> CaseReview:
+        return CaseReview.model_validate(self._determination(case).review)
+
+    def _determination(self, case: CaseRow) -> DeterminationRow:
+        row = self.session.get(DeterminationRow, case.id)
+        if row is None:
+            raise NotFoundError(f"case {case.id} has no final determination yet")
+        return row
+
+    def letter_options(self, case: CaseRow) -> LetterOptions:
+        """The letter's reviewer credentials (never the name), dates and issuing organization."""
+        stored = self._determination(case).letter
+        return LetterOptions(
+            organization=self.organization,
+            reviewer=ReviewerCredentials.model_validate(stored["credentials"]),
+            date_assigned=stored.get("date_assigned"),
+            decision_date=stored.get("decision_date"),
+        )
+
+    def get_determination(self, case_id: str) -> dict[str, Any]:
+        require(self.actor, "read_draft")
+        case = self._case(case_id)
+        review = self._final(case)
+        self._event("read", "read_determination", case=case)
+        return review_to_json(review)
+
+    def issue_letter(self, case_id: str) -> DocumentOut:
+        """Render the Final Determination Letter (PDF) from the final decisions and store it."""
+        case = self._write_case(case_id, "issue_letter")
+        transition(case.state, "issue_letter")
+        from openimr.render.letter import render_pdf
+
+        review = self._final(case)
+        model = self.load_case_model(case)
+        pdf = render_pdf(review, model, self.letter_options(case))
+        doc = self._store_document(case, "letter", LETTER_NAME, pdf)
+        self._flush()
+        self._move(case, "issue_letter", document=doc.id, sha256=doc.sha256, size=doc.size)
+        self._recompute_deadlines(case, model)
+        self._flush()
+        return _doc_out(doc)
+
+    def letter(self, case_id: str, fmt: str = "pdf") -> tuple[bytes, str]:
+        """The issued letter as stored (PDF), or the final determination as HTML or text."""
+        require(self.actor, "read_letter")
+        case = self._case(case_id)
+        if fmt == "pdf":
+            docs = self._documents(case.id, "letter")
+            if not docs:
+                raise NotFoundError(f"case {case_id} has no issued letter yet")
+            data = self.blobs.get(docs[-1].sha256)
+            media = "application/pdf"
+        elif fmt in ("html", "text"):
+            from openimr.render.letter import render_letter
+
+            text = render_letter(
+                self._final(case), self.load_case_model(case), fmt, self.letter_options(case)
+            )
+            data = text.encode("utf-8")
+            media = "text/html; charset=utf-8" if fmt == "html" else "text/plain; charset=utf-8"
+        else:
+            raise InputError(
+                f"unknown letter format {fmt!r}; use pdf, html or text", field="format"
+            )
+        self._event("read", "read_letter", case=case, format=fmt)
+        return data, media
+
+    # ------------------------------------------------------------------ reads
+
+    def get_case(self, case_id: str) -> CaseOut:
+        require(self.actor, "read_case")
+        case = self._case(case_id)
+        self._event("read", "read_case", case=case)
+        return self.case_out(case)
+
+    def list_cases(
+        self,
+        *,
+        state: str | None = None,
+        reviewer_id: str | None = None,
+        due_within_days: int | None = None,
+        overdue: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[CaseListItem]:
+        """Cases with their next deadline, filtered; a reviewer sees only their own."""
+        require(self.actor, "list_cases")
+        stmt = select(CaseRow)
+        if state is not None:
+            try:
+                CaseState(state)
+            except ValueError:
+                allowed = ", ".join(s.value for s in CaseState)
+                raise InputError(
+                    f"unknown state {state!r}; one of {allowed}", field="state"
+                ) from None
+            stmt = stmt.where(CaseRow.state == state)
+        if self.actor.is_reviewer:
+            stmt = stmt.where(CaseRow.reviewer_id == self.actor.reviewer_id)
+        elif reviewer_id is not None:
+            stmt = stmt.where(CaseRow.reviewer_id == reviewer_id)
+        stmt = stmt.order_by(CaseRow.created_at, CaseRow.id)
+        now = self.now()
+        out: list[CaseListItem] = []
+        skipped = 0
+        for case in self.session.scalars(stmt):
+            active = self._open_deadlines(case)
+            nxt = active[0] if active else None
+            if overdue and (nxt is None or nxt.due >= now):
+                continue
+            if due_within_days is not None and (
+                nxt is None or nxt.due > now + dt.timedelta(days=due_within_days)
+            ):
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            out.append(
+                CaseListItem(
+                    id=case.id,
+                    case_number=case.case_number,
+                    state=case.state,
+                    review_type=case.review_type,
+                    received_on=case.received_on,
+                    reviewer_id=case.reviewer_id,
+                    next_deadline=self._deadline_out(nxt, case) if nxt is not None else None,
+                )
+            )
+            self._event("read", "list_cases", case=case)
+            if len(out) >= limit:
+                break
+        return out
+
+    def deadline_report(self, *, window_days: int = 3) -> DeadlineReport:
+        """Open clocks that ran out (overdue) or run out within ``window_days`` (due soon)."""
+        require(self.actor, "deadline_report")
+        if not 0 <= window_days <= 365:
+            raise InputError("window_days must be between 0 and 365", field="window_days")
+        now = self.now()
+        # a superset in SQL (open clocks due by then); the rules decide overdue / due soon
+        horizon = now + dt.timedelta(days=window_days + 2)
+        stmt = (
+            select(DeadlineRow, CaseRow)
+            .join(CaseRow, CaseRow.id == DeadlineRow.case_id)
+            .where(DeadlineRow.open.is_(True), DeadlineRow.due <= horizon)
+            .order_by(DeadlineRow.due)
+        )
+        if self.actor.is_reviewer:
+            stmt = stmt.where(CaseRow.reviewer_id == self.actor.reviewer_id)
+        late, coming = rules.report(
+            [(dl, case) for dl, case in self.session.execute(stmt)], now, window_days
+        )
+        seen: set[str] = set()
+
+        def rows(pairs: list[tuple[DeadlineRow, CaseRow]]) -> list[DeadlineReportRow]:
+            out = []
+            for dl, case in pairs:
+                out.append(
+                    DeadlineReportRow(
+                        case_id=case.id,
+                        case_number=case.case_number,
+                        state=case.state,
+                        reviewer_id=case.reviewer_id,
+                        deadline=self._deadline_out(dl, case, window_days),
+                    )
+                )
+                if case.id not in seen:
+                    seen.add(case.id)
+                    self._event("read", "deadline_report", case=case)
+            return out
+
+        overdue, soon = rows(late), rows(coming)
+        return DeadlineReport(as_of=now, window_days=window_days, overdue=overdue, due_soon=soon)
+
+    def record(self, case_id: str, document_id: int) -> tuple[DocumentOut, bytes]:
+        require(self.actor, "read_record")
+        case = self._case(case_id)
+        doc = self.session.get(DocumentRow, document_id)
+        if doc is None or doc.case_id != case.id:
+            raise NotFoundError(
+                f"case {case_id} has no document {document_id}", field="document_id"
+            )
+        data = self.blobs.get(doc.sha256)
+        self._event("read", "read_document", case=case, document=doc.id, name=doc.name)
+        return _doc_out(doc), data
+
+    def events(self, case_id: str) -> list[EventOut]:
+        """The case's audit trail, oldest first (reading it is itself recorded)."""
+        require(self.actor, "read_events")
+        case = self._case(case_id)
+        rows = list(
+            self.session.scalars(
+                select(EventRow).where(EventRow.case_id == case.id).order_by(EventRow.id)
+            )
+        )
+        self._event("read", "read_events", case=case)
+        return [_event_out(r) for r in rows]
+
+    def audit(self, *, since_id: int = 0, limit: int = 500) -> list[EventOut]:
+        """The whole audit trail, oldest first, paged by event id."""
+        require(self.actor, "read_audit")
+        rows = self.session.scalars(
+            select(EventRow).where(EventRow.id > since_id).order_by(EventRow.id).limit(limit)
+        )
+        out = [_event_out(r) for r in rows]
+        self._event("read", "read_audit", since=since_id, count=len(out))
+        return out
+
+    # ------------------------------------------------------------------ keys
+
+    def create_key(
+        self, role: str, *, reviewer_id: str | None = None, label: str | None = None
+    ) -> KeyOut:
+        require(self.actor, "manage_keys")
+        return create_key(self.session, self.now(), self.actor, role, reviewer_id, label)
+
+
+def create_key(
+    session: Session,
+    now: dt.datetime,
+    actor: Actor,
+    role: str,
+    reviewer_id: str | None = None,
+    label: str | None = None,
+) -> KeyOut:
+    """Make an API key (shown once); a reviewer key must name a reviewer on the panel."""
+    try:
+        chosen = Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InputError(f"unknown role {role!r}; one of {allowed}", field="role") from None
+    if chosen is Role.REVIEWER:
+        if not reviewer_id:
+            raise InputError("a reviewer key needs the reviewer's id", field="reviewer_id")
+        if session.get(ReviewerRow, reviewer_id) is None:
+            raise NotFoundError(f"no reviewer {reviewer_id!r}", field="reviewer_id")
+    elif reviewer_id:
+        raise InputError("only a reviewer key names a reviewer", field="reviewer_id")
+    key = new_key()
+    prefix = key[5:13]
+    row = ApiKeyRow(
+        key_hash=hash_key(key),
+        prefix=prefix,
+        role=chosen.value,
+        reviewer_id=reviewer_id,
+        label=label,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        EventRow(
+            case_id=None,
+            at=now,
+            actor=actor.id,
+            role=actor.role.value,
+            kind="admin",
+            action="create_key",
+            detail={"key": prefix, "role": chosen.value, "reviewer": reviewer_id},
+        )
+    )
+    return KeyOut(
+        id=row.id, key=key, prefix=prefix, role=chosen.value, reviewer_id=reviewer_id, label=label
+    )
+
+
+def final_review(review: CaseReview, decisions: dict[int, ItemDecisionRow]) -> CaseReview:
+    """The determination as issued: the engine's items as accepted, overrides applied.
+
+    An overridden item carries the reviewer's decision and the reviewer's reason as its
+    rationale; the engine's draft stays stored beside it, unchanged.
+    """
+    items: list[ItemDetermination] = []
+    for i, item in enumerate(review.items):
+        dec = decisions[i]
+        if dec.action == "override":
+            overturned = dec.decision == "overturned"
+            item = item.model_copy(
+                update={
+                    "decision": dec.decision,
+                    "medically_necessary": overturned,
+                    "rationale": dec.reason,
+                    "needs_review": False,
+                    "reason": None,
+                }
+            )
+        else:
+            item = item.model_copy(update={"needs_review": False})
+        items.append(item)
+    return review.model_copy(update={"items": tuple(items)})
+
+
+def _doc_out(row: DocumentRow) -> DocumentOut:
+    return DocumentOut(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        media_type=row.media_type,
+        size=row.size,
+        sha256=row.sha256,
+        created_at=row.created_at,
+    )
+
+
+def _decision_out(row: ItemDecisionRow) -> ItemDecisionOut:
+    return ItemDecisionOut(
+        action=row.action,
+        decision=row.decision,
+        reason=row.reason,
+        reviewer_id=row.reviewer_id,
+        at=row.at,
+    )
+
+
+def _event_out(row: EventRow) -> EventOut:
+    return EventOut(
+        id=row.id,
+        case_id=row.case_id,
+        at=row.at,
+        actor=row.actor,
+        role=row.role,
+        kind=row.kind,
+        action=row.action,
+        from_state=row.from_state,
+        to_state=row.to_state,
+        reason=row.reason,
+        detail=row.detail,
+    )
+
+
+def _reasons_text(result: EligibilityOut) -> str:
+    return "; ".join(r.message for r in result.reasons) or "no reason given"
+
+
+def _need_reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InputError("a reason is required", field="reason")
+    return text
+
+
+def _facts_from_case(model: Case) -> dict[str, Any]:
+    """Screening facts given in case.yaml: known keys under ``application:`` (others there are
+    ignored, as the case format says) and a ``screening:`` section, checked strictly."""
+    out: dict[str, Any] = {}
+    known = set(ApplicationFactsIn.model_fields)
+    app_extra = model.extra.get("application")
+    if isinstance(app_extra, dict):
+        out.update({k: v for k, v in app_extra.items() if k in known})
+    screening = model.extra.get("screening")
+    if screening is not None:
+        if not isinstance(screening, dict):
+            raise CaseFormatError("must be a mapping", file="case.yaml", field="screening")
+        out.update(screening)
+    try:
+        checked = ApplicationFactsIn.model_validate(out)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        section = (
+            "screening" if isinstance(screening, dict) and where in screening else "application"
+        )
+        raise CaseFormatError(
+            str(first["msg"]).lower(), file="case.yaml", field=f"{section}.{where}"
+        ) from None
+    return checked.model_dump(mode="json", exclude_none=True)

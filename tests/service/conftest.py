@@ -1,0 +1,1 @@
+from wfsupport import clock, db_url, env  # noqa: F401 - fixtures

@@ -1,0 +1,67 @@
+"""``openimr cases ...`` over the service layer (SQLite in a temporary data directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+from wfsupport import SEED
+
+from openimr.cli import app
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("OPENIMR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("OPENIMR_DATABASE_URL", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(app, list(args))
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+def test_cases_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("cases", "init-db")
+    assert code == 0 and "openimr.sqlite3" in out
+    code, out, _ = run("cases", "create-key", "--role", "administrator")
+    assert code == 0 and out.strip().startswith("oimr_")
+    code, out, _ = run("cases", "submit", str(SEED))
+    assert code == 0 and out.strip().endswith("created")
+    case_id = out.split()[0]
+    code, out, _ = run("cases", "submit", str(SEED))
+    assert out.strip() == f"{case_id} already on file"
+    code, out, _ = run("cases", "screen", case_id)
+    assert code == 0 and out.startswith(f"{case_id} screening")
+    assert "needs ur_decision_attached" in out
+    code, _, err = run("cases", "screen", case_id, "--fact", "ur_decision_attached=maybe")
+    assert code == 2 and "ur_decision_attached" in err
+    code, out, _ = run("cases", "screen", case_id, "--fact", "ur_decision_attached=true")
+    assert code == 0 and out.strip() == f"{case_id} eligible"
+    code, _, err = run("cases", "records-received", case_id)
+    assert code == 2 and "cannot receive records" in err
+    code, _, err = run("cases", "show", "IMR-NOPE")
+    assert code == 2 and "no case 'IMR-NOPE'" in err
+    code, _, err = run("cases", "submit", str(tmp_path / "missing"))
+    assert code == 2 and "no such case directory" in err
+    code, _, err = run("cases", "create-key", "--role", "wizard")
+    assert code == 2 and "unknown role" in err
+
+
+def test_add_reviewer_from_a_profile_file(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "rev.yaml"
+    good.write_text(
+        "id: rev-1\nname: Dr. One\nlicenses: [{state: CA, number: G1}]\n"
+        "board_certifications: [{board: ABA, specialty: Anesthesiology}]\n"
+        "years_in_practice: 10\nweekly_practice_hours: 30\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run("cases", "add-reviewer", str(good))
+    assert code == 0 and '"qualification_problems": []' in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: rev-2\nname: Dr. Two\nyears_in_practice: many\n", encoding="utf-8")
+    code, _, err = run("cases", "add-reviewer", str(bad))
+    assert code == 2 and "years_in_practice" in err

@@ -1,0 +1,181 @@
+"""Extraction rules of the rehabilitation group: devices, programs, home and psychological care."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.extract import extract_facts
+from openimr.model import Fact, Record, RecordPage
+
+
+def record(text: str, path: str = "records/note.txt") -> Record:
+    return Record(
+        path=path, kind="text", text=text, pages=(RecordPage(number=1, start=0, end=len(text)),)
+    )
+
+
+def found(sentence: str, name: str) -> list[Fact]:
+    return [f for f in extract_facts([record(sentence)]) if f.name == name]
+
+
+def values(sentence: str, name: str) -> set[object]:
+    return {f.value for f in found(sentence, name)}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "value"),
+    [
+        ("His progress in physical therapy has plateaued.", "therapy_plateau", True),
+        ("She reached a plateau in therapy.", "therapy_plateau", True),
+        ("The stimulation used is NMES.", "neuromuscular_stimulation", True),
+        ("MRI showed calcific tendinitis of the supraspinatus.", "calcific_tendinitis", True),
+        ("There is no calcific tendinitis.", "calcific_tendinitis", False),
+        ("The patient is morbidly obese.", "reduced_weight_bearing_needed", True),
+        ("She is unable to tolerate land-based exercise.", "reduced_weight_bearing_needed", True),
+        ("She reports depression and anxiety since the injury.", "psychological_condition", True),
+        ("He denies depression or anxiety.", "psychological_condition", False),
+        ("The injury is psychiatric, from harassment at work.", "psychiatric_injury", True),
+        ("The diagnosis is post-traumatic stress disorder.", "severe_psychiatric_condition", True),
+        (
+            "She reported fleeting homicidal and suicidal thoughts.",
+            "higher_level_of_care_needed",
+            True,
+        ),
+        ("The patient denies suicidal ideation.", "higher_level_of_care_needed", False),
+        ("A psychological evaluation dated 3/1/2016 was reviewed.", "psych_evaluation_done", True),
+        ("Testing will include the MMPI-2 and BDI.", "psychological_tests_specified", True),
+        ("She is starting cognitive behavioral therapy.", "cbt_program", True),
+        ("She is unable to perform her usual job.", "job_demands_unmet", True),
+        ("The FCE showed he is below the physical demands of his job.", "job_demands_unmet", True),
+        ("She works a sedentary job as a clerical worker.", "sedentary_job", True),
+        ("The patient has a job offer from his employer.", "return_to_work_plan", True),
+        (
+            "She completed a functional restoration program in 2014.",
+            "completed_rehabilitation_program",
+            True,
+        ),
+        (
+            "A multidisciplinary evaluation was completed with baseline testing.",
+            "baseline_functional_testing",
+            True,
+        ),
+        ("The patient is highly motivated.", "motivated_to_change", True),
+        ("The patient is not motivated.", "motivated_to_change", False),
+        (
+            "The negative predictors of success have been addressed.",
+            "negative_predictors_addressed",
+            True,
+        ),
+        ("He is homebound after the surgery.", "homebound", True),
+        ("She is not homebound.", "homebound", False),
+        ("He needs daily wound care and dressing changes.", "skilled_care_need", True),
+        ("He requires assistance with bathing and dressing.", "adl_assistance_need", True),
+        ("She was discharged from the hospital on 3/4/2016.", "recent_hospitalization", True),
+        ("He was still not safe for home.", "intensive_rehab_need", True),
+        ("He is unable to transfer independently.", "intensive_rehab_need", True),
+        ("The patient has good rehabilitation potential.", "able_to_participate", True),
+        ("She has diabetes mellitus and hypertension.", "medical_supervision_need", True),
+        ("The differential diagnosis includes a labral tear.", "diagnosis_uncertain", True),
+        ("She has had a delayed recovery from the injury.", "delayed_recovery", True),
+    ],
+)
+def test_findings_are_affirmed_or_negated(sentence: str, name: str, value: bool) -> None:
+    facts = found(sentence, name)
+    assert facts, f"{name} not found in {sentence!r}"
+    assert facts[0].value is value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "qualifier"),
+    [
+        ("The patient has been using a TENS unit at home.", "tens"),
+        ("He previously trialed an H-wave unit.", "h-wave"),
+        ("She has used an interferential unit.", "interferential-stimulation"),
+        ("She has completed 6 biofeedback sessions.", "biofeedback"),
+    ],
+)
+def test_prior_use_of_a_device_or_program_is_qualified_by_it(sentence: str, qualifier: str) -> None:
+    assert any(
+        f.value is True and f.qualifier == qualifier for f in found(sentence, "prior_therapy")
+    )
+
+
+def test_a_device_not_used_gives_false() -> None:
+    facts = found("She has not used a TENS unit.", "prior_therapy")
+    assert [(f.value, f.qualifier) for f in facts] == [(False, "tens")]
+
+
+def test_a_device_only_requested_is_not_prior_use() -> None:
+    facts = found("The plan is to request a TENS unit.", "prior_therapy")
+    assert not [f for f in facts if f.value is True]
+
+
+def test_benefit_and_failure_belong_to_the_treatment_named_nearest() -> None:
+    text = "The TENS unit gives good relief of pain. The H-wave unit failed to provide relief."
+    facts = extract_facts([record(text)])
+    benefit = {(f.qualifier, f.value) for f in facts if f.name == "therapy_benefit"}
+    failed = {(f.qualifier, f.value) for f in facts if f.name == "therapy_failed"}
+    assert ("tens", True) in benefit
+    assert ("h-wave", True) in failed
+    assert ("tens", True) not in failed
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "He tried TENS in the past but it did not help.",
+        "The TENS unit did not provide relief.",
+        "The TENS unit was not helpful.",
+    ],
+)
+def test_a_device_that_did_not_help_gives_no_benefit(sentence: str) -> None:
+    assert values(sentence, "therapy_benefit") == {False}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "He tried TENS without relief.",
+        "TENS gave only minimal relief.",
+        "The TENS unit was ineffective.",
+    ],
+)
+def test_a_failed_device_trial_is_found(sentence: str) -> None:
+    assert True in {f.value for f in found(sentence, "therapy_failed") if f.qualifier == "tens"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count", "qualifier"),
+    [
+        ("She has completed 6 biofeedback sessions.", 6, "biofeedback"),
+        ("He attended twelve aquatic therapy visits.", 12, "aquatic-therapy"),
+        ("She had 4 prior psychotherapy sessions.", 4, "psychotherapy"),
+    ],
+)
+def test_visits_of_a_therapy_are_counted_for_it(sentence: str, count: int, qualifier: str) -> None:
+    assert (count, qualifier) in {(f.value, f.qualifier) for f in found(sentence, "prior_visits")}
+
+
+def test_an_adjunct_phrase_keeps_the_home_exercise_program() -> None:
+    text = "The TENS unit will be used in conjunction with a home exercise program."
+    names = {f.name for f in extract_facts([record(text)]) if f.value is True}
+    assert {"adjunct_to_rehabilitation", "home_exercise_program"} <= names
+
+
+def test_longer_phrases_keep_the_core_facts_they_contain() -> None:
+    text = "He requires assistance with bathing. She is unable to perform her usual job."
+    names = {f.name for f in extract_facts([record(text)]) if f.value is True}
+    assert {"adl_assistance_need", "job_demands_unmet", "functional_deficits"} <= names
+
+
+def test_severe_depression_keeps_the_depression_fact() -> None:
+    text = "Diagnosis: major depressive disorder, recurrent, severe."
+    names = {f.name for f in extract_facts([record(text)]) if f.value is True}
+    assert {"depression", "psychological_condition", "severe_psychiatric_condition"} <= names
+
+
+def test_a_past_evaluation_is_found_and_a_planned_one_is_not() -> None:
+    past = "The psychological evaluation dated 12/13/2016 noted suicidal thoughts without a plan."
+    assert values(past, "psych_evaluation_done") == {True}
+    planned = "The treatment plan includes a psychological evaluation report."
+    assert not found(planned, "psych_evaluation_done")
