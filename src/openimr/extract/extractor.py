@@ -159,7 +159,7 @@ class Sentence:
     section: str | None
 
 
-def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
+def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
     import numpy
     import spacy
     from medspacy.context import ConText  # noqa: F401  (registers the factory)
@@ -205,7 +205,11 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]]]:
         "medspacy_context", config={"input_span_type": "group", "rules": None}
     )
     context.add(_context_rules(context.DEFAULT_RULES_FILEPATH))
-    return nlp, {f"P{n}": concepts for n, concepts in enumerate(phrase_to_concepts.values())}
+    return (
+        nlp,
+        {f"P{n}": concepts for n, concepts in enumerate(phrase_to_concepts.values())},
+        {f"P{n}": phrase for n, phrase in enumerate(phrase_to_concepts)},
+    )
 
 
 def _context_rules(default_path: str) -> list[Any]:
@@ -284,7 +288,7 @@ def _case_sensitive(word: str) -> bool:
 
 
 @lru_cache(maxsize=2)
-def _pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]]]:
+def _pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
     return _build_nlp(default_rules())
 
 
@@ -325,7 +329,7 @@ Mention = tuple[str, int, int]
 class Extractor:
     def __init__(self, rules: ExtractionRules | None = None) -> None:
         self.rules = rules or default_rules()
-        self.nlp, self.categories = (
+        self.nlp, self.categories, label_phrase = (
             _pipeline(id(self.rules)) if rules is None else _build_nlp(self.rules)
         )
         words = [(w, tid) for tid, ws in self.rules.therapies.items() for w in ws]
@@ -347,6 +351,16 @@ class Extractor:
             ids = self._word_ids.setdefault(" ".join(w.lower().split()), [])
             if tid not in ids:
                 ids.append(tid)
+        # the treatments a matched phrase names (the phrase matcher already finds every
+        # treatment word when a concept targets them: no second search of the text)
+        self._label_ids = {
+            label: self._word_ids[" ".join(phrase.lower().split())]
+            for label, phrase in label_phrase.items()
+            if " ".join(phrase.lower().split()) in self._word_ids
+        }
+        self._all_words_matched = bool(words) and {
+            " ".join(w.lower().split()) for w, _ in words
+        } <= {" ".join(p.lower().split()) for p in label_phrase.values()}
 
     # -- helpers ---------------------------------------------------------------------------
     def therapies_in(self, text: str) -> list[Mention]:
@@ -360,6 +374,22 @@ class Extractor:
         for m in self._therapy_any.finditer(text):
             for tid in self._word_ids.get(" ".join(m.group(0).lower().split()), ()):
                 found.append((tid, base + m.start(), base + m.end()))
+        return found
+
+    def _matched_mentions(self, doc: Any, n2o: list[int]) -> list[Mention]:
+        """Treatment words the phrase matcher found, longest first where they overlap."""
+        spans = sorted(
+            (e for e in doc.spans.get("medspacy_spans", ()) if e.label_ in self._label_ids),
+            key=lambda e: (e.start_char, e.start_char - e.end_char),
+        )
+        found: list[Mention] = []
+        end = -1
+        for e in spans:
+            if e.start_char < end:
+                continue
+            end = e.end_char
+            a, b = n2o[e.start_char], n2o[e.end_char]
+            found.extend((tid, a, b) for tid in self._label_ids[e.label_])
         return found
 
     def _number(self, raw: str) -> float | None:
@@ -406,7 +436,9 @@ class Extractor:
                 section = "title" if _is_title(text[a:b]) else index.at(a)
                 sentences.append(Sentence(a, b, text[a:b], section))
         sent_starts = [s.start for s in sentences]
-        all_mentions = self._mentions(text, 0)
+        all_mentions = (
+            self._matched_mentions(doc, n2o) if self._all_words_matched else self._mentions(text, 0)
+        )
         mention_starts = [m[1] for m in all_mentions]
         run = _Run(self, record, sentences, sent_starts, all_mentions, mention_starts)
 
