@@ -28,11 +28,12 @@ def test_the_region_decides_which_set_applies(
     assert sets and sets[0].id == expected
 
 
-def test_equipment_whose_kind_the_request_does_not_say_goes_to_a_person() -> None:
-    # dme-other covers pillows, mattresses, workstations, supplies ...: the guideline depends
-    # on the item, which a request for "dme-other" does not carry (see docs/criteria-rehab.md)
-    assert default_library().sets_for("dme-other", ()) == []
-    assert default_library().sets_for("dme-other", ("lumbar-spine",)) == []
+def test_equipment_of_no_specific_set_is_judged_by_the_dme_definition() -> None:
+    # dme-other covers pillows, mattresses, workstations, supplies ...: a region-specific set
+    # decides where there is one, else the general set (ODG's definition of DME and a
+    # documented need; the item's words come from the request text)
+    assert [s.id for s in default_library().sets_for("dme-other", ())] == ["dme-other"]
+    assert default_library().sets_for("dme-other", ("lumbar-spine",))[0].id == "dme-other"
 
 
 def test_every_rehab_treatment_of_the_brief_has_a_set() -> None:

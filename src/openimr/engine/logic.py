@@ -125,6 +125,11 @@ def _compare(test: str, actual: object, expected: object) -> Status:
         return Status.NOT_DOCUMENTED
     if test in ("is", "eq"):
         return Status.MET if actual == expected else Status.NOT_MET
+    if test == "contains":
+        words = expected if isinstance(expected, list) else [expected]
+        hay = " ".join(actual) if isinstance(actual, list) else str(actual)
+        ok = any(str(w).lower() in hay.lower() for w in words)
+        return Status.MET if ok else Status.NOT_MET
     if test == "in":
         if isinstance(actual, list):
             ok = (

@@ -39,7 +39,7 @@ TIER_SOURCE: dict[str, str] = {
     "other": "other",
     "studies": "studies",
 }
-TESTS = ("is", "eq", "gte", "lte", "gt", "lt", "present", "in")
+TESTS = ("is", "eq", "gte", "lte", "gt", "lt", "present", "in", "contains")
 PICKS = ("latest", "max", "min", "any_true", "sum")
 REQUEST_FIELDS = (
     "sessions",
