@@ -15,7 +15,8 @@ Decision = Literal["upheld", "overturned"]
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # read straight from the store's rows where the field names match
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
 class DocumentOut(_Out):

@@ -367,7 +367,7 @@ class Workflow:
             ],
             eligibility=elig,
             deadlines=[self._deadline_out(r, case) for r in self._deadline_rows(case.id)],
-            documents=[_doc_out(d) for d in docs],
+            documents=[DocumentOut.model_validate(d) for d in docs],
             allowed_actions=allowed_actions(CaseState(case.state)),
             created_at=case.created_at,
             updated_at=case.updated_at,
@@ -495,7 +495,7 @@ class Workflow:
         for name, data in named.items():
             row = self._store_document(case, "record", name, data)
             self._flush()
-            out.append(_doc_out(row))
+            out.append(DocumentOut.model_validate(row))
             self._event(
                 "write",
                 "attach_record",
@@ -812,7 +812,7 @@ class Workflow:
                 DraftItemOut(
                     index=i,
                     engine=item_to_json(item),
-                    reviewer=_decision_out(dec) if dec is not None else None,
+                    reviewer=ItemDecisionOut.model_validate(dec) if dec is not None else None,
                     final_decision=dec.decision if dec is not None else None,
                 )
             )
@@ -990,7 +990,7 @@ class Workflow:
         self._move(case, "issue_letter", document=doc.id, sha256=doc.sha256, size=doc.size)
         self._recompute_deadlines(case, model)
         self._flush()
-        return _doc_out(doc)
+        return DocumentOut.model_validate(doc)
 
     def letter(self, case_id: str, fmt: str = "pdf") -> tuple[bytes, str]:
         """The issued letter as stored (PDF), or the final determination as HTML or text."""
@@ -1134,7 +1134,7 @@ class Workflow:
             )
         data = self.blobs.get(doc.sha256)
         self._event("read", "read_document", case=case, document=doc.id, name=doc.name)
-        return _doc_out(doc), data
+        return DocumentOut.model_validate(doc), data
 
     def events(self, case_id: str) -> list[EventOut]:
         """The case's audit trail, oldest first (reading it is itself recorded)."""
@@ -1146,7 +1146,7 @@ class Workflow:
             )
         )
         self._event("read", "read_events", case=case)
-        return [_event_out(r) for r in rows]
+        return [EventOut.model_validate(r) for r in rows]
 
     def audit(self, *, since_id: int = 0, limit: int = 500) -> list[EventOut]:
         """The whole audit trail, oldest first, paged by event id."""
@@ -1154,7 +1154,7 @@ class Workflow:
         rows = self.session.scalars(
             select(EventRow).where(EventRow.id > since_id).order_by(EventRow.id).limit(limit)
         )
-        out = [_event_out(r) for r in rows]
+        out = [EventOut.model_validate(r) for r in rows]
         self._event("read", "read_audit", since=since_id, count=len(out))
         return out
 
@@ -1240,44 +1240,6 @@ def final_review(review: CaseReview, decisions: dict[int, ItemDecisionRow]) -> C
             item = item.model_copy(update={"needs_review": False})
         items.append(item)
     return review.model_copy(update={"items": tuple(items)})
-
-
-def _doc_out(row: DocumentRow) -> DocumentOut:
-    return DocumentOut(
-        id=row.id,
-        kind=row.kind,
-        name=row.name,
-        media_type=row.media_type,
-        size=row.size,
-        sha256=row.sha256,
-        created_at=row.created_at,
-    )
-
-
-def _decision_out(row: ItemDecisionRow) -> ItemDecisionOut:
-    return ItemDecisionOut(
-        action=row.action,
-        decision=row.decision,
-        reason=row.reason,
-        reviewer_id=row.reviewer_id,
-        at=row.at,
-    )
-
-
-def _event_out(row: EventRow) -> EventOut:
-    return EventOut(
-        id=row.id,
-        case_id=row.case_id,
-        at=row.at,
-        actor=row.actor,
-        role=row.role,
-        kind=row.kind,
-        action=row.action,
-        from_state=row.from_state,
-        to_state=row.to_state,
-        reason=row.reason,
-        detail=row.detail,
-    )
 
 
 def _reasons_text(result: EligibilityOut) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -54,21 +54,7 @@ PriorStatus = Literal[
 ]
 
 #: The order reasons are reported in.
-REASON_ORDER: tuple[ReasonCode, ...] = (
-    "ur_before_imr_era",
-    "not_ur_dispute",
-    "not_medical_necessity",
-    "ur_untimely",
-    "authorized",
-    "invalid_filer",
-    "unsigned",
-    "filed_late",
-    "ur_missing",
-    "conditional_noncertification",
-    "duplicate",
-    "already_decided",
-    "liability_deferred",
-)
+REASON_ORDER: tuple[ReasonCode, ...] = get_args(ReasonCode)
 
 IMR_INJURY_START = dt.date(2013, 1, 1)
 IMR_UR_START = dt.date(2013, 7, 1)
