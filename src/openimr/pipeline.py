@@ -113,12 +113,10 @@ def review_item(
     item: DisputedItem,
     facts: list[Fact],
     library: Library,
-    parse: RequestParser,
+    parsed: ParsedRequest,
+    order: Callable[[Fact], tuple[object, ...]],
     surgery: Outcome | None = None,
-    parsed: ParsedRequest | None = None,
 ) -> ItemDetermination:
-    parsed = parsed or parse(item.request)
-    order = fact_order(case)
     det = determine(case, parsed, facts, library, order, surgery=surgery)
     base = {
         "request": item.request,
@@ -182,12 +180,13 @@ def review_case(
     parser = parse or _default_parser()
     facts = extract_facts(case.records)
     parsed = [parser(item.request) for item in case.utilization_review.items]
+    order = fact_order(case)
     results: dict[int, ItemDetermination] = {}
     # surgeries first: their pre- and post-operative items depend on them
     surgery: Outcome | None = None
     for i, (item, p) in enumerate(zip(case.utilization_review.items, parsed, strict=True)):
         if _is_surgery(p):
-            results[i] = review_item(case, item, facts, lib, parser, parsed=p)
+            results[i] = review_item(case, item, facts, lib, p, order)
             decision = results[i].decision
             status = (
                 Status.NOT_DOCUMENTED
@@ -200,9 +199,9 @@ def review_case(
                 surgery = Outcome(status, values={"surgery": item.request})
     for i, (item, p) in enumerate(zip(case.utilization_review.items, parsed, strict=True)):
         if i not in results:
-            results[i] = review_item(case, item, facts, lib, parser, surgery=surgery, parsed=p)
+            results[i] = review_item(case, item, facts, lib, p, order, surgery=surgery)
     items = tuple(results[i] for i in range(len(parsed)))
-    summary, evidence = write_summary(case, facts, fact_order(case))
+    summary, evidence = write_summary(case, facts, order)
     return CaseReview(
         case_id=case.case_id,
         summary=summary,

@@ -27,6 +27,7 @@ from openimr.library.model import (
     Library,
     Param,
     ParamRef,
+    Partial,
     RequestRef,
     Rule,
     Value,
@@ -277,6 +278,16 @@ class _SetLoader:
             statement=_str(self.ctx, raw, "statement", path),
         )
 
+    def partial(self, raw: Any, path: PathKey) -> Partial | None:
+        if raw is None:
+            return None
+        if not self.ctx.keys(raw, path, {"fact", "context"}, {"fact"}):
+            return None
+        fact = str(raw["fact"])
+        if fact not in self.facts:
+            self.ctx.error(f"unknown fact {fact!r} (not in the fact vocabulary)", (*path, "fact"))
+        return Partial(fact=fact, context=str(raw.get("context", "")))
+
     def criterion(self, raw: Any, path: PathKey, cite_ids: set[str]) -> Criterion | None:
         allowed = {
             "id",
@@ -289,6 +300,7 @@ class _SetLoader:
             "not_met",
             "checklist",
             "required",
+            "partial",
         }
         if not self.ctx.keys(raw, path, allowed, {"id", "text", "rule"}):
             return None
@@ -325,6 +337,7 @@ class _SetLoader:
             not_met=raw.get("not_met"),
             checklist=raw.get("checklist"),
             required=bool(raw.get("required", True)),
+            partial=self.partial(raw.get("partial"), (*path, "partial")),
             line=self.ctx.doc.line_of(path),
         )
 

@@ -151,6 +151,15 @@ class Exception_:
 
 
 @dataclass(frozen=True)
+class Partial:
+    """A fact that documents a criterion only in part ("good relief" for "50% relief"):
+    the rationale says "despite documentation of <value> <context>, there is no ..."."""
+
+    fact: str
+    context: str = ""
+
+
+@dataclass(frozen=True)
 class Criterion:
     id: str
     text: str
@@ -162,6 +171,7 @@ class Criterion:
     not_met: str | None = None
     checklist: str | None = None
     required: bool = True
+    partial: Partial | None = None
     line: int | None = None
 
 

@@ -173,11 +173,8 @@ def write_rationale(
         if ev.status is Status.NOT_DOCUMENTED and ev.criterion.required and not ev.nested
     ]
     if missing:
-        partials = (
-            [f for f in facts if f.name == "esi_relief_qualitative"]
-            if any("esi_relief" in " ".join(sorted(ev.criterion.rule.facts())) for ev in missing)
-            else []
-        )
+        partial = next((ev.criterion.partial for ev in missing if ev.criterion.partial), None)
+        partials = [f for f in facts if partial is not None and f.name == partial.fact]
         phrases = _unique(
             [
                 fill(ev.criterion.describes, ev.version, ev.values, request)
@@ -187,8 +184,9 @@ def write_rationale(
         )
         if partials:
             text = (
-                f"However, despite documentation of {_lower_first(str(partials[-1].value))} with the previous "
-                f"injection, there is no documentation of {join_phrases(phrases, 'as well as')}."
+                f"However, despite documentation of {_lower_first(str(partials[-1].value))}"
+                f"{' ' + partial.context if partial and partial.context else ''}, there is no "
+                f"documentation of {join_phrases(phrases, 'as well as')}."
             )
         else:
             text = f"However, there is no documentation of {join_phrases(phrases)}."
