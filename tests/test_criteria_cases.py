@@ -137,3 +137,50 @@ def test_request_fields_reach_rules() -> None:
     assert ctx.request_field("levels") == 2
     assert ctx.request_field("spinal_levels") == ["L4-L5", "L5-S1"]
     assert "facet" in str(ctx.request_field("text"))
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "expected"),
+    [
+        ("pre-op labs: pt/ptt", ["pt/"], Status.MET),
+        ("wedge pillows", ["pillow"], Status.MET),
+        ("except the script", ["pt"], Status.NOT_MET),  # not inside a word
+        ("microdiscectomy for herniated disc", ["hernia repair"], Status.NOT_MET),
+        ("laparoscopic umbilical hernia repair", ["hernia repair"], Status.MET),
+    ],
+)
+def test_contains_matches_words_from_their_start(
+    text: str, words: list[str], expected: Status
+) -> None:
+    from openimr.engine.logic import _compare
+
+    assert _compare("contains", text, words) is expected
+
+
+def test_a_criterion_met_by_silence_says_so_and_lists_the_records_searched() -> None:
+    """An `if_absent: met` criterion is never written as "there is documentation of"."""
+    from openimr.engine.determine import to_results
+    from openimr.render.rationale import write_rationale
+
+    library = default_library()
+    request = _request({"treatment": "inpatient-rehabilitation", "text": "inpatient rehab"})
+    case = _case({"date": "2016-10-28"}, request)
+    facts = _facts(
+        [
+            {"name": "intensive_rehab_need", "value": True},
+            {"name": "medical_supervision_need", "value": True},
+        ]
+    )
+    det = determine(case, request, facts, library)
+    assert det.status is Status.MET
+    results = {
+        r.id.rsplit(".", 1)[-1]: r for r in to_results(det.evaluated, request, ("a.txt", "b.txt"))
+    }
+    silent = results["able-to-participate"]
+    assert silent.status is Status.MET and not silent.evidence
+    assert silent.searched == ("a.txt", "b.txt")
+    assert "2 record(s)" in (silent.finding or "")
+    assert results["intensive-need"].searched == ()
+    text = " ".join(s.text for s in write_rationale(det, request, "inpatient rehab", facts))
+    assert "none of the records reviewed documents that the patient cannot take part" in text
+    assert "documentation of the patient's ability" not in text

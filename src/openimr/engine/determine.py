@@ -299,13 +299,15 @@ def to_results(
         assert version is not None
         cid = f"{prefix}{ev.set_id}.{version.id}.{ev.criterion.id}"
         evidence = tuple(Evidence.from_span(s, fact=f.name) for f in ev.facts for s in f.spans)
+        # met by the records' silence (`if_absent: met`): as checkable as a not_documented
+        silent = ev.status is Status.MET and not ev.facts and bool(ev.criterion.rule.facts())
         out.append(
             CriterionResult(
                 id=cid,
                 text=fill(ev.criterion.text, version, ev.values, request),
                 status=ev.status,
                 evidence=evidence,
-                searched=searched if ev.status is Status.NOT_DOCUMENTED else (),
+                searched=searched if ev.status is Status.NOT_DOCUMENTED or silent else (),
                 required=ev.criterion.required,
                 checklist=fill(ev.criterion.checklist, version, ev.values, request)
                 if ev.criterion.checklist
@@ -314,6 +316,8 @@ def to_results(
                 or (
                     f"not found in any of the {len(searched)} record(s) searched"
                     if ev.status is Status.NOT_DOCUMENTED
+                    else f"nothing against it in any of the {len(searched)} record(s) searched"
+                    if silent
                     else None
                 ),
             )

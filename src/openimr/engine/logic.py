@@ -9,6 +9,7 @@ A fact that is absent gives not_documented (silence); a fact the record states o
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -128,7 +129,10 @@ def _compare(test: str, actual: object, expected: object) -> Status:
     if test == "contains":
         words = expected if isinstance(expected, list) else [expected]
         hay = " ".join(actual) if isinstance(actual, list) else str(actual)
-        ok = any(str(w).lower() in hay.lower() for w in words)
+        # a listed word matches where a word of the text starts with it ("pillow" finds
+        # "pillows", "pt" finds "pt/ptt" but not the "pt" inside "except")
+        low = hay.lower()
+        ok = any(re.search(r"(?<![a-z0-9])" + re.escape(str(w).lower()), low) for w in words)
         return Status.MET if ok else Status.NOT_MET
     if test == "in":
         if isinstance(actual, list):

@@ -301,6 +301,7 @@ class _SetLoader:
             "checklist",
             "required",
             "partial",
+            "silent",
         }
         if not self.ctx.keys(raw, path, allowed, {"id", "text", "rule"}):
             return None
@@ -338,6 +339,7 @@ class _SetLoader:
             checklist=raw.get("checklist"),
             required=bool(raw.get("required", True)),
             partial=self.partial(raw.get("partial"), (*path, "partial")),
+            silent=str(raw["silent"]) if "silent" in raw else None,
             line=self.ctx.doc.line_of(path),
         )
 

@@ -172,6 +172,9 @@ class Criterion:
     checklist: str | None = None
     required: bool = True
     partial: Partial | None = None
+    # what no record states when the criterion is met by the records' silence
+    # (`if_absent: met`): "that the patient cannot take part in intensive therapy"
+    silent: str | None = None
     line: int | None = None
 
 

@@ -63,7 +63,7 @@ class CriterionResult(_Frozen):
     finding: str | None = None
     """What the records show for this criterion, in words (for the rationale)."""
     searched: tuple[str, ...] = ()
-    """For not_documented: every record searched, so the finding can be checked."""
+    """For not_documented (and met by silence): every record searched, so the finding can be checked."""
     required: bool = True
     checklist: str | None = None
 

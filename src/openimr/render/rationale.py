@@ -144,6 +144,10 @@ def write_rationale(
                 )
             )
             lead = "Furthermore, there is documentation of "
+    # met because no record says otherwise (`if_absent: met`): said as such, never as
+    # "there is documentation of"
+    silent = [ev for ev in met if not ev.facts and ev.criterion.rule.facts()]
+    met = [ev for ev in met if ev not in silent]
     met_phrases = [
         fill(ev.criterion.describes, ev.version, ev.values, request)
         for ev in met
@@ -155,6 +159,21 @@ def write_rationale(
                 lead + join_phrases(_unique(met_phrases)) + ".",
                 criteria=[_criterion_id(ev) for ev in met],
                 evidence=_evidence([f for ev in met for f in ev.facts]),
+            )
+        )
+    for ev in silent:
+        assert ev.version is not None
+        phrase = (
+            f"none of the records reviewed documents {fill(ev.criterion.silent, ev.version, ev.values, request)}"
+            if ev.criterion.silent
+            else "nothing in the records reviewed contradicts "
+            + fill(ev.criterion.describes, ev.version, ev.values, request)
+        )
+        word = "Furthermore, " if met_phrases or diagnoses else ""
+        sentences.append(
+            Sentence(
+                (word + phrase)[0].upper() + (word + phrase)[1:] + ".",
+                criteria=[_criterion_id(ev)],
             )
         )
     for ev in met:
