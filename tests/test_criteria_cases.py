@@ -184,3 +184,35 @@ def test_a_criterion_met_by_silence_says_so_and_lists_the_records_searched() -> 
     text = " ".join(s.text for s in write_rationale(det, request, "inpatient rehab", facts))
     assert "none of the records reviewed documents that the patient cannot take part" in text
     assert "documentation of the patient's ability" not in text
+
+
+def test_letters_cite_the_chapter_of_the_body_part_and_not_the_others() -> None:
+    from openimr.pipeline import guideline_refs
+    from openimr.render.wording import guideline_wording
+
+    library = default_library()
+    request = _request({"treatment": "dme-brace", "text": "wrist brace", "body_regions": ["wrist"]})
+    case = _case({"date": "2016-12-01"}, request)
+    det = determine(case, request, _facts([{"name": "cts_symptoms", "value": True}]), library)
+    line = guideline_wording(guideline_refs(det.version, det.evaluated)) or ""
+    assert "Forearm, Wrist, and Hand Complaints" in line
+    assert "Shoulder" not in line and "Elbow" not in line and "Low Back" not in line
+
+
+def test_a_decision_outside_the_mtus_is_not_worded_as_based_on_the_mtus() -> None:
+    from openimr.pipeline import guideline_refs
+    from openimr.render.wording import guideline_wording
+
+    library = default_library()
+    borrowing = [
+        (s, v)
+        for s in library.sets.values()
+        for v in s.versions
+        if v.tier != "mtus" and any(c.mtus for c in v.supporting)
+    ]
+    assert borrowing, "no non-MTUS version borrows an MTUS citation any more"
+    for _set, version in borrowing:
+        refs = guideline_refs(version, [])
+        assert refs and not any(r.mtus for r in refs[1:])
+        line = guideline_wording(refs) or ""
+        assert "did not base their decision on the MTUS" in line, line

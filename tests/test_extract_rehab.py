@@ -77,6 +77,9 @@ def values(sentence: str, name: str) -> set[object]:
         ("She has diabetes mellitus and hypertension.", "medical_supervision_need", True),
         ("The differential diagnosis includes a labral tear.", "diagnosis_uncertain", True),
         ("She has had a delayed recovery from the injury.", "delayed_recovery", True),
+        ("Her back pain worsens with prolonged sitting at work.", "work_posture_aggravation", True),
+        ("The pain is not aggravated by sitting.", "work_posture_aggravation", False),
+        ("Wrist pain is worse with typing.", "work_posture_aggravation", True),
     ],
 )
 def test_findings_are_affirmed_or_negated(sentence: str, name: str, value: bool) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from openimr.errors import OpenIMRError
 from openimr.model import ItemDetermination
+from openimr.render.wording import guideline_wording
 from openimr.yamlio import load_yaml_file
 
 CHAPTERS: tuple[tuple[str, str], ...] = (
@@ -200,12 +201,8 @@ def evaluate_cases(
         for idx, exp in enumerate(expected):
             item = _match(exp, got, idx)
             exp_mtus, exp_chapter = guideline_key(exp.get("guideline"))
-            got_text = None
-            if item is not None and item.guidelines:
-                primary = item.guidelines[0]
-                got_text = (
-                    "Decision based on MTUS " if primary.mtus else "Non-MTUS "
-                ) + primary.citation
+            # our letter's guideline line, read the same way as the real letter's
+            got_text = guideline_wording(item.guidelines) if item is not None else None
             got_mtus, got_chapter = guideline_key(got_text)
             result.items.append(
                 ItemOutcome(

@@ -6,10 +6,10 @@ inputs (no clock, no database); the library is loaded once and cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from openimr import __version__
-from openimr.engine.determine import determine, to_results
+from openimr.engine.determine import EvaluatedCriterion, determine, to_results
 from openimr.engine.logic import Outcome
 from openimr.extract import extract_facts
 from openimr.library.loader import default_library
@@ -56,13 +56,30 @@ def fact_order(case: Case) -> Callable[[Fact], tuple[object, ...]]:
     return key
 
 
-def guideline_refs(det_version: object) -> tuple[GuidelineRef, ...]:
+def guideline_refs(
+    det_version: object, evaluated: Sequence[EvaluatedCriterion] = ()
+) -> tuple[GuidelineRef, ...]:
+    """The citations a determination rests on: the version's primary citation, and each
+    supporting citation unless every criterion drawn from it was not applicable (a wrist
+    splint's letter does not cite the shoulder chapter), and no MTUS citation for a decision
+    the evidence sequence took outside the MTUS."""
     from openimr.library.model import TIER_SOURCE, Citation, Version
 
     assert isinstance(det_version, Version)
+    drawn: dict[str, bool] = {}
+    for ev in evaluated:
+        if ev.version is det_version:
+            applied = ev.status is not Status.NOT_APPLICABLE
+            drawn[ev.criterion.source] = drawn.get(ev.criterion.source, False) or applied
     refs = []
     for c in det_version.citations():
         assert isinstance(c, Citation)
+        if c is not det_version.citation and drawn.get(c.id, True) is False:
+            continue
+        # a decision outside the MTUS is not "based on MTUS" because it borrows the MTUS
+        # definition of functional improvement: the rationale still cites the definition
+        if c is not det_version.citation and c.mtus and det_version.tier != "mtus":
+            continue
         refs.append(
             GuidelineRef(
                 source=TIER_SOURCE[c.source],  # type: ignore[arg-type,unused-ignore]
@@ -150,7 +167,7 @@ def review_item(
         **base,
         decision="overturned" if necessary else "upheld",
         medically_necessary=necessary,
-        guidelines=guideline_refs(det.version),
+        guidelines=guideline_refs(det.version, det.evaluated),
         criteria=tuple(results),
         rationale=" ".join(s.text for s in sentences),
         rationale_trace=tuple(
