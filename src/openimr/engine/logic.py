@@ -232,7 +232,15 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     # fact
     qualifier = ctx.qualifier(rule.qualifier)
     named = [f for f in ctx.facts if f.name == rule.subject]
-    if rule.qualifier is None:
+    if rule.qualifier == "$region":
+        # a finding located in a body region counts for a request about that region; one
+        # located elsewhere (a thumb fracture for a shoulder MRI) does not; an unlocated one
+        # counts for any region
+        regions = _region_family(ctx.request.body_regions)
+        candidates = [
+            f for f in named if not regions or f.qualifier in (None, "*") or f.qualifier in regions
+        ]
+    elif rule.qualifier is None:
         candidates = named
     else:
         # facts naming this treatment; failing those, facts that name no treatment ("*")
@@ -256,6 +264,34 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     return Outcome(
         _compare(rule.test, actual_value, expected), chosen, {rule.subject: actual_value}
     )
+
+
+_SPINE = {"spine", "cervical-spine", "thoracic-spine", "lumbar-spine", "sacroiliac-joint"}
+_FAMILIES: tuple[set[str], ...] = (
+    {"hand", "finger", "wrist"},
+    {"wrist", "forearm"},
+    {"elbow", "forearm", "arm"},
+    {"shoulder", "arm"},
+    {"hip", "thigh"},
+    {"knee", "thigh", "leg"},
+    {"ankle", "foot", "leg"},
+)
+
+
+def _region_family(regions: Sequence[str]) -> set[str]:
+    """The regions whose findings bear on a request for ``regions``: the regions themselves,
+    the generic spine for any spinal region (and every spinal region for "spine"), and the
+    neighbouring parts of a limb (the shoulder and the upper arm, the knee and the leg)."""
+    out = set(regions)
+    for r in regions:
+        if r == "spine":
+            out |= _SPINE
+        elif r in _SPINE:
+            out.add("spine")
+        for fam in _FAMILIES:
+            if r in fam:
+                out |= fam
+    return out
 
 
 def days_between(a: dt.date, b: dt.date) -> int:

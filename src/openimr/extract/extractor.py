@@ -756,6 +756,8 @@ class _Run:
             return []
         if concept.only_negated and not ctx.negated:
             return []
+        if concept.current_only and ctx.historical:
+            return []
         if (
             concept.sections
             and sent.section is not None
@@ -832,6 +834,8 @@ class _Run:
                     or self.context_therapy(sent)
                     or "*"
                 )
+        if concept.region_qualified:
+            qualifier = _region_near(sent.text, rel, end - sent.start)
         value: bool | int | float | str
         if concept.target == "drugs":
             if ctx.negated:
@@ -1177,3 +1181,26 @@ def extract_facts(records: Iterable[Record], extractor: Extractor | None = None)
 @lru_cache(maxsize=1)
 def default_extractor() -> Extractor:
     return Extractor()
+
+
+_CLAUSE_END = re.compile(r"[;\n]")
+
+
+def _region_near(text: str, start: int, end: int) -> str | None:
+    """The body region named nearest a mention within its clause (between semicolons)."""
+    from openimr.request import catalogue
+
+    a = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    b_match = _CLAUSE_END.search(text, end)
+    b = b_match.start() if b_match else len(text)
+    clause = text[a:b]
+    cat = catalogue()
+    best: tuple[int, str] | None = None
+    for s0, e0 in cat.region_spans(clause):
+        regions = cat.find_regions(clause[s0:e0])
+        if not regions:
+            continue
+        distance = max(a + s0 - end, start - (a + e0), 0)
+        if best is None or distance < best[0]:
+            best = (distance, regions[0])
+    return best[1] if best else None

@@ -51,6 +51,12 @@ class ConceptRule:
     """Words just after the mention that cancel it ("morphine equivalent")."""
     context_therapy: bool = False
     """``requires_therapy`` is met by the treatment named just before a sentence naming none."""
+    current_only: bool = False
+    """Only a current finding counts: a historical mention ("past history included a
+    fracture") gives no fact."""
+    region_qualified: bool = False
+    """The fact is qualified by the body region named nearest the mention in its clause
+    ("left thumb non-displaced fracture": finger), for rules asking ``qualifier: $region``."""
 
 
 @dataclass(frozen=True)
@@ -316,6 +322,8 @@ def _load_file(
             "nearest_therapy",
             "excludes_after",
             "context_therapy",
+            "current_only",
+            "region_qualified",
         }
         for k in c:
             if k not in allowed:
@@ -347,6 +355,8 @@ def _load_file(
                 nearest_therapy=c.get("nearest_therapy"),
                 excludes_after=tuple(c.get("excludes_after") or ()),
                 context_therapy=bool(c.get("context_therapy", False)),
+                current_only=bool(c.get("current_only", False)),
+                region_qualified=bool(c.get("region_qualified", False)),
             )
         )
     for i, p in enumerate(data.get("patterns") or []):
