@@ -83,6 +83,11 @@ def test_numbers_percent_relief_duration_and_morphine_equivalents() -> None:
     ("text", "name", "value"),
     [
         ("She denies side effects from the medication.", "side_effects", False),
+        ("She has a long history of migraine headaches.", "migraine", True),
+        ("The headaches are not migraines.", "migraine", False),
+        ("A sleep study confirmed obstructive sleep apnea.", "hypersomnolence_disorder", True),
+        ("Labs showed vitamin D deficiency.", "vitamin_deficiency", True),
+        ("There is no vitamin D deficiency.", "vitamin_deficiency", False),
         ("There is no aberrant behavior.", "aberrant_behavior", False),
         ("He has asked for early refills twice.", "aberrant_behavior", True),
         ("There was spasm of the lumbar paravertebral muscles.", "muscle_spasm", True),
