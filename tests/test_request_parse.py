@@ -225,6 +225,8 @@ TREATMENTS = [
      "shoulder-arthroscopy"),
     ("L5-S1 microdiscectomy", "spine-surgery"),
     ("Lumbar fusion L4-S1", "spine-surgery"),
+    ("L4-5 decompression and fusion", "spine-surgery"),
+    ("Fusion at C5-6", "spine-surgery"),
     ("Right carpal tunnel release", "carpal-tunnel-release"),
     ("Total knee replacement, left", "knee-arthroplasty"),
     ("Left trigger thumb release", "surgery-other"),
