@@ -88,6 +88,8 @@ def test_numbers_percent_relief_duration_and_morphine_equivalents() -> None:
         ("A sleep study confirmed obstructive sleep apnea.", "hypersomnolence_disorder", True),
         ("Labs showed vitamin D deficiency.", "vitamin_deficiency", True),
         ("There is no vitamin D deficiency.", "vitamin_deficiency", False),
+        ("She has malabsorption after gastric bypass.", "nutritional_disease", True),
+        ("There is no malnutrition.", "nutritional_disease", False),
         ("There is no aberrant behavior.", "aberrant_behavior", False),
         ("He has asked for early refills twice.", "aberrant_behavior", True),
         ("There was spasm of the lumbar paravertebral muscles.", "muscle_spasm", True),

@@ -82,6 +82,12 @@ def found(sentence: str, name: str) -> list[Fact]:
         ("Surgery includes a partial meniscectomy.", "meniscectomy_surgery", True),
         ("He is status post total knee arthroplasty.", "knee_arthroplasty_surgery", True),
         ("The diagnosis is de Quervain's tenosynovitis.", "hand_tenosynovitis", True),
+        ("She was diagnosed with cervical dystonia.", "cervical_dystonia", True),
+        ("There is no torticollis.", "cervical_dystonia", False),
+        ("The diagnosis is complex regional pain syndrome of the right hand.", "crps", True),
+        ("There are no signs of CRPS.", "crps", False),
+        ("She has a history of DVT after a prior surgery.", "vte_risk_factors", True),
+        ("He denies history of DVT.", "vte_risk_factors", False),
     ],
 )
 def test_findings_are_affirmed_or_negated(sentence: str, name: str, value: bool) -> None:
