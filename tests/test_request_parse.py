@@ -760,3 +760,24 @@ def test_request_like_text_never_raises(text: str) -> None:
 @given(st.text(min_size=1, max_size=200).filter(lambda s: any(c.isalnum() for c in s)))
 def test_any_text_never_raises(text: str) -> None:
     parse_request(text)
+
+
+def test_a_modified_request_knows_what_was_authorized() -> None:
+    p = parse_request(
+        "PT/OT two to three times a week for six to eight weeks (24 sessions) left hand was the "
+        "original request. PT/OT 6 sessions left hand was authorized by the Claims "
+        "Administrator. The remaining IMR eligible portion of the original request, PT/OT 18 "
+        "sessions left hand is"
+    )
+    assert (p.sessions, p.authorized_sessions, p.modified) == (18, 6, True)
+    truncated = parse_request(
+        "authorized by the Claims Administrator. The remaining IMR eligible portion of the "
+        "original request, Chiropractic physiotherapy treatment 6 visits is"
+    )
+    assert (truncated.sessions, truncated.authorized_sessions, truncated.modified) == (
+        6,
+        None,
+        True,
+    )
+    plain = parse_request("Physical therapy 2x6")
+    assert plain.modified is False and plain.authorized_sessions is None

@@ -272,7 +272,9 @@ def _finding(ev: EvaluatedCriterion, version: Version) -> str | None:
         if value is None or key == "purpose":
             continue
         if key.startswith("request."):
-            parts.append(f"requested {key.split('.', 1)[1]}: {_fmt(value)}")
+            field_name = key.split(".", 1)[1]
+            label = _FIELD_LABELS.get(field_name, field_name)
+            parts.append(f"requested {label}: {_fmt(value)}")
         elif key.startswith("case."):
             parts.append(f"{key.split('.', 1)[1].replace('_', ' ')}: {_fmt(value)}")
         else:
@@ -285,6 +287,10 @@ def _finding(ev: EvaluatedCriterion, version: Version) -> str | None:
     if ev.exception_applied and ev.criterion.unless is not None:
         parts.append(f"exception applied: {ev.criterion.unless.text}")
     return "; ".join(parts) or None
+
+
+# request fields as a finding names them
+_FIELD_LABELS = {"course_sessions": "sessions (with any already authorized)"}
 
 
 def to_results(

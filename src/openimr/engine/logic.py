@@ -77,6 +77,8 @@ class EvalContext:
         req = self.request
         if name == "sessions":
             return req.sessions
+        if name == "course_sessions":
+            return self.course_sessions()
         if name == "per_week":
             return req.schedule.per_week_max or req.schedule.per_week if req.schedule else None
         if name == "weeks":
@@ -93,6 +95,28 @@ class EvalContext:
         if name == "text":
             return req.disputed.lower()
         return getattr(req, name, None)
+
+    def course_sessions(self) -> int | None:
+        """The sessions the course comes to: for the remaining portion of a request the UR
+        modified, the disputed sessions plus those it authorized (from the request's words,
+        else the records' count of authorized visits of this treatment); otherwise the
+        sessions requested. Reviewers judge a trial or course limit on the whole."""
+        req = self.request
+        asked = req.sessions
+        if asked is None or not req.modified:
+            return asked
+        authorized = req.authorized_sessions
+        if authorized is None:
+            counts = [
+                int(f.value)
+                for f in self.facts
+                if f.name == "authorized_visits"
+                and f.qualifier in (req.treatment, None, "*")
+                and isinstance(f.value, (int, float))
+                and not isinstance(f.value, bool)
+            ]
+            authorized = max(counts) if counts else 0
+        return asked + authorized
 
     def case_field(self, name: str) -> object:
         day = self.case.decision_date

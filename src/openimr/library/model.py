@@ -43,6 +43,7 @@ TESTS = ("is", "eq", "gte", "lte", "gt", "lt", "present", "in", "contains")
 PICKS = ("latest", "max", "min", "any_true", "sum")
 REQUEST_FIELDS = (
     "sessions",
+    "course_sessions",
     "quantity",
     "per_week",
     "weeks",

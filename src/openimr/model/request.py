@@ -91,6 +91,20 @@ class ParsedRequest(BaseModel):
     contrast: Contrast | None = None
     acquisition: Acquisition | None = None
     specialty: str | None = None
+    authorized_sessions: int | None = None
+    """Sessions of a modified request the claims administrator authorized (from the
+    request's own words, "PT/OT 6 sessions ... was authorized")."""
+
+    @property
+    def modified(self) -> bool:
+        """The disputed item is what remains of a request the UR modified."""
+        low = self.text.lower()
+        return (
+            self.original_request is not None
+            or self.authorized is not None
+            or "remaining imr eligible portion" in low
+            or "original request" in low
+        )
 
     @property
     def sessions(self) -> int | None:

@@ -899,6 +899,7 @@ def parse_request(text: str) -> ParsedRequest:
         side=side,
         original_request=original,
         authorized=authorized,
+        authorized_sessions=_authorized_sessions(authorized, entry),
         retrospective=retrospective,
         date_of_service=date_of_service,
         perioperative=perioperative,
@@ -909,6 +910,16 @@ def parse_request(text: str) -> ParsedRequest:
         acquisition=None if is_medication else _acquisition(work),
     )
     return ParsedRequest.model_validate(fields)
+
+
+def _authorized_sessions(authorized: str | None, entry: TreatmentEntry | None) -> int | None:
+    """Sessions in the authorized part of a modified service request."""
+    if not authorized or entry is None or entry.category.startswith("medications-"):
+        return None
+    amount = service_amount(authorized, entry.unit)
+    if amount.quantity is not None and amount.unit in (None, "visits", "sessions"):
+        return amount.quantity
+    return amount.schedule.total if amount.schedule is not None else None
 
 
 def _medication_fields(
