@@ -37,6 +37,12 @@ def found(sentence: str, name: str) -> list[Fact]:
             "knee_osteoarthritis",
             True,
         ),
+        (
+            "X-rays of the hip showed severe osteoarthritis with joint space loss.",
+            "hip_osteoarthritis",
+            True,
+        ),
+        ("There is no osteoarthritis of the hip.", "hip_osteoarthritis", False),
         ("He was unable to bear weight after the fall.", "ottawa_criteria", True),
         ("Hawkins sign was positive and Neer's is positive.", "impingement_signs", True),
         ("The exam revealed positive Speed's and O'Brien's tests.", "labral_signs", True),
