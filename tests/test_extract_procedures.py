@@ -43,6 +43,8 @@ def found(sentence: str, name: str) -> list[Fact]:
             True,
         ),
         ("There is no osteoarthritis of the hip.", "hip_osteoarthritis", False),
+        ("She has complex regional pain syndrome of the right arm.", "crps", True),
+        ("There is no evidence of CRPS.", "crps", False),
         ("He was unable to bear weight after the fall.", "ottawa_criteria", True),
         ("Hawkins sign was positive and Neer's is positive.", "impingement_signs", True),
         ("The exam revealed positive Speed's and O'Brien's tests.", "labral_signs", True),
