@@ -80,6 +80,17 @@ def values(sentence: str, name: str) -> set[object]:
         ("Her back pain worsens with prolonged sitting at work.", "work_posture_aggravation", True),
         ("The pain is not aggravated by sitting.", "work_posture_aggravation", False),
         ("Wrist pain is worse with typing.", "work_posture_aggravation", True),
+        ("She walks with an antalgic gait.", "ambulation_deficit", True),
+        ("He has difficulty walking more than a block.", "ambulation_deficit", True),
+        ("She reports no difficulty walking.", "ambulation_deficit", False),
+        ("He is unable to ambulate even with a walker.", "unsafe_with_cane_or_walker", True),
+        ("She is not unable to walk.", "unsafe_with_cane_or_walker", False),
+        ("He is unable to propel a manual wheelchair.", "cannot_propel_manual_wheelchair", True),
+        (
+            "There is no insufficient upper extremity strength.",
+            "cannot_propel_manual_wheelchair",
+            False,
+        ),
     ],
 )
 def test_findings_are_affirmed_or_negated(sentence: str, name: str, value: bool) -> None:
