@@ -80,6 +80,8 @@ def values(sentence: str, name: str) -> set[object]:
         ("Her back pain worsens with prolonged sitting at work.", "work_posture_aggravation", True),
         ("The pain is not aggravated by sitting.", "work_posture_aggravation", False),
         ("Wrist pain is worse with typing.", "work_posture_aggravation", True),
+        ("She has been unable to lose weight with diet.", "failed_diet", True),
+        ("There have been no failed attempts at weight loss.", "failed_diet", False),
         ("Diagnosis: left plantar fasciitis.", "plantar_fasciitis_or_metatarsalgia", True),
         ("There is no metatarsalgia.", "plantar_fasciitis_or_metatarsalgia", False),
         ("She has osteoarthritis of the hands.", "hand_arthritis", True),
@@ -201,3 +203,9 @@ def test_a_past_evaluation_is_found_and_a_planned_one_is_not() -> None:
     assert values(past, "psych_evaluation_done") == {True}
     planned = "The treatment plan includes a psychological evaluation report."
     assert not found(planned, "psych_evaluation_done")
+
+
+def test_body_mass_index_is_read_as_a_number() -> None:
+    assert [f.value for f in found("BMI: 34.5", "body_mass_index")] == [34.5]
+    assert [f.value for f in found("Her body mass index is 41.", "body_mass_index")] == [41]
+    assert found("The BMP was normal.", "body_mass_index") == []
