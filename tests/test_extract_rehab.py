@@ -80,6 +80,27 @@ def values(sentence: str, name: str) -> set[object]:
         ("Her back pain worsens with prolonged sitting at work.", "work_posture_aggravation", True),
         ("The pain is not aggravated by sitting.", "work_posture_aggravation", False),
         ("Wrist pain is worse with typing.", "work_posture_aggravation", True),
+        ("She has been unable to lose weight with diet.", "failed_diet", True),
+        ("There have been no failed attempts at weight loss.", "failed_diet", False),
+        ("Diagnosis: left plantar fasciitis.", "plantar_fasciitis_or_metatarsalgia", True),
+        ("There is no metatarsalgia.", "plantar_fasciitis_or_metatarsalgia", False),
+        ("She has osteoarthritis of the hands.", "hand_arthritis", True),
+        ("There is no CMC arthritis.", "hand_arthritis", False),
+        ("He is unable to drive because of the leg cast.", "unable_to_self_transport", True),
+        ("She denies being unable to drive.", "unable_to_self_transport", False),
+        ("He has failed a home exercise program.", "home_exercise_failed", True),
+        ("He has not failed home exercise.", "home_exercise_failed", False),
+        ("She walks with an antalgic gait.", "ambulation_deficit", True),
+        ("He has difficulty walking more than a block.", "ambulation_deficit", True),
+        ("She reports no difficulty walking.", "ambulation_deficit", False),
+        ("He is unable to ambulate even with a walker.", "unsafe_with_cane_or_walker", True),
+        ("She is not unable to walk.", "unsafe_with_cane_or_walker", False),
+        ("He is unable to propel a manual wheelchair.", "cannot_propel_manual_wheelchair", True),
+        (
+            "There is no insufficient upper extremity strength.",
+            "cannot_propel_manual_wheelchair",
+            False,
+        ),
     ],
 )
 def test_findings_are_affirmed_or_negated(sentence: str, name: str, value: bool) -> None:
@@ -182,3 +203,9 @@ def test_a_past_evaluation_is_found_and_a_planned_one_is_not() -> None:
     assert values(past, "psych_evaluation_done") == {True}
     planned = "The treatment plan includes a psychological evaluation report."
     assert not found(planned, "psych_evaluation_done")
+
+
+def test_body_mass_index_is_read_as_a_number() -> None:
+    assert [f.value for f in found("BMI: 34.5", "body_mass_index")] == [34.5]
+    assert [f.value for f in found("Her body mass index is 41.", "body_mass_index")] == [41]
+    assert found("The BMP was normal.", "body_mass_index") == []
