@@ -226,6 +226,8 @@ TREATMENTS = [
     ("L5-S1 microdiscectomy", "spine-surgery"),
     ("Lumbar fusion L4-S1", "spine-surgery"),
     ("L4-5 decompression and fusion", "spine-surgery"),
+    ("Toradol 60mg IM injection", "injection-other"),
+    ("Toradol 10mg tablets #20", "nsaid"),
     ("Fusion at C5-6", "spine-surgery"),
     ("Right carpal tunnel release", "carpal-tunnel-release"),
     ("Total knee replacement, left", "knee-arthroplasty"),
