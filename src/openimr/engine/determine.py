@@ -32,6 +32,12 @@ class EvaluatedCriterion:
     version: Version | None = None
     set_id: str = ""
 
+    @property
+    def met_by_silence(self) -> bool:
+        """Met because no record says otherwise (`if_absent: met`), not by a fact: checkable
+        only against the whole record, like a not_documented finding."""
+        return self.status is Status.MET and not self.facts and bool(self.criterion.rule.facts())
+
 
 @dataclass
 class Determination:
@@ -305,8 +311,7 @@ def to_results(
         assert version is not None
         cid = f"{prefix}{ev.set_id}.{version.id}.{ev.criterion.id}"
         evidence = tuple(Evidence.from_span(s, fact=f.name) for f in ev.facts for s in f.spans)
-        # met by the records' silence (`if_absent: met`): as checkable as a not_documented
-        silent = ev.status is Status.MET and not ev.facts and bool(ev.criterion.rule.facts())
+        silent = ev.met_by_silence
         out.append(
             CriterionResult(
                 id=cid,

@@ -33,6 +33,7 @@ from openimr.extract.rules import (
 )
 from openimr.extract.sections import SECTION_NAMES, SectionIndex, find_sections
 from openimr.model import Context, Fact, Record, Span
+from openimr.request import catalogue
 
 MAX_QUOTE = 400
 SECTION_TITLES = {alias for aliases in SECTION_NAMES.values() for alias in aliases}
@@ -1188,8 +1189,6 @@ _CLAUSE_END = re.compile(r"[;\n]")
 
 def _region_near(text: str, start: int, end: int) -> str | None:
     """The body region named nearest a mention within its clause (between semicolons)."""
-    from openimr.request import catalogue
-
     a = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
     b_match = _CLAUSE_END.search(text, end)
     b = b_match.start() if b_match else len(text)

@@ -146,7 +146,7 @@ def write_rationale(
             lead = "Furthermore, there is documentation of "
     # met because no record says otherwise (`if_absent: met`): said as such, never as
     # "there is documentation of"
-    silent = [ev for ev in met if not ev.facts and ev.criterion.rule.facts()]
+    silent = [ev for ev in met if ev.met_by_silence]
     met = [ev for ev in met if ev not in silent]
     met_phrases = [
         fill(ev.criterion.describes, ev.version, ev.values, request)
