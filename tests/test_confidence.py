@@ -192,3 +192,43 @@ def test_a_criterion_the_library_marks_unverified_says_so_in_json_and_letter(
     assert "not retrieved" in checks
     html = render_letter(review, case, "html")
     assert "guideline text not retrieved" in html
+
+
+def test_per_family_counts_wrong_overturns_and_missed_ones() -> None:
+    from openimr.evaluate import family_of, per_family
+
+    def item(expected: str, got: str | None, family: str) -> ItemOutcome:
+        return ItemOutcome(
+            case="c",
+            request="r",
+            treatment="t",
+            expected=expected,
+            got=got,
+            needs_review=got is None,
+            reason=None,
+            expected_mtus=None,
+            got_mtus=None,
+            expected_chapter=None,
+            got_chapter=None,
+            family=family,
+        )
+
+    assert family_of("medications-opioids") == "medications"
+    assert family_of(None) == "(not recognized)"
+    rows = per_family(
+        [
+            item("upheld", "overturned", "surgery"),
+            item("overturned", "upheld", "surgery"),
+            item("overturned", "overturned", "surgery"),
+            item("upheld", None, "dme"),
+        ]
+    )
+    assert rows["surgery"] == {
+        "items": 3,
+        "real_overturns": 2,
+        "agree": 1,
+        "wrongly_overturned": 1,
+        "overturn_missed": 1,
+        "left_to_a_person": 0,
+    }
+    assert rows["dme"]["left_to_a_person"] == 1
