@@ -69,6 +69,9 @@ class Record(BaseModel):
     sha256: str | None = None
     segments: tuple[RecordSegment, ...] = ()
     """FHIR only: where each resource and element is rendered in ``text``."""
+    notes: tuple[str, ...] = ()
+    """What the reader skipped or read leniently (FHIR resource types it does not read, a
+    resource that is not valid R4...): never record text."""
 
     def page_of(self, offset: int) -> int | None:
         for page in self.pages:
