@@ -54,6 +54,15 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _unexpected(path: Path, exc: Exception) -> str:
+    """The one line for an error openimr did not foresee: its kind, never its message (which
+    might quote a record) and never a traceback."""
+    return (
+        f"{path}: the case could not be reviewed: unexpected {type(exc).__name__} "
+        "(an openimr bug; please report it with the case's structure, not its records)"
+    )
+
+
 @app.command()
 def review(
     cases: Annotated[list[Path], typer.Argument(help="Case directories or case.yaml files.")],
@@ -127,6 +136,13 @@ def review(
                 failed = True
                 continue
             raise fail(str(exc)) from None
+        except Exception as exc:  # a bug: one case's failure never stops a batch
+            message = _unexpected(path, exc)
+            if chosen is OutputFormat.jsonl:
+                typer.echo(json.dumps({"case": str(path), "error": message}))
+                failed = True
+                continue
+            raise fail(message, code=1) from None
         if checklist:
             from openimr.render.checklist import render_checklist
 

@@ -95,6 +95,7 @@ _ABBREV = re.compile(
 _BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 
 
+_FHIR_HEADER = re.compile(r"[A-Z][A-Za-z]+/\S+\s*$")
 _FHIR_LINE = re.compile(r"^(?:[A-Z][A-Za-z]+/\S+\s*$|  [\w.\[\]]+(?: \([^)]*\))?:)")
 
 
@@ -141,15 +142,36 @@ def sentence_starts(text: str) -> list[int]:
         prev_blank = False
         prev_heading = bool(_HEADING_LINE.match(line)) and stripped.endswith(":")
         offset += len(line)
+    line_start = scanned = 0
     for m in _BOUNDARY.finditer(text):
         if "\n\n" in m.group(0):
             continue
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        before = text[line_start : m.start() + 1]
-        if _ABBREV.search(before):
+        # the start of the line, looked for only since the last boundary (searching back
+        # to the text's start each time made a long text without line breaks quadratic)
+        newline = text.rfind("\n", scanned, m.start())
+        if newline >= 0:
+            line_start = newline + 1
+        scanned = m.start()
+        if _is_abbreviation(text, line_start, m.start() + 1):
             continue
         starts.append(m.end())
     return sorted(set(starts))
+
+
+_ABBREV_END = re.compile(
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|vs|e\.g|i\.e|approx|St|No|Fig|etc|al|Jr|Sr|mg|cc)\.|\b[A-Z]\.|\.\.\.)$"
+)
+_NUMBER_DOT = re.compile(r"\d{1,2}\.$")
+_NON_SPACE = re.compile(r"\S")
+
+
+def _is_abbreviation(text: str, line_start: int, end: int) -> bool:
+    """Whether ``text[line_start:end]`` (a line up to a full stop) ends with an
+    abbreviation, or is a list number (``_ABBREV``), reading only its last characters."""
+    if _ABBREV_END.search(text, max(line_start, end - 12), end):
+        return True
+    m = _NUMBER_DOT.search(text, max(line_start, end - 3), end)
+    return m is not None and _NON_SPACE.search(text, line_start, m.start()) is None
 
 
 @dataclass(frozen=True)
@@ -470,9 +492,12 @@ class Extractor:
         windows, all_mentions = self._read_windows(text, starts)
         sentences: list[Sentence] = []
         bounds = [*starts, len(text)]
+        fhir = record.kind == "fhir"
         for a, b in pairwise(bounds):
             if text[a:b].strip():
-                section = "title" if _is_title(text[a:b]) else index.at(a)
+                # a FHIR resource's first line (``Condition/low-back-pain``) names it: no facts
+                title = _is_title(text[a:b]) or bool(fhir and _FHIR_HEADER.match(text, a, b))
+                section = "title" if title else index.at(a)
                 sentences.append(Sentence(a, b, text[a:b], section))
         sent_starts = [s.start for s in sentences]
         mention_starts = [m[1] for m in all_mentions]
@@ -570,7 +595,7 @@ class Extractor:
         return _positive_wins(_unique(facts), self.rules.positive_wins)
 
 
-WINDOW = 20_000
+WINDOW = 10_000
 """Characters of record text the spaCy pipeline reads at once: whole sentences, so ConText
 (whose scope is a sentence) reads each mention as it would in the whole text; a record
 shorter than this is read in one piece."""
@@ -587,10 +612,11 @@ class _Found(NamedTuple):
     ctx: Context
 
 
-def _windows(text: str, starts: list[int], size: int = WINDOW) -> list[tuple[int, int]]:
+def _windows(text: str, starts: list[int], size: int | None = None) -> list[tuple[int, int]]:
     """``text`` cut into runs of whole sentences of about ``size`` characters (a window ends
     at the first sentence start at or after ``size`` characters; a sentence longer than
     ``2 * size`` is cut at a whitespace, so that no window is unbounded)."""
+    size = size or WINDOW
     cuts = [0]
     i = bisect_right(starts, 0)
     while len(text) - cuts[-1] > size:

@@ -459,7 +459,13 @@ class _Renderer:
         self.value(
             ref, name, "; ".join(x for x in (_codeable(c, False) for c in items) if x), date, label
         )
-        self.value(ref, f"{name}.coding", "; ".join(x for x in map(_other_codes, items) if x), date)
+        self.value(
+            ref,
+            f"{name}.coding",
+            "; ".join(x for x in map(_other_codes, items) if x),
+            date,
+            "coding",
+        )
 
     def choice(self, r: dict[str, Any], ref: str, date: dt.date | None, *prefixes: str) -> None:
         for prefix in prefixes:
@@ -479,7 +485,9 @@ class _Renderer:
         concept = r.get("medicationCodeableConcept")
         if isinstance(concept, dict):
             self.value(ref, "medicationCodeableConcept", _codeable(concept, False), date, label)
-            self.value(ref, "medicationCodeableConcept.coding", _other_codes(concept), date)
+            self.value(
+                ref, "medicationCodeableConcept.coding", _other_codes(concept), date, "coding"
+            )
         elif isinstance(r.get("medicationReference"), dict):
             key = str(r["medicationReference"].get("reference") or "")
             target = self.contained.get(key) or self.medications.get(key)
@@ -492,7 +500,7 @@ class _Renderer:
                 date,
                 label,
             )
-            self.value(ref, "medicationReference.coding", _other_codes(code), date)
+            self.value(ref, "medicationReference.coding", _other_codes(code), date, "coding")
 
     def dosage(self, r: dict[str, Any], ref: str, date: dt.date | None, name: str) -> None:
         for i, d in enumerate(r.get(name) or []):
@@ -622,7 +630,8 @@ def _observation_value(r: dict[str, Any]) -> tuple[str, str] | None:
         and str(value.get("unit") or value.get("code") or "").lower() in ("", "{score}", "score")
         and _SCALE_0_10.search(_codeable(r.get("code")))
     ):
-        return element, f"{_num(round(float(value['value']), 1))} /10"
+        score = value["value"]
+        return element, f"{_num(score if isinstance(score, int) else round(score, 1))} /10"
     return element, _choice_value(suffix, value)
 
 
@@ -903,10 +912,12 @@ def _build(found: list[_Found], notes: list[str], display: str, digest: str) -> 
                 skipped[rtype] += 1
             continue
         ref = _ref(resource, where)
-        problem = _invalid(resource)
-        if problem is not None:
-            single.append(f"{where} ({ref}): not valid FHIR R4 ({problem}); read as given")
-        renderer.render(resource, where, ref)
+        if renderer.render(resource, where, ref):
+            problem = _invalid(resource)
+            if problem is not None:
+                renderer.notes.append(
+                    f"{where} ({ref}): not valid FHIR R4 ({problem}); read as given"
+                )
     single.extend(renderer.notes)
     notes.extend(single[:MAX_NOTES])
     if len(single) > MAX_NOTES:
