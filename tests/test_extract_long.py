@@ -3,6 +3,7 @@ exact, and the facts are those of reading the text in one piece."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,7 @@ def test_a_record_over_spacys_length_limit_is_read_whole(
         span = f.spans[0]
         assert text[span.start : span.end] == span.quote
     tail_start = len(text) - len(tail)
-    assert any(
-        f.name == "objective_radiculopathy" and f.spans[0].start > tail_start for f in facts
-    )
+    assert any(f.name == "objective_radiculopathy" and f.spans[0].start > tail_start for f in facts)
 
 
 def _corpus() -> list[Path]:
@@ -105,7 +104,7 @@ def test_windows_cover_the_text_on_sentence_starts() -> None:
     starts = sentence_starts(text)
     windows = _windows(text, starts, 1000)
     assert windows[0][0] == 0 and windows[-1][1] == len(text)
-    assert all(a == b for (_, a), (b, _) in zip(windows, windows[1:], strict=False))
+    assert all(a == b for (_, a), (b, _) in pairwise(windows))
     assert all(a in starts for a, _ in windows[1:])
     assert max(b - a for a, b in windows) < 1100
 

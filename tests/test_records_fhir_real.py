@@ -86,17 +86,16 @@ def test_cli_reads_synthea_bundles_without_error() -> None:
     if not BUNDLES:
         pytest.skip("../shared/foreign-records/fhir-synthea not found")
     outputs = {}
-    for command in ("inspect", "extract"):
+    for command in (["records", "inspect"], ["extract"]):
         result = subprocess.run(
-            [sys.executable, "-m", "openimr", *(["records"] if command == "inspect" else [])]
-            + [command, *map(str, BUNDLES)],
+            [sys.executable, "-m", "openimr", *command, *map(str, BUNDLES)],
             capture_output=True,
             text=True,
             timeout=600,
         )
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
-        outputs[command] = result.stdout
+        outputs[command[-1]] = result.stdout
     assert outputs["inspect"].count("note:            skipped") == len(BUNDLES)
     assert "diagnosis = " in outputs["extract"]
 
@@ -121,7 +120,10 @@ def real_facts(real: Record) -> list[Fact]:
         ("SNOMED CT 39848009", "Condition/cond-whiplash code.coding"),
         ("Sprain of ankle", "Condition/cond-sprain code"),
         ("2016-06-12T10:00:00-07:00", "Condition/cond-sprain abatementDateTime"),
-        ("Ibuprofen 800 MG Oral Tablet", "MedicationRequest/mr-ibuprofen medicationCodeableConcept"),
+        (
+            "Ibuprofen 800 MG Oral Tablet",
+            "MedicationRequest/mr-ibuprofen medicationCodeableConcept",
+        ),
         ("Naproxen sodium 550 MG", "MedicationRequest/mr-naproxen medicationReference"),
         ("twice a day as needed", "MedicationRequest/mr-naproxen dosageInstruction[0]"),
         ("Cyclobenzaprine hydrochloride", "MedicationRequest/mr-cyclo medicationReference"),
@@ -327,4 +329,3 @@ def test_notes_reach_the_case_warnings(tmp_path: Path) -> None:
     assert any(
         w.startswith(f"records/{REAL.name}: skipped (resource types") for w in loaded.warnings
     )
-

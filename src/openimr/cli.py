@@ -211,7 +211,8 @@ def evaluate(
 @app.command()
 def extract(
     records: Annotated[
-        list[Path] | None, typer.Argument(help="Record files (.txt, .md, .pdf, FHIR .json).")
+        list[Path] | None,
+        typer.Argument(help="Record files (.txt, .md, .pdf, FHIR .json or .ndjson)."),
     ] = None,
     gold: Annotated[
         Path | None,
