@@ -23,8 +23,9 @@ from records_support import DATA
 
 SYNTHEA = Path(__file__).resolve().parents[1] / ".." / "shared" / "foreign-records" / "fhir-synthea"
 BUNDLES = sorted(SYNTHEA.glob("*.json"))
-REAL = DATA / "2021-fhir-real-bundle.json"
-NDJSON = DATA / "2021-bulk-export.ndjson"
+FHIR = DATA.parent / "fhir"
+REAL = FHIR / "2021-fhir-real-bundle.json"
+NDJSON = FHIR / "2021-bulk-export.ndjson"
 
 
 def _read(path: Path) -> Record:
