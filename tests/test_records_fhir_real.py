@@ -252,7 +252,7 @@ def test_ndjson_reads_one_resource_per_line_and_notes_bad_lines() -> None:
     assert record.kind == "fhir"
     assert "Diagnosis: Whiplash injury to neck" in record.text
     assert "History: Sprain of ankle" in record.text
-    assert "1 lines are not a JSON FHIR resource; not read (lines 4)" in record.notes
+    assert "1 line is not a JSON FHIR resource; not read (line 4)" in record.notes
     assert any("1 Immunization" in n for n in record.notes)
     start = record.text.index("Spurling test positive")
     assert record.cite(start) == (
