@@ -153,6 +153,8 @@ def review(
                 failed = True
                 continue
             raise fail(str(exc)) from None
+        except (typer.Exit, typer.Abort):
+            raise
         except Exception as exc:  # a bug: one case's failure never stops a batch
             message = _unexpected(path, exc)
             if chosen is OutputFormat.jsonl:
