@@ -102,9 +102,12 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
         if not ctx.keys(
             spec,
             p,
-            {"type", "unit", "meaning", "describes", "qualified"},
+            {"type", "unit", "meaning", "describes", "qualified", "located"},
             {"type", "meaning", "describes"},
         ):
+            continue
+        if not isinstance(spec.get("located", False), bool):
+            ctx.error("located must be true or false", (*p, "located"))
             continue
         ftype = spec.get("type")
         if ftype not in ("bool", "int", "number", "string"):
@@ -117,6 +120,7 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
             describes=str(spec.get("describes", "")),
             unit=spec.get("unit"),
             qualified=bool(spec.get("qualified", False)),
+            located=bool(spec.get("located", False)),
         )
     return out
 

@@ -79,6 +79,9 @@ class FactDef:
     describes: str
     unit: str | None = None
     qualified: bool = False
+    located: bool = False
+    """The fact is about a part of the body (a finding, an imaging result, a diagnosis, a red
+    flag): for a request about a body region or side, one located elsewhere does not count."""
 
 
 @dataclass(frozen=True)
