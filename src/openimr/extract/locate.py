@@ -260,6 +260,14 @@ class Locator:
         regions = [p for p in clause if p.region] or [p for p in places if p.region]
         best = min(regions, key=gap) if regions else None
         side = best.side if best else None
+        if best is not None and side is None:
+            # the same part named with its side elsewhere in the clause ("MRI of the left
+            # knee showed a tear of the meniscus")
+            same = [
+                p for p in clause if p.side and p.region and self.same_part(p.region, best.region)
+            ]
+            if same:
+                side = min(same, key=gap).side
         if side is None:
             free = [p for p in clause if p.region is None]
             if free:
