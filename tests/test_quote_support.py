@@ -112,10 +112,10 @@ def problems(case_dir: Path) -> list[str]:
                 if not any(has_wording(f, ev.quote) for f in found):
                     out.append(f"{where}: the quote has no wording of this kind")
                 fdef = library.facts.get(ev.fact)
-                if fdef is not None and fdef.located:
-                    if not any(located_for(f, request) for f in found):
-                        sides = {(f.side, f.region) for f in found}
-                        out.append(f"{where}: located at {sides}, not the requested part")
+                located = fdef is not None and fdef.located
+                if located and not any(located_for(f, request) for f in found):
+                    sides = {(f.side, f.region) for f in found}
+                    out.append(f"{where}: located at {sides}, not the requested part")
     return out
 
 
