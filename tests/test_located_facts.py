@@ -291,3 +291,19 @@ def test_the_summary_names_the_side_and_region_a_clause_does_not() -> None:
     summary, _ = write_summary(case, extract_facts([rec]))
     assert "small joint effusion, left knee" in summary
     assert "chondromalacia, left knee" in summary
+
+
+def test_both_states_a_side_only_next_to_a_region(locator: Locator) -> None:
+    text = "There was mild laxity on both sides."
+    at = text.index("laxity")
+    assert locator.near(text, at, at + 6).side is None
+    assert locator.whole("Pain in both knees.") == Location("bilateral", "knee")
+
+
+def test_a_record_about_the_right_knee_gives_its_side_to_knee_findings_that_state_none() -> None:
+    text = (
+        "He underwent surgery on the right knee in 2010. The right knee has been painful.\n\n"
+        "On examination the knee shows an effusion.\n"
+    )
+    (effusion,) = [f for f in _facts(text, "effusion") if f.value is True]
+    assert (effusion.side, effusion.region) == ("right", "knee")

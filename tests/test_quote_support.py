@@ -167,6 +167,6 @@ def test_the_check_catches_an_engine_that_ignores_the_side(
     import openimr.engine.logic as logic
 
     case_dir = _shoulder_case(tmp_path / "case")
-    monkeypatch.setattr(logic, "located_for", lambda fact, request: True)
+    monkeypatch.setattr(logic, "located_for", lambda fact, request, nerve=False: True)
     found = problems(case_dir)
     assert any("imaging-lesion" in p and "not the requested part" in p for p in found)

@@ -262,7 +262,8 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
             # a finding about another part of the body, or the other side, is not evidence
             # for this request (a right-shoulder MRI for a left shoulder surgery); an
             # unlocated one counts
-            named = [f for f in named if located_for(f, ctx.request)]
+            nerve = fdef.located == "nerve"
+            named = [f for f in named if located_for(f, ctx.request, nerve=nerve)]
     if rule.qualifier == "$region":
         # a finding located in a body region counts for a request about that region; one
         # located elsewhere (a thumb fracture for a shoulder MRI) does not; an unlocated one
@@ -350,7 +351,7 @@ def region_fits(region: str, requested: Sequence[str]) -> bool:
     if region in family:
         return True
     limb = _LIMBS.get(region)
-    if limb is not None and family & (limb | _LIMB_SPINE[region]):
+    if limb is not None and set(requested) & (limb | _LIMB_SPINE[region]):
         return True
     return any(region in _LIMBS.get(r, set()) for r in requested)
 
@@ -363,13 +364,39 @@ def side_fits(side: str | None, requested: str | None) -> bool:
     return side == requested
 
 
-def located_for(fact: Fact, request: ParsedRequest) -> bool:
+# a neurologic finding bears on the limb where it is found and on the spinal region whose
+# nerve roots serve the limb: numbness in the foot for a lumbar request or a leg EMG, a
+# finding at L5 for a leg EMG; not numbness in the toe for an EMG of the arms
+_LOWER = {*_LIMBS["lower-extremity"], "lower-extremity"}
+_UPPER = {*_LIMBS["upper-extremity"], "upper-extremity"}
+_NERVE_TERRITORY: tuple[tuple[set[str], set[str]], ...] = (
+    ({"lumbar-spine", "sacroiliac-joint", "spine"}, _LOWER),
+    ({"cervical-spine", "spine"}, _UPPER),
+)
+
+
+def nerve_region_fits(region: str, requested: Sequence[str]) -> bool:
+    """Whether a neurologic finding in ``region`` bears on a request about ``requested``."""
+    if region_fits(region, requested):
+        return True
+    wanted = set(requested)
+    for spine, limb in _NERVE_TERRITORY:
+        if wanted & (spine | limb) and region in (spine | limb) - {"spine"}:
+            return True
+        if "spine" in wanted and region in limb:
+            return True
+    return False
+
+
+def located_for(fact: Fact, request: ParsedRequest, nerve: bool = False) -> bool:
     """Whether a located fact counts for the request: its region (when known) fits the
-    request's regions (when named), and its side (when known) the request's side."""
+    request's regions (when named), and its side (when known) the request's side. With
+    ``nerve``, a limb and the spinal region serving it are one territory."""
+    fits = nerve_region_fits if nerve else region_fits
     if (
         fact.region is not None
         and request.body_regions
-        and not region_fits(fact.region, request.body_regions)
+        and not fits(fact.region, request.body_regions)
     ):
         return False
     return side_fits(fact.side, request.side)

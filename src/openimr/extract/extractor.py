@@ -24,7 +24,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from openimr.extract.locate import Location, Locator
+from openimr.extract.locate import Location, Locator, Place, Side
 from openimr.extract.rules import (
     ConceptRule,
     ExtractionRules,
@@ -722,6 +722,7 @@ class _Run:
         self._therapy_cache: dict[int, list[Mention]] = {}
         self._heading_cache: dict[int, Location] = {}
         self._record_location: Location | None = None
+        self._record_places: list[Place] | None = None
 
     def sentence_of(self, offset: int) -> Sentence | None:
         i = bisect_right(self.sent_starts, offset) - 1
@@ -793,11 +794,51 @@ class _Run:
         head = self.heading(sent)
         if here.region is None:
             if head.region is None:
+                head = self.record_part()
+            if head.region is None:
                 return here
             return Location(side=here.side or head.side, region=head.region)
-        if self.ex.locator.same_part(here.region, head.region):
+        if head.side is not None and self.ex.locator.same_part(here.region, head.region):
             return Location(side=head.side, region=here.region)
-        return here
+        return Location(side=self.record_side(here.region), region=here.region)
+
+    def _places(self) -> list[Place]:
+        if self._record_places is None:
+            self._record_places = [
+                p
+                for s in self.sentences
+                if s.section != "title" and not self.is_guideline(s)
+                for p in self.ex.locator.places(s.text)
+            ]
+        return self._record_places
+
+    def record_side(self, region: str) -> Side | None:
+        """The side a record gives a part whenever it gives one ("right knee" throughout a
+        report about the right knee): the side of its mentions that state none."""
+        locator = self.ex.locator
+        sides = {
+            p.side
+            for p in self._places()
+            if p.side is not None and p.region and locator.same_part(p.region, region)
+        }
+        return sides.pop() if len(sides) == 1 else None
+
+    def record_part(self) -> Location:
+        """The one part a whole record is about, when every region it names is that part
+        (and every side it states for it one side)."""
+        locator = self.ex.locator
+        places = [p for p in self._places() if p.region]
+        if not places:
+            return Location()
+        first = places[0].region
+        assert first is not None
+        if not all(locator.same_part(p.region, first) for p in places):
+            return Location()
+        specific = [p.region for p in places if p.region and not locator.is_generic(p.region)]
+        region: str = specific[0] if specific else first
+        if any(r != region for r in specific):
+            return Location()
+        return Location(side=self.record_side(region), region=region)
 
     def heading(self, sent: Sentence) -> Location:
         """The location of the nearest heading that names a region: the sentence's own label

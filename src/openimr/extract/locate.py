@@ -55,6 +55,7 @@ class Place:
 @dataclass(frozen=True)
 class LocationRules:
     side_words: dict[str, Side]
+    attached_only: frozenset[str]
     not_side: tuple[re.Pattern[str], ...]
     not_region: tuple[re.Pattern[str], ...]
     header_labels: frozenset[str]
@@ -76,6 +77,7 @@ def load_location_rules(path: Path = DATA) -> LocationRules:
     allowed = {
         "version",
         "sides",
+        "attached_only",
         "not_side",
         "not_region",
         "header_labels",
@@ -114,6 +116,7 @@ def load_location_rules(path: Path = DATA) -> LocationRules:
 
     return LocationRules(
         side_words=side_words,
+        attached_only=frozenset(str(w).lower() for w in data.get("attached_only") or ()),
         not_side=regexes("not_side"),
         not_region=regexes("not_region"),
         header_labels=frozenset(str(x).lower() for x in data.get("header_labels") or ()),
@@ -235,7 +238,7 @@ class Locator:
         out.extend(
             Place(toks[i][0], toks[i][1], None, side)
             for i, side in side_at.items()
-            if i not in used
+            if i not in used and toks[i][2] not in self.rules.attached_only
         )
         return sorted(out, key=lambda p: p.start)
 
@@ -292,6 +295,10 @@ class Locator:
         elif sides:
             side = "bilateral" if sides <= {"left", "right", "bilateral"} else None
         return Location(side=side, region=region)
+
+    def is_generic(self, region: str | None) -> bool:
+        """Whether a region is a generic one covering others ("spine")."""
+        return region in self._generic
 
     def same_part(self, a: str | None, b: str | None) -> bool:
         """Whether two regions are one part: equal, or one is a generic region covering the

@@ -106,8 +106,9 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
             {"type", "meaning", "describes"},
         ):
             continue
-        if not isinstance(spec.get("located", False), bool):
-            ctx.error("located must be true or false", (*p, "located"))
+        located = spec.get("located", False)
+        if located not in (True, False, "nerve"):
+            ctx.error("located must be true, false or nerve", (*p, "located"))
             continue
         ftype = spec.get("type")
         if ftype not in ("bool", "int", "number", "string"):
@@ -120,7 +121,7 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
             describes=str(spec.get("describes", "")),
             unit=spec.get("unit"),
             qualified=bool(spec.get("qualified", False)),
-            located=bool(spec.get("located", False)),
+            located="nerve" if located == "nerve" else bool(located),
         )
     return out
 
