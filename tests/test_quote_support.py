@@ -113,7 +113,8 @@ def problems(case_dir: Path) -> list[str]:
                     out.append(f"{where}: the quote has no wording of this kind")
                 fdef = library.facts.get(ev.fact)
                 located = fdef is not None and fdef.located
-                if located and not any(located_for(f, request) for f in found):
+                nerve = fdef is not None and fdef.located == "nerve"
+                if located and not any(located_for(f, request, nerve=nerve) for f in found):
                     sides = {(f.side, f.region) for f in found}
                     out.append(f"{where}: located at {sides}, not the requested part")
     return out
