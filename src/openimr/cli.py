@@ -292,8 +292,10 @@ def extract(
         ctx = [k for k, v in f.context.model_dump().items() if v]
         where = f"{span.record}:{span.start}-{span.end}" if span else "-"
         qual = f"[{f.qualifier}]" if f.qualifier else ""
+        at = " ".join(x for x in (f.side, f.region) if x)
+        loc = f"  @{at}" if at else ""
         quote = " ".join(span.quote.split())[:90] if span else ""
-        typer.echo(f'{f.name}{qual} = {f.value!r}  {where}  {",".join(ctx)}  "{quote}"')
+        typer.echo(f'{f.name}{qual} = {f.value!r}{loc}  {where}  {",".join(ctx)}  "{quote}"')
 
 
 def _register_groups() -> None:

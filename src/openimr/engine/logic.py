@@ -288,6 +288,14 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     # fact
     qualifier = ctx.qualifier(rule.qualifier)
     named = [f for f in ctx.facts if f.name == rule.subject]
+    if ctx.library is not None:
+        fdef = ctx.library.facts.get(rule.subject)
+        if fdef is not None and fdef.located:
+            # a finding about another part of the body, or the other side, is not evidence
+            # for this request (a right-shoulder MRI for a left shoulder surgery); an
+            # unlocated one counts
+            nerve = fdef.located == "nerve"
+            named = [f for f in named if located_for(f, ctx.request, nerve=nerve)]
     if rule.qualifier == "$region":
         # a finding located in a body region counts for a request about that region; one
         # located elsewhere (a thumb fracture for a shoulder MRI) does not; an unlocated one
@@ -351,6 +359,82 @@ def _region_family(regions: Sequence[str]) -> set[str]:
             if r in fam:
                 out |= fam
     return out
+
+
+_LIMBS: dict[str, set[str]] = {
+    "upper-extremity": {"shoulder", "arm", "elbow", "forearm", "wrist", "hand", "finger"},
+    "lower-extremity": {"hip", "thigh", "knee", "leg", "ankle", "foot", "toe"},
+}
+# a limb as a whole is where the spine's nerve roots show ("numbness in the left lower
+# extremity" bears on a lumbar request); a joint of it is not
+_LIMB_SPINE: dict[str, set[str]] = {
+    "upper-extremity": {"cervical-spine", "spine"},
+    "lower-extremity": {"lumbar-spine", "sacroiliac-joint", "spine"},
+}
+_MORE_FAMILIES: tuple[set[str], ...] = ({"foot", "toe"}, {"hip", "pelvis", "groin"})
+
+
+def region_fits(region: str, requested: Sequence[str]) -> bool:
+    """Whether a finding located in ``region`` bears on a request about ``requested``: the
+    region family (``_region_family``), a limb named as a whole for one of its parts (or
+    for the spine that supplies it), and the other way round."""
+    family = _region_family(requested)
+    for r in requested:
+        for fam in _MORE_FAMILIES:
+            if r in fam:
+                family |= fam
+    if region in family:
+        return True
+    limb = _LIMBS.get(region)
+    if limb is not None and set(requested) & (limb | _LIMB_SPINE[region]):
+        return True
+    return any(region in _LIMBS.get(r, set()) for r in requested)
+
+
+def side_fits(side: str | None, requested: str | None) -> bool:
+    """Whether a finding on ``side`` bears on a request for ``requested``: any side when
+    either is unknown or bilateral; otherwise the same side."""
+    if side is None or requested is None or "bilateral" in (side, requested):
+        return True
+    return side == requested
+
+
+# a neurologic finding bears on the limb where it is found and on the spinal region whose
+# nerve roots serve the limb: numbness in the foot for a lumbar request or a leg EMG, a
+# finding at L5 for a leg EMG; not numbness in the toe for an EMG of the arms
+_LOWER = {*_LIMBS["lower-extremity"], "lower-extremity"}
+_UPPER = {*_LIMBS["upper-extremity"], "upper-extremity"}
+_NERVE_TERRITORY: tuple[tuple[set[str], set[str]], ...] = (
+    ({"lumbar-spine", "sacroiliac-joint", "spine"}, _LOWER),
+    ({"cervical-spine", "spine"}, _UPPER),
+)
+
+
+def nerve_region_fits(region: str, requested: Sequence[str]) -> bool:
+    """Whether a neurologic finding in ``region`` bears on a request about ``requested``."""
+    if region_fits(region, requested):
+        return True
+    wanted = set(requested)
+    for spine, limb in _NERVE_TERRITORY:
+        if wanted & (spine | limb) and region in (spine | limb) - {"spine"}:
+            return True
+        if "spine" in wanted and region in limb:
+            return True
+    return False
+
+
+def located_for(fact: Fact, request: ParsedRequest, nerve: bool = False) -> bool:
+    """Whether a located fact counts for the request: its region (when known) fits the
+    request's regions (when named), and its side (when known) the request's side. With
+    ``nerve``, a limb and the spinal region serving it are one territory."""
+    fits = nerve_region_fits if nerve else region_fits
+    if (
+        fact.region is not None
+        and request.body_regions
+        and not fits(fact.region, request.body_regions)
+    ):
+        return False
+    return side_fits(fact.side, request.side)
 
 
 def days_between(a: dt.date, b: dt.date) -> int:

@@ -24,6 +24,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
+from openimr.extract.locate import Location, Locator, Place, Side
 from openimr.extract.rules import (
     ConceptRule,
     ExtractionRules,
@@ -385,6 +386,15 @@ class Extractor:
             " ".join(w.lower().split()) for w, _ in words
         } <= {" ".join(p.lower().split()) for p in label_phrase.values()}
 
+    @property
+    def locator(self) -> Locator:
+        """Side and body region of mentions, on this pipeline's tokenizer."""
+        loc: Locator | None = self.__dict__.get("_locator")
+        if loc is None:
+            loc = Locator(self.nlp.tokenizer)
+            self.__dict__["_locator"] = loc
+        return loc
+
     # -- helpers ---------------------------------------------------------------------------
     def therapies_in(self, text: str) -> list[Mention]:
         """Treatments (and drug classes) named in ``text``, in order of position."""
@@ -647,6 +657,25 @@ _TIED_BEFORE = re.compile(
 )
 
 
+_LABEL = re.compile(r"^([A-Za-z][A-Za-z /&'()-]{0,40}?)\s*:")
+
+
+def _heading_label(sent: Sentence) -> tuple[str | None, bool]:
+    """A sentence read as a heading: the text naming what follows (a title, a bare heading
+    line "Left knee:", the label of "Right shoulder: tender ...") and whether it is a
+    section heading (beyond which a heading above no longer holds)."""
+    text = sent.text.strip()
+    if not text:
+        return None, False
+    if sent.section == "title":
+        return text, False
+    m = _LABEL.match(text)
+    if m is None:
+        return None, False
+    label = m.group(1)
+    return label, " ".join(label.lower().split()) in SECTION_TITLES
+
+
 def _is_title(text: str) -> bool:
     """A line in capitals without a colon: a document title or a bare heading."""
     stripped = text.strip()
@@ -778,6 +807,9 @@ class _Run:
         self.mentions = mentions
         self.mention_starts = mention_starts
         self._therapy_cache: dict[int, list[Mention]] = {}
+        self._heading_cache: dict[int, Location] = {}
+        self._record_location: Location | None = None
+        self._record_places: list[Place] | None = None
 
     def sentence_of(self, offset: int) -> Sentence | None:
         i = bisect_right(self.sent_starts, offset) - 1
@@ -829,6 +861,117 @@ class _Run:
     def treatments(self, therapies: Sequence[Mention]) -> list[Mention]:
         drugs = self.rules.drug_classes
         return [t for t in therapies if t[0] not in drugs]
+
+    # -- side and body region ----------------------------------------------------------------
+    def locate(self, sent: Sentence, start: int, end: int) -> Location:
+        """Where the mention at ``[start, end)`` of the sentence is on the body: the region
+        (and its side) named nearest it in the sentence; failing a region, the heading's (a
+        subheading above it, else the record's head), with the side the sentence states;
+        failing a side, the heading's when it names the same part."""
+        return self._with_heading(sent, self.ex.locator.near(sent.text, start, end))
+
+    def locate_text(self, sent: Sentence, text: str) -> Location:
+        """The location a clause (a diagnosis, a complaint) names as a whole, else the
+        heading's."""
+        return self._with_heading(sent, self.ex.locator.whole(text))
+
+    def _with_heading(self, sent: Sentence, here: Location) -> Location:
+        if here.region is not None and here.side is not None:
+            return here
+        head = self.heading(sent)
+        if here.region is None:
+            if head.region is None:
+                head = self.record_part()
+            if head.region is None:
+                return here
+            return Location(side=here.side or head.side, region=head.region)
+        if head.side is not None and self.ex.locator.same_part(here.region, head.region):
+            return Location(side=head.side, region=here.region)
+        return Location(side=self.record_side(here.region), region=here.region)
+
+    def _places(self) -> list[Place]:
+        if self._record_places is None:
+            self._record_places = [
+                p
+                for s in self.sentences
+                if s.section != "title" and not self.is_guideline(s)
+                for p in self.ex.locator.places(s.text)
+            ]
+        return self._record_places
+
+    def record_side(self, region: str) -> Side | None:
+        """The side a record gives a part whenever it gives one ("right knee" throughout a
+        report about the right knee): the side of its mentions that state none."""
+        locator = self.ex.locator
+        sides = {
+            p.side
+            for p in self._places()
+            if p.side is not None and p.region and locator.same_part(p.region, region)
+        }
+        return sides.pop() if len(sides) == 1 else None
+
+    def record_part(self) -> Location:
+        """The one part a whole record is about, when every region it names is that part
+        (and every side it states for it one side)."""
+        locator = self.ex.locator
+        places = [p for p in self._places() if p.region]
+        if not places:
+            return Location()
+        first = places[0].region
+        assert first is not None
+        if not all(locator.same_part(p.region, first) for p in places):
+            return Location()
+        specific = [p.region for p in places if p.region and not locator.is_generic(p.region)]
+        region: str = specific[0] if specific else first
+        if any(r != region for r in specific):
+            return Location()
+        return Location(side=self.record_side(region), region=region)
+
+    def heading(self, sent: Sentence) -> Location:
+        """The location of the nearest heading that names a region: the sentence's own label
+        or one above it ("LEFT KNEE:", "Right shoulder: ..." opening a paragraph), looking
+        back no further than the start of its section; else the record's head."""
+        cached = self._heading_cache.get(sent.start)
+        if cached is not None:
+            return cached
+        locator = self.ex.locator
+        found: Location | None = None
+        i = bisect_right(self.sent_starts, sent.start) - 1
+        # the sentence's own label first ("Right shoulder: positive Neer sign")
+        for j in range(i, max(-1, i - 1 - locator.rules.heading_lookback), -1):
+            label, section_heading = _heading_label(self.sentences[j])
+            if label is None:
+                continue
+            loc = locator.whole(label)
+            if loc.region is not None:
+                found = loc
+                break
+            if section_heading:
+                break
+        out = found or self.record_location()
+        self._heading_cache[sent.start] = out
+        return out
+
+    def record_location(self) -> Location:
+        """The one region (and side) a record's head names (its title, "EXAM: MRI of the
+        left knee"), when it names only one."""
+        if self._record_location is None:
+            rules = self.ex.locator.rules
+            parts: list[str] = []
+            for s in self.sentences:
+                if s.start >= rules.header_chars:
+                    break
+                text = s.text.strip()
+                if s.section == "title":
+                    parts.append(text)
+                    continue
+                m = _LABEL.match(text)
+                if m and " ".join(m.group(1).lower().split()) in rules.header_labels:
+                    parts.append(text[m.end() :])
+            self._record_location = (
+                self.ex.locator.whole("\n;\n".join(parts)) if parts else Location()
+            )
+        return self._record_location
 
     # -- concepts --------------------------------------------------------------------------
     def concept_facts(
@@ -942,6 +1085,7 @@ class _Run:
                 return []
             value = concept.value
         span = self.span(sent, offset)
+        where = self.locate(sent, rel, end - sent.start)
         fact = Fact(
             name=concept.fact,
             value=value,
@@ -949,6 +1093,8 @@ class _Run:
             context=ctx,
             qualifier=qualifier,
             confidence=0.6 if ctx.uncertain else 0.9,
+            side=where.side,
+            region=where.region,
         )
         if concept.target == "drugs" and qualifier is not None:
             return [fact, *self.drug_details(sent, end - sent.start, qualifier, span)]
@@ -1082,7 +1228,16 @@ class _Run:
         ):
             return None
         span = self.span(sent, sent.start + m.start())
-        return Fact(name=pat.fact, value=value, unit=pat.unit, spans=(span,), qualifier=qualifier)
+        where = self.locate(sent, m.start(), m.end())
+        return Fact(
+            name=pat.fact,
+            value=value,
+            unit=pat.unit,
+            spans=(span,),
+            qualifier=qualifier,
+            side=where.side,
+            region=where.region,
+        )
 
     def _range_number(self, raw: str) -> float | None:
         """A number, a number word, or a range ("6-7", "5 to 6"): its midpoint."""
@@ -1126,18 +1281,28 @@ class _Run:
             if not span.quote:
                 return out
         section = sent.section or self._cue_section(span.quote)
-        if section == "subjective":
-            out.append(Fact(name="complaint", value=span.quote, spans=(span,)))
-        elif section == "objective":
-            out.append(Fact(name="exam_finding", value=span.quote, spans=(span,)))
-        elif section == "plan":
-            out.append(Fact(name="plan_item", value=span.quote, spans=(span,)))
+        kind = {"subjective": "complaint", "objective": "exam_finding", "plan": "plan_item"}
+        if section in kind:
+            where = self.locate_text(sent, span.quote)
+            out.append(
+                Fact(
+                    name=kind[section],
+                    value=span.quote,
+                    spans=(span,),
+                    side=where.side,
+                    region=where.region,
+                )
+            )
         if section == "diagnoses" and sent.section is not None:
-            out.extend(self._diagnoses(span, span.start, span.end, whole=True))
+            out.extend(self._diagnoses(span, span.start, span.end, whole=True, sent=sent))
         elif dx_cue is not None:
             out.extend(
                 self._diagnoses(
-                    whole, whole.start + dx_cue.start("dx"), whole.start + dx_cue.end("dx"), False
+                    whole,
+                    whole.start + dx_cue.start("dx"),
+                    whole.start + dx_cue.end("dx"),
+                    False,
+                    sent=sent,
                 )
             )
         purpose = self._visit_purpose(span.quote, therapies, sent.section, sent)
@@ -1152,7 +1317,9 @@ class _Run:
             )
         return out
 
-    def _diagnoses(self, span: Span, start: int, end: int, whole: bool) -> list[Fact]:
+    def _diagnoses(
+        self, span: Span, start: int, end: int, whole: bool, sent: Sentence | None = None
+    ) -> list[Fact]:
         """Diagnoses in a piece of a sentence, each with its ICD-10 code as the qualifier."""
         text = self.record.text
         piece = text[start:end]
@@ -1167,7 +1334,17 @@ class _Run:
             name = re.sub(r"^(?:Dx|Diagnosis|Diagnoses|Assessment|Impression)\s*:\s*", "", name)
             if len(name) < 4 or _DX_SKIP.match(name) or name.lower() in SECTION_TITLES:
                 continue
-            out.append(Fact(name="diagnosis", value=name, spans=(span,), qualifier=code))
+            where = self.locate_text(sent, part) if sent is not None else Location()
+            out.append(
+                Fact(
+                    name="diagnosis",
+                    value=name,
+                    spans=(span,),
+                    qualifier=code,
+                    side=where.side,
+                    region=where.region,
+                )
+            )
         return out
 
     def _visit_purpose(
@@ -1237,6 +1414,8 @@ class _Run:
                         context=f.context,
                         qualifier=qualifier,
                         confidence=f.confidence,
+                        side=f.side,
+                        region=f.region,
                     )
                 )
         out.extend(self.combinations([*facts, *out]))

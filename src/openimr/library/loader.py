@@ -105,9 +105,13 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
         if not ctx.keys(
             spec,
             p,
-            {"type", "unit", "meaning", "describes", "qualified", "when_silent"},
+            {"type", "unit", "meaning", "describes", "qualified", "located", "when_silent"},
             {"type", "meaning", "describes"},
         ):
+            continue
+        located = spec.get("located", False)
+        if located not in (True, False, "nerve"):
+            ctx.error("located must be true, false or nerve", (*p, "located"))
             continue
         ftype = spec.get("type")
         if ftype not in ("bool", "int", "number", "string"):
@@ -120,6 +124,7 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
             describes=str(spec.get("describes", "")),
             unit=spec.get("unit"),
             qualified=bool(spec.get("qualified", False)),
+            located="nerve" if located == "nerve" else bool(located),
             when_silent=_when_silent(ctx, spec.get("when_silent", "not_applicable"), p),
         )
     return out

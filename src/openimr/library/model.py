@@ -80,6 +80,11 @@ class FactDef:
     describes: str
     unit: str | None = None
     qualified: bool = False
+    located: bool | Literal["nerve"] = False
+    """The fact is about a part of the body (a finding, an imaging result, a diagnosis, a red
+    flag): for a request about a body region or side, one located elsewhere does not count.
+    ``"nerve"``: a neurologic finding, which bears on the limb where it is found and on the
+    spinal region whose nerve roots serve that limb (and the other way round)."""
     when_silent: WhenSilent = "not_applicable"
     """How the records' silence on this fact is read in a criterion's ``when``
     (``engine/course.py``): ``burden`` (prior use of the requested treatment: the condition

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 FactValue = bool | int | float | str
+FactSide = Literal["left", "right", "bilateral"]
 
 
 class Span(BaseModel):
@@ -49,3 +52,8 @@ class Fact(BaseModel):
     qualifier: str | None = None
     """Free refinement, e.g. the therapy type for a visit count or the drug for a dose."""
     confidence: float = 1.0
+    side: FactSide | None = None
+    """The side the mention is about, as its sentence (or the heading above it) states it."""
+    region: str | None = None
+    """The body region the mention is about (a region id of the request catalogue,
+    ``library/data/treatments.yaml``), as its sentence or heading names it; None: unlocated."""

@@ -7,6 +7,7 @@ are history), so the summary describes the patient at the time of the request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from openimr.model import Case, Evidence, Fact
@@ -23,6 +24,36 @@ def _clause(text: str) -> str:
     if not (first.isupper() and len(first) > 1):
         t = t[0].lower() + t[1:]
     return t
+
+
+_SIDE_WORDS = re.compile(r"\b(?:left|right|bilateral(?:ly)?|both|lt|rt)\b", re.IGNORECASE)
+
+
+def where_phrase(fact: Fact) -> str | None:
+    """The side and body region of a fact in words ("left knee", "lumbar spine"), or None."""
+    if fact.region is None:
+        return None
+    from openimr.request.catalogue import catalogue
+
+    region = catalogue().region(fact.region)
+    name = region.name if region is not None else fact.region.replace("-", " ")
+    return f"{fact.side} {name}" if fact.side else name
+
+
+def _located(clause: str, fact: Fact) -> str:
+    """A clause with the side and region its fact is located at, when the clause itself does
+    not say them (a finding under a "LEFT KNEE:" heading, the impression of a report whose
+    title names the part): "small effusion, left knee"."""
+    if fact.region is None:
+        return clause
+    from openimr.request.catalogue import catalogue
+
+    named = catalogue().find_regions(clause)
+    missing_side = fact.side is not None and not _SIDE_WORDS.search(clause)
+    if not named or (missing_side and fact.region in named):
+        where = where_phrase(fact)
+        return f"{clause}, {where}" if where else clause
+    return clause
 
 
 def _latest_group(
@@ -68,6 +99,7 @@ def write_summary(
         out: list[str] = []
         for f in group:
             c = _clause(str(f.value))
+            c = _located(c, f) if c else c
             if c and c.lower() not in seen and len(c) > 2:
                 seen.add(c.lower())
                 out.append(c)
