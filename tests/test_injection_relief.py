@@ -143,3 +143,11 @@ def test_raw_record_cases_are_decided_as_a_reviewer_would(case_dir: Path) -> Non
         got = {c.id.rsplit(".", 1)[-1]: c.status.value for c in item.criteria}
         for crit, status in want["criteria"].items():
             assert got[crit] == status, (case_dir.name, crit)
+
+
+def test_functional_improvement_with_another_treatment_is_not_the_injections() -> None:
+    text = (
+        "He has had 12 sessions of physical therapy with documented functional improvement "
+        "and one epidural injection with only transient benefit."
+    )
+    assert True not in _values(text, "esi_functional_improvement")
