@@ -738,6 +738,20 @@ def _positive_wins(facts: list[Fact], names: frozenset[str]) -> list[Fact]:
     ]
 
 
+# A fraction written in words, as a percent of the whole ("two thirds better": 67%).
+_FRACTION_PERCENT = {
+    "half": 50,
+    "a half": 50,
+    "one half": 50,
+    "a third": 33,
+    "one third": 33,
+    "two thirds": 67,
+    "a quarter": 25,
+    "one quarter": 25,
+    "three quarters": 75,
+}
+
+
 def _drop_overridden(found: list[tuple[Fact, int, int]]) -> list[Fact]:
     """Numbers one sentence gives twice: a value read inside another reading's longer value
     ("6" inside "5 to 6") is dropped, and a pain score that is the score with or without
@@ -1184,12 +1198,26 @@ class _Run:
         therapies: Sequence[Mention],
     ) -> Fact | None:
         value: bool | int | float | str
-        if pat.value is not None and "value" not in m.re.groupindex:
+        groups = m.re.groupindex
+        if "before" in groups and "after" in groups and pat.unit == "%":
+            # pain scores before and after ("from 8/10 to 3/10"): the relief in percent
+            before = self.ex._number(m.group("before") or "")
+            after = self.ex._number(m.group("after") or "")
+            if before is None or after is None or not 0 <= after < before <= 10:
+                return None
+            value = round((before - after) / before * 100, 1)
+        elif pat.value is not None and "value" not in groups:
             value = pat.value
         else:
             raw = m.group("value")
             if raw is None:
                 return None
+            if pat.unit == "%":
+                # a fraction in words ("two thirds", "half") as a percent; "60%-70%" as a range
+                raw = raw.replace("%", " ")
+                fraction = _FRACTION_PERCENT.get(" ".join(raw.lower().replace("-", " ").split()))
+                if fraction is not None:
+                    raw = str(fraction)
             if pat.type in ("number", "int"):
                 num = self._range_number(raw)
                 if num is None:

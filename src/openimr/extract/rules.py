@@ -375,7 +375,8 @@ def _load_file(
         except re.error as exc:
             err(f"bad regular expression: {exc}", ("patterns", i, "regex"))
             continue
-        if "value" not in rx.groupindex and p.get("value") is None:
+        before_after = {"before", "after"} <= set(rx.groupindex)  # pain before and after
+        if "value" not in rx.groupindex and p.get("value") is None and not before_after:
             err(
                 "a pattern needs a named group 'value' (or a fixed value)", ("patterns", i, "regex")
             )
