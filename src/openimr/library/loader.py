@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from openimr.errors import LibraryError, LibraryErrors, OpenIMRError
 from openimr.library.model import (
@@ -32,6 +32,7 @@ from openimr.library.model import (
     Rule,
     Value,
     Version,
+    WhenSilent,
 )
 from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
 
@@ -102,7 +103,7 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
         if not ctx.keys(
             spec,
             p,
-            {"type", "unit", "meaning", "describes", "qualified"},
+            {"type", "unit", "meaning", "describes", "qualified", "when_silent"},
             {"type", "meaning", "describes"},
         ):
             continue
@@ -117,8 +118,17 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
             describes=str(spec.get("describes", "")),
             unit=spec.get("unit"),
             qualified=bool(spec.get("qualified", False)),
+            when_silent=_when_silent(ctx, spec.get("when_silent", "not_applicable"), p),
         )
     return out
+
+
+def _when_silent(ctx: _Ctx, raw: Any, path: PathKey) -> WhenSilent:
+    if raw not in ("not_applicable", "burden", "evidence"):
+        ctx.error("when_silent must be not_applicable, burden or evidence", (*path, "when_silent"))
+        return "not_applicable"
+    value: WhenSilent = raw
+    return value
 
 
 class _SetLoader:
@@ -288,6 +298,18 @@ class _SetLoader:
             self.ctx.error(f"unknown fact {fact!r} (not in the fact vocabulary)", (*path, "fact"))
         return Partial(fact=fact, context=str(raw.get("context", "")))
 
+    def _criterion_when_silent(
+        self, raw: Any, path: PathKey
+    ) -> Literal["apply", "not_applicable"] | None:
+        if raw is None:
+            return None
+        if raw == "apply":
+            return "apply"
+        if raw == "not_applicable":
+            return "not_applicable"
+        self.ctx.error("when_silent must be apply or not_applicable", (*path, "when_silent"))
+        return None
+
     def criterion(self, raw: Any, path: PathKey, cite_ids: set[str]) -> Criterion | None:
         allowed = {
             "id",
@@ -302,6 +324,7 @@ class _SetLoader:
             "required",
             "partial",
             "silent",
+            "when_silent",
         }
         if not self.ctx.keys(raw, path, allowed, {"id", "text", "rule"}):
             return None
@@ -340,6 +363,7 @@ class _SetLoader:
             required=bool(raw.get("required", True)),
             partial=self.partial(raw.get("partial"), (*path, "partial")),
             silent=str(raw["silent"]) if "silent" in raw else None,
+            when_silent=self._criterion_when_silent(raw.get("when_silent"), path),
             line=self.ctx.doc.line_of(path),
         )
 
