@@ -113,6 +113,14 @@ class ItemDetermination(_Frozen):
     """Why a higher tier of the evidence sequence did not decide (e.g. MTUS silent)."""
     checklist: tuple[str, ...] = ()
     formulary: FormularyNote | None = None
+    confidence: float | None = None
+    """How firmly the decision rests on the records (``engine/confidence.py``): an overturn
+    as weak as its weakest met criterion, an uphold as strong as its strongest failing one."""
+    confidence_basis: str | None = None
+    """What the confidence rests on, in words (the criterion that sets it)."""
+    draft_decision: Literal["upheld", "overturned"] | None = None
+    """The engine's decision before abstention: an item whose confidence is below the
+    threshold goes to a person (``needs_review``) with this draft and the reason."""
 
 
 class CaseReview(_Frozen):

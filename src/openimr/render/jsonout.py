@@ -68,6 +68,9 @@ def item_to_json(item: ItemDetermination) -> dict[str, Any]:
         "criteria_set": item.criteria_set,
         "criteria_version": item.criteria_version,
         "checklist": list(item.checklist),
+        "confidence": item.confidence,
+        "confidence_basis": item.confidence_basis,
+        "draft_decision": item.draft_decision,
     }
     if item.reason is not None or item.needs_review:
         out["reason"] = item.reason
