@@ -257,6 +257,8 @@ TREATMENTS = [
     ("Percura #120", "medical-food"),
     # tests of the heart, the brain and the spinal cord
     ("EKG", "ekg"),
+    ("Associated surgical service: EKG", "preoperative-ekg"),
+    ("Associated surgical service: CBC", "preoperative-labs"),
     ("12-lead ECG", "ekg"),
     ("Somatosensory evoked potentials of the lower extremities", "evoked-potentials"),
     ("Intraoperative neuromonitoring", "evoked-potentials"),

@@ -769,6 +769,10 @@ _SPECIALTY_CATEGORIES = frozenset({"evaluation-management", "psychological"})
 
 
 #: perioperative services that an "Associated surgical service" heading does not make post-op
+#: tests that, named as a service of a surgery, are its pre-operative work-up (and the
+#: pre-operative entry they then are)
+_PREOPERATIVE_WORKUP = {"ekg": "preoperative-ekg", "laboratory-test": "preoperative-labs"}
+
 _NOT_POSTOPERATIVE = frozenset(
     {
         "surgical-assistant",
@@ -890,6 +894,17 @@ def parse_request(text: str) -> ParsedRequest:
     if found.entry is None and original_work:
         found = _classify(cat, original_work, perioperative, regions)
     entry = found.entry
+    if (
+        ass
+        and perioperative == "post"
+        and entry is not None
+        and entry.id in _PREOPERATIVE_WORKUP
+        and not _POST.search(flag_text)
+    ):
+        # "Associated surgical service: EKG" is the surgery's pre-operative work-up
+        pre = _classify(cat, work, "pre", regions)
+        if pre.entry is not None and pre.entry.id == _PREOPERATIVE_WORKUP[entry.id]:
+            found, entry, perioperative = pre, pre.entry, "pre"
     if (
         ass
         and perioperative == "post"
