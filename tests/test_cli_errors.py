@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,3 +119,53 @@ def test_unknown_letter_extension_is_refused_before_anything_is_written(tmp_path
     result = run("review", str(case), "--letter", str(out))
     assert result.returncode == 2
     assert not out.exists()
+
+
+def test_batch_goes_on_after_each_kind_of_bad_case(tmp_path: Path) -> None:
+    """An unreadable record, a bad case.yaml, a missing case: one JSON error line each (case
+    path and error, no traceback), the good cases reviewed, exit status 1 at the end."""
+    good = make_case(tmp_path / "a", GOOD)
+    unreadable = make_case(tmp_path / "b", GOOD, {"bad.txt": b"\xff\xfe\xfa not utf-8"})
+    bad_yaml = make_case(tmp_path / "c", "patient: [unclosed\n")
+    good_again = make_case(tmp_path / "d", GOOD)
+    cases = [good, unreadable, bad_yaml, tmp_path / "missing", good_again]
+    result = run("review", *map(str, cases), "--format", "jsonl")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert len(lines) == len(cases)
+    assert [("error" in line) for line in lines] == [False, True, True, True, False]
+    assert lines[1]["case"] == str(unreadable) and "records/bad.txt" in lines[1]["error"]
+    assert lines[2]["case"] == str(bad_yaml) and "not valid YAML" in lines[2]["error"]
+    assert lines[0]["items"] and lines[4]["items"]
+
+
+def test_an_unexpected_failure_of_one_case_does_not_stop_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    import openimr.engine
+    from openimr.cli import app
+
+    real = openimr.engine.review_case
+    boom = make_case(tmp_path / "boom", GOOD)
+
+    def review_case(case: Any, **kwargs: Any) -> Any:
+        if case.source == str(boom):
+            raise RuntimeError("record text that must never be printed")
+        return real(case, **kwargs)
+
+    monkeypatch.setattr(openimr.engine, "review_case", review_case)
+    good = make_case(tmp_path / "good", GOOD)
+    result = CliRunner().invoke(app, ["review", str(boom), str(good), "--format", "jsonl"])
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert lines[0]["case"] == str(boom)
+    assert "unexpected RuntimeError" in lines[0]["error"]
+    assert "must never be printed" not in result.stdout
+    assert "items" in lines[1]
+    # one case alone: the same line on stderr, exit status 1, no traceback
+    single = CliRunner().invoke(app, ["review", str(boom)])
+    assert single.exit_code == 1
+    assert "unexpected RuntimeError" in single.output and "Traceback" not in single.output

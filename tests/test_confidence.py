@@ -152,3 +152,83 @@ def test_evaluate_prints_the_risk_coverage_table(tmp_path: Path, shared: Path) -
     assert "risk-coverage" in out.output and "threshold" in out.output
     bad = CliRunner().invoke(app, ["evaluate", str(tmp_path), "--abstain-below", "2"])
     assert bad.exit_code == 2 and "between 0 and 1" in bad.output
+
+
+def test_a_criterion_the_library_marks_unverified_says_so_in_json_and_letter(
+    tmp_path: Path,
+) -> None:
+    """[U] in the library data: the JSON criterion and the letter's criteria list say the
+    guideline text was not retrieved."""
+    from openimr.caseio import load_case
+    from openimr.render import review_to_json
+    from openimr.render.letter import render_letter
+
+    lib = default_library()
+    marked = [
+        (cs.id, v, c)
+        for cs in lib.sets.values()
+        for v in cs.versions
+        for c in v.criteria
+        if c.unverified
+    ]
+    assert marked, "the library marks some criteria [U]"
+    for _, _, c in marked:
+        assert all(m.split()[0] in ("U", "K") and ":" in m for m in c.source_marks)
+    d = tmp_path / "case"
+    (d / "records").mkdir(parents=True)
+    # an epidural under the ACOEM-based MTUS (from 2017-12-01): its thresholds are marked [U]
+    (d / "case.yaml").write_text(
+        "case_id: T-2\npatient: {age: 50, date_of_injury: 2016-01-04}\n"
+        "utilization_review:\n  date: 2018-02-01\n  items:\n"
+        '    - request: "Lumbar epidural steroid injection L4-5"\n'
+    )
+    (d / "records" / "2018-01-10-pr2.txt").write_text(
+        "PROGRESS REPORT\nSubjective: Low back pain radiating to the left leg.\n"
+    )
+    case = load_case(d)
+    review = review_case(case, abstain_below=None)
+    out = review_to_json(review)
+    checks = {c.get("source_check") for c in out["items"][0]["criteria"]}
+    assert "not retrieved" in checks
+    html = render_letter(review, case, "html")
+    assert "guideline text not retrieved" in html
+
+
+def test_per_family_counts_wrong_overturns_and_missed_ones() -> None:
+    from openimr.evaluate import family_of, per_family
+
+    def item(expected: str, got: str | None, family: str) -> ItemOutcome:
+        return ItemOutcome(
+            case="c",
+            request="r",
+            treatment="t",
+            expected=expected,
+            got=got,
+            needs_review=got is None,
+            reason=None,
+            expected_mtus=None,
+            got_mtus=None,
+            expected_chapter=None,
+            got_chapter=None,
+            family=family,
+        )
+
+    assert family_of("medications-opioids") == "medications"
+    assert family_of(None) == "(not recognized)"
+    rows = per_family(
+        [
+            item("upheld", "overturned", "surgery"),
+            item("overturned", "upheld", "surgery"),
+            item("overturned", "overturned", "surgery"),
+            item("upheld", None, "dme"),
+        ]
+    )
+    assert rows["surgery"] == {
+        "items": 3,
+        "real_overturns": 2,
+        "agree": 1,
+        "wrongly_overturned": 1,
+        "overturn_missed": 1,
+        "left_to_a_person": 0,
+    }
+    assert rows["dme"]["left_to_a_person"] == 1

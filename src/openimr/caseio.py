@@ -194,7 +194,8 @@ def load_case(path: str | Path, *, read_records: bool = True) -> Case:
     records = tuple(
         read_record(case_dir / rel, rel) for rel in _record_paths(case_dir, record_paths, doc)
     )
-    return case.model_copy(update={"records": records})
+    notes = tuple(f"{r.path}: {note}" for r in records for note in r.notes)
+    return case.model_copy(update={"records": records, "warnings": (*case.warnings, *notes)})
 
 
 def _record_paths(case_dir: Path, listed: Any, doc: LoadedYaml) -> list[str]:

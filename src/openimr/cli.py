@@ -54,6 +54,15 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _unexpected(path: Path, exc: Exception) -> str:
+    """The one line for an error openimr did not foresee: its kind, never its message (which
+    might quote a record) and never a traceback."""
+    return (
+        f"{path}: the case could not be reviewed: unexpected {type(exc).__name__} "
+        "(an openimr bug; please report it with the case's structure, not its records)"
+    )
+
+
 def _abstain(value: float | None) -> dict[str, float]:
     """The review_case keyword for an --abstain-below option (none: the default)."""
     if value is None:
@@ -144,6 +153,15 @@ def review(
                 failed = True
                 continue
             raise fail(str(exc)) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # a bug: one case's failure never stops a batch
+            message = _unexpected(path, exc)
+            if chosen is OutputFormat.jsonl:
+                typer.echo(json.dumps({"case": str(path), "error": message}))
+                failed = True
+                continue
+            raise fail(message, code=1) from None
         if checklist:
             from openimr.render.checklist import render_checklist
 
@@ -220,7 +238,8 @@ def evaluate(
 @app.command()
 def extract(
     records: Annotated[
-        list[Path] | None, typer.Argument(help="Record files (.txt, .md, .pdf, FHIR .json).")
+        list[Path] | None,
+        typer.Argument(help="Record files (.txt, .md, .pdf, FHIR .json or .ndjson)."),
     ] = None,
     gold: Annotated[
         Path | None,

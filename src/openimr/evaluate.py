@@ -80,6 +80,8 @@ class ItemOutcome:
     got_chapter: str | None
     confidence: float | None = None
     draft: str | None = None
+    family: str = "(not recognized)"
+    """The request catalogue's category, medications collapsed into one family."""
     """The engine's decision before abstention (equal to ``got`` when it decided)."""
 
     @property
@@ -155,9 +157,41 @@ class Evaluation:
                 for i in items
                 if not i.agrees
             ],
+            "per_family": per_family(items),
             "risk_coverage": risk_coverage(items),
             "errors": self.errors,
         }
+
+
+def family_of(category: str | None) -> str:
+    if category is None:
+        return "(not recognized)"
+    return "medications" if category.startswith("medications") else category
+
+
+def per_family(items: list[ItemOutcome]) -> dict[str, dict[str, int]]:
+    """Per family of treatment: items, real overturns, agreeing, wrongly overturned, overturns
+    missed, left to a person (the breakdown analysts read errors by)."""
+    out: dict[str, dict[str, int]] = {}
+    for i in items:
+        row = out.setdefault(
+            i.family,
+            {
+                "items": 0,
+                "real_overturns": 0,
+                "agree": 0,
+                "wrongly_overturned": 0,
+                "overturn_missed": 0,
+                "left_to_a_person": 0,
+            },
+        )
+        row["items"] += 1
+        row["real_overturns"] += i.expected == "overturned"
+        row["agree"] += i.agrees
+        row["wrongly_overturned"] += i.expected == "upheld" and i.got == "overturned"
+        row["overturn_missed"] += i.expected == "overturned" and i.got == "upheld"
+        row["left_to_a_person"] += i.got is None
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["items"]))
 
 
 COVERAGES = (1.0, 0.95, 0.9, 0.8, 0.7)
@@ -257,6 +291,7 @@ def evaluate_cases(
                     got_chapter=got_chapter,
                     confidence=item.confidence if item else None,
                     draft=item.draft_decision if item else None,
+                    family=family_of(item.parsed.category if item and item.parsed else None),
                 )
             )
     return result
@@ -294,6 +329,15 @@ def format_report(fig: dict[str, Any]) -> str:
         lines.append(
             f"  {pct(row['coverage']):>8} {row['items']:>6} {pct(row['agreement']):>10} "
             f"{row['overturned']:>11} {pct(row['overturn_precision']):>10} {thr:>10}"
+        )
+    lines.append("")
+    lines.append(
+        "per family (items, real overturns, agree, wrongly overturned, overturn missed, to a person)"
+    )
+    for fam, r in fig["per_family"].items():
+        lines.append(
+            f"  {fam:<28} {r['items']:>4} {r['real_overturns']:>4} {r['agree']:>4} "
+            f"{r['wrongly_overturned']:>4} {r['overturn_missed']:>4} {r['left_to_a_person']:>4}"
         )
     lines.append("")
     lines.append("per treatment (items, agreement, needs_review)")

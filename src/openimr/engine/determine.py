@@ -359,6 +359,14 @@ def to_results(
                 evidence=evidence,
                 searched=searched if ev.status is Status.NOT_DOCUMENTED or silent else (),
                 required=ev.criterion.required,
+                source_check=(
+                    "not retrieved"
+                    if ev.criterion.unverified
+                    else "from knowledge"
+                    if ev.criterion.from_knowledge
+                    else None
+                ),
+                source_marks=ev.criterion.source_marks,
                 checklist=fill(ev.criterion.checklist, version, ev.values, request)
                 if ev.criterion.checklist
                 else None,

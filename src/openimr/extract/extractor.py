@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from openimr.extract.rules import (
     ConceptRule,
@@ -95,6 +95,7 @@ _ABBREV = re.compile(
 _BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 
 
+_FHIR_HEADER = re.compile(r"[A-Z][A-Za-z]+/\S+\s*$")
 _FHIR_LINE = re.compile(r"^(?:[A-Z][A-Za-z]+/\S+\s*$|  [\w.\[\]]+(?: \([^)]*\))?:)")
 
 
@@ -141,15 +142,36 @@ def sentence_starts(text: str) -> list[int]:
         prev_blank = False
         prev_heading = bool(_HEADING_LINE.match(line)) and stripped.endswith(":")
         offset += len(line)
+    line_start = scanned = 0
     for m in _BOUNDARY.finditer(text):
         if "\n\n" in m.group(0):
             continue
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        before = text[line_start : m.start() + 1]
-        if _ABBREV.search(before):
+        # the start of the line, looked for only since the last boundary (searching back
+        # to the text's start each time made a long text without line breaks quadratic)
+        newline = text.rfind("\n", scanned, m.start())
+        if newline >= 0:
+            line_start = newline + 1
+        scanned = m.start()
+        if _is_abbreviation(text, line_start, m.start() + 1):
             continue
         starts.append(m.end())
     return sorted(set(starts))
+
+
+_ABBREV_END = re.compile(
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|vs|e\.g|i\.e|approx|St|No|Fig|etc|al|Jr|Sr|mg|cc)\.|\b[A-Z]\.|\.\.\.)$"
+)
+_NUMBER_DOT = re.compile(r"\d{1,2}\.$")
+_NON_SPACE = re.compile(r"\S")
+
+
+def _is_abbreviation(text: str, line_start: int, end: int) -> bool:
+    """Whether ``text[line_start:end]`` (a line up to a full stop) ends with an
+    abbreviation, or is a list number (``_ABBREV``), reading only its last characters."""
+    if _ABBREV_END.search(text, max(line_start, end - 12), end):
+        return True
+    m = _NUMBER_DOT.search(text, max(line_start, end - 3), end)
+    return m is not None and _NON_SPACE.search(text, line_start, m.start()) is None
 
 
 @dataclass(frozen=True)
@@ -377,8 +399,9 @@ class Extractor:
                 found.append((tid, base + m.start(), base + m.end()))
         return found
 
-    def _matched_mentions(self, doc: Any, n2o: list[int]) -> list[Mention]:
-        """Treatment words the phrase matcher found, longest first where they overlap."""
+    def _matched_mentions(self, doc: Any, n2o: list[int], base: int = 0) -> list[Mention]:
+        """Treatment words the phrase matcher found, longest first where they overlap
+        (offsets into the record: ``base`` is where the window ``doc`` reads starts)."""
         spans = sorted(
             (e for e in doc.spans.get("medspacy_spans", ()) if e.label_ in self._label_ids),
             key=lambda e: (e.start_char, e.start_char - e.end_char),
@@ -389,7 +412,7 @@ class Extractor:
             if e.start_char < end:
                 continue
             end = e.end_char
-            a, b = n2o[e.start_char], n2o[e.end_char]
+            a, b = base + n2o[e.start_char], base + n2o[e.end_char]
             found.extend((tid, a, b) for tid in self._label_ids[e.label_])
         return found
 
@@ -414,32 +437,69 @@ class Extractor:
         )
 
     # -- main ------------------------------------------------------------------------------
-    def _doc(self, text: str, fhir: bool = False) -> tuple[Any, list[int], list[int]]:
+    def _doc(self, text: str, starts: list[int]) -> tuple[Any, list[int]]:
         """The parsed text with each whitespace run read as one space (so a phrase wrapped
-        over two lines matches), and the map from its offsets back to the record's."""
+        over two lines matches), and the map from its offsets back to ``text``'s; ``starts``
+        are the sentence starts in ``text``."""
         norm, n2o = _collapse_spaces(text)
-        starts = fhir_starts(text) if fhir else sentence_starts(text)
         doc = self.nlp.make_doc(norm)
         # each sentence start's place in the collapsed text
         doc.user_data["openimr_starts"] = sorted({bisect_right(n2o, s) - 1 for s in starts})
         for _, proc in self.nlp.pipeline:
             doc = proc(doc)
-        return doc, n2o, starts
+        return doc, n2o
+
+    def _read_windows(
+        self, text: str, starts: list[int]
+    ) -> tuple[list[list[_Found]], list[Mention]]:
+        """Run the pipeline over the text window by window (whole sentences, about
+        ``WINDOW`` characters each: time and memory grow linearly with the record, and
+        spaCy's limit on a text's length never applies). Returns, per window, the concept
+        phrases found (longest first, then in order, with their ConText) and the treatments
+        named, all with offsets into ``text``. Each parsed window is dropped once read."""
+        found: list[list[_Found]] = []
+        mentions: list[Mention] = []
+        for a, b in _windows(text, starts):
+            piece = text[a:b]
+            lo, hi = bisect_left(starts, a), bisect_left(starts, b)
+            doc, n2o = self._doc(piece, [s - a for s in starts[lo:hi]])
+            if self._all_words_matched:
+                mentions.extend(self._matched_mentions(doc, n2o, a))
+            here: list[_Found] = []
+            spans = sorted(
+                doc.spans.get("medspacy_spans", ()), key=lambda e: (e.start - e.end, e.start)
+            )
+            for ent in spans:
+                start, end = n2o[ent.start_char], n2o[ent.end_char]
+                negated = bool(ent._.is_negated) and _is_negated(ent, piece, n2o, start)
+                ctx = Context(
+                    negated=negated,
+                    historical=bool(ent._.is_historical),
+                    hypothetical=bool(ent._.is_hypothetical),
+                    family=bool(ent._.is_family),
+                    uncertain=bool(ent._.is_uncertain),
+                )
+                here.append(_Found(a + start, a + end, ent.label_, ent.text, ctx))
+            found.append(here)
+        if not self._all_words_matched:
+            mentions = self._mentions(text, 0)
+        return found, mentions
 
     def extract(self, record: Record) -> list[Fact]:
         text = record.text
         index = SectionIndex(find_sections(text))
-        doc, n2o, starts = self._doc(text, fhir=record.kind == "fhir")
+        starts = fhir_starts(text) if record.kind == "fhir" else sentence_starts(text)
+        windows, all_mentions = self._read_windows(text, starts)
         sentences: list[Sentence] = []
         bounds = [*starts, len(text)]
+        fhir = record.kind == "fhir"
         for a, b in pairwise(bounds):
             if text[a:b].strip():
-                section = "title" if _is_title(text[a:b]) else index.at(a)
+                # a FHIR resource's first line (``Condition/low-back-pain``) names it: no facts
+                title = _is_title(text[a:b]) or bool(fhir and _FHIR_HEADER.match(text, a, b))
+                section = "title" if title else index.at(a)
                 sentences.append(Sentence(a, b, text[a:b], section))
         sent_starts = [s.start for s in sentences]
-        all_mentions = (
-            self._matched_mentions(doc, n2o) if self._all_words_matched else self._mentions(text, 0)
-        )
         mention_starts = [m[1] for m in all_mentions]
         run = _Run(self, record, sentences, sent_starts, all_mentions, mention_starts)
 
@@ -447,46 +507,36 @@ class Extractor:
         # concept mentions (with ConText): per fact, the longest of overlapping phrases; a
         # phrase inside a longer one that qualifies it ("non-radicular", "almost
         # full-thickness tear", "not helpful") gives no fact of its own
-        chosen: dict[str, list[tuple[int, int]]] = {}
-        kept: list[tuple[int, int]] = []
-        spans = sorted(
-            doc.spans.get("medspacy_spans", ()), key=lambda e: (e.start - e.end, e.start)
-        )
-        for ent in spans:
-            ent_start, ent_end = n2o[ent.start_char], n2o[ent.end_char]
-            sent = run.sentence_of(ent_start)
-            if sent is None:
-                continue
-            if any(
-                a <= ent_start
-                and ent_end <= b
-                and (a, b) != (ent_start, ent_end)
-                and _QUALIFYING.search(text[a:ent_start])
-                for a, b in kept
-            ):
-                continue
-            kept.append((ent_start, ent_end))
-            concept_ids = []
-            for cid in self.categories.get(ent.label_, []):
-                taken = chosen.setdefault(self.rules.concepts[cid].fact, [])
+        # (a phrase never crosses a window: overlaps are looked for within its window)
+        for found in windows:
+            chosen: dict[str, list[tuple[int, int]]] = {}
+            kept: list[tuple[int, int]] = []
+            for ent_start, ent_end, label, mention, ctx in found:
+                sent = run.sentence_of(ent_start)
+                if sent is None:
+                    continue
                 if any(
-                    a < ent_end and ent_start < b and (a, b) != (ent_start, ent_end)
-                    for a, b in taken
+                    a <= ent_start
+                    and ent_end <= b
+                    and (a, b) != (ent_start, ent_end)
+                    and _QUALIFYING.search(text[a:ent_start])
+                    for a, b in kept
                 ):
                     continue
-                taken.append((ent_start, ent_end))
-                concept_ids.append(cid)
-            negated = bool(ent._.is_negated) and _is_negated(ent, text, n2o, ent_start)
-            ctx = Context(
-                negated=negated,
-                historical=bool(ent._.is_historical),
-                hypothetical=bool(ent._.is_hypothetical),
-                family=bool(ent._.is_family),
-                uncertain=bool(ent._.is_uncertain),
-            )
-            for cid in concept_ids:
-                concept = self.rules.concepts[cid]
-                facts.extend(run.concept_facts(concept, ent.text, ent_start, ent_end, sent, ctx))
+                kept.append((ent_start, ent_end))
+                concept_ids = []
+                for cid in self.categories.get(label, []):
+                    taken = chosen.setdefault(self.rules.concepts[cid].fact, [])
+                    if any(
+                        a < ent_end and ent_start < b and (a, b) != (ent_start, ent_end)
+                        for a, b in taken
+                    ):
+                        continue
+                    taken.append((ent_start, ent_end))
+                    concept_ids.append(cid)
+                for cid in concept_ids:
+                    concept = self.rules.concepts[cid]
+                    facts.extend(run.concept_facts(concept, mention, ent_start, ent_end, sent, ctx))
         # regex patterns, sentence by sentence: a pattern runs on the sentences where it
         # matched the whole text (one pass over the record instead of one per sentence)
         where: dict[int, set[int]] = {}
@@ -543,6 +593,43 @@ class Extractor:
             facts.extend(run.summary_facts(sent, therapies))
         facts.extend(run.derived(facts))
         return _positive_wins(_unique(facts), self.rules.positive_wins)
+
+
+WINDOW = 10_000
+"""Characters of record text the spaCy pipeline reads at once: whole sentences, so ConText
+(whose scope is a sentence) reads each mention as it would in the whole text; a record
+shorter than this is read in one piece."""
+
+
+class _Found(NamedTuple):
+    """A concept phrase the matcher found: offsets into the record, its rule label, its
+    words, and its context."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+    ctx: Context
+
+
+def _windows(text: str, starts: list[int], size: int | None = None) -> list[tuple[int, int]]:
+    """``text`` cut into runs of whole sentences of about ``size`` characters (a window ends
+    at the first sentence start at or after ``size`` characters; a sentence longer than
+    ``2 * size`` is cut at a whitespace, so that no window is unbounded)."""
+    size = size or WINDOW
+    cuts = [0]
+    i = bisect_right(starts, 0)
+    while len(text) - cuts[-1] > size:
+        last = cuts[-1]
+        i = bisect_left(starts, last + size, i)
+        cut = starts[i] if i < len(starts) else len(text)
+        if cut - last > 2 * size:  # one very long sentence: cut it at a space
+            space = text.rfind(" ", last + size // 2, last + size)
+            cut = space + 1 if space > last else last + size
+        if cut >= len(text):
+            break
+        cuts.append(cut)
+    return list(pairwise([*cuts, len(text)]))
 
 
 _QUALIFYING = re.compile(

@@ -7,8 +7,10 @@ a set id that does not equal its path, and any YAML duplicate key. No ``eval``, 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -503,6 +505,7 @@ def load_set(
         ids.add(ver.id)
         versions.append(ver)
     _check_overlaps(ctx, versions)
+    versions = _mark_sources(path, display, versions)
     return CriteriaSet(
         id=set_id,
         title=str(data.get("title", set_id)),
@@ -512,6 +515,57 @@ def load_set(
         description=data.get("description"),
         body_regions=tuple(data.get("body_regions") or ()),
     )
+
+
+_MARK = re.compile(r"\[(U|K)\b[^\]]*\]")
+
+
+def _mark_sources(path: Path, display: str, versions: list[Version]) -> list[Version]:
+    """Attach to each criterion the ``[U]``/``[K]`` marks of the library data that bear on it:
+    those on its own lines and on its version's lines before the criteria (citation, params),
+    a comment block just above a version or criterion counting as its own."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return versions
+    starts = sorted(
+        {v.line for v in versions if v.line}
+        | {c.line for v in versions for c in v.criteria if c.line}
+    )
+
+    def block_start(line: int) -> int:
+        # 1-based line of a list item; a comment block right above it belongs to it
+        i = line - 1
+        while i > 0 and lines[i - 1].lstrip().startswith("#"):
+            i -= 1
+        return i + 1
+
+    bounds = [block_start(b) for b in starts]
+
+    def marks(first: int, end: int) -> list[str]:
+        out = []
+        for n in range(first, min(end, len(lines) + 1)):
+            for m in _MARK.finditer(lines[n - 1]):
+                out.append(f"{m.group(1)} {display}:{n}")
+        return out
+
+    def range_of(line: int) -> tuple[int, int]:
+        i = starts.index(line)
+        end = bounds[i + 1] if i + 1 < len(bounds) else len(lines) + 1
+        return block_start(line), end
+
+    out = []
+    for v in versions:
+        header: list[str] = []
+        if v.line and v.criteria and v.criteria[0].line and v.criteria[0].line > v.line:
+            header = marks(block_start(v.line), block_start(v.criteria[0].line))
+        crits = []
+        for c in v.criteria:
+            own = marks(*range_of(c.line)) if c.line and c.line > (v.line or 0) else []
+            found = tuple(dict.fromkeys([*own, *header]))
+            crits.append(dataclasses.replace(c, source_marks=found) if found else c)
+        out.append(dataclasses.replace(v, criteria=tuple(crits)))
+    return out
 
 
 def _check_overlaps(ctx: _Ctx, versions: list[Version]) -> None:

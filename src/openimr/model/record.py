@@ -18,6 +18,7 @@ Offsets: every span's ``start``/``end`` index the ``text`` of a :class:`Record` 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -69,9 +70,16 @@ class Record(BaseModel):
     sha256: str | None = None
     segments: tuple[RecordSegment, ...] = ()
     """FHIR only: where each resource and element is rendered in ``text``."""
+    notes: tuple[str, ...] = ()
+    """What the reader skipped or read leniently (FHIR resource types it does not read, a
+    resource that is not valid R4...): never record text."""
 
     def page_of(self, offset: int) -> int | None:
-        for page in self.pages:
+        # pages are in order and do not overlap: look at the one starting last at or before
+        # the offset, and the one before it (a binary search: a 1,000-page record's facts
+        # would otherwise each scan its pages)
+        i = bisect_right(self.pages, offset, key=lambda p: p.start) - 1
+        for page in self.pages[max(i - 1, 0) : i + 1]:
             if page.start <= offset < page.end or (offset == page.end == len(self.text)):
                 return page.number
         return None

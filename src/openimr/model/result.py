@@ -66,6 +66,12 @@ class CriterionResult(_Frozen):
     """For not_documented (and met by silence): every record searched, so the finding can be checked."""
     required: bool = True
     checklist: str | None = None
+    source_check: Literal["not retrieved", "from knowledge"] | None = None
+    """What the library data says of the guideline text this criterion rests on: ``not
+    retrieved`` (marked ``[U]``: the text was not seen) or ``from knowledge`` (``[K]``:
+    written from knowledge, not checked against the text); None: encoded from a source seen."""
+    source_marks: tuple[str, ...] = ()
+    """The ``[U]``/``[K]`` marks behind ``source_check``: ``"U file:line"``."""
 
 
 class RationaleSentence(_Frozen):

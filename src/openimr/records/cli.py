@@ -35,6 +35,7 @@ def _summary(path: Path) -> dict[str, Any]:
         "pages": len(record.pages),
         "ocr_pages": [p.number for p in record.pages if p.ocr],
         "resources": sorted({s.resource for s in record.segments if s.element is None}),
+        "notes": list(record.notes),
         "sections": [
             {
                 "name": s.name,
@@ -65,6 +66,8 @@ def _print_text(summary: dict[str, Any]) -> None:
     typer.echo(pages)
     if summary["resources"]:
         typer.echo(f"  FHIR resources:  {len(summary['resources'])}")
+    for note in summary["notes"]:
+        typer.echo(f"  note:            {note}")
     typer.echo("  sections:" if summary["sections"] else "  sections:        none found")
     for s in summary["sections"]:
         page = f" p. {s['page']}" if s["page"] else ""
@@ -73,7 +76,9 @@ def _print_text(summary: dict[str, Any]) -> None:
 
 @app.command()
 def inspect(
-    files: Annotated[list[Path], typer.Argument(help="Record files (.txt, .md, .pdf, .json).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Record files (.txt, .md, .pdf, .json, .ndjson).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
 ) -> None:
     """Show each record's form, type, date of service, pages (OCR) and sections.

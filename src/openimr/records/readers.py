@@ -7,7 +7,8 @@ Offsets are defined per form (see :mod:`openimr.model.record` and ``docs/records
 - ``.pdf``: :mod:`openimr.records.pdf` (text layer, OCR for scanned pages, pages joined by
   ``\\f``).
 - ``.json``: FHIR R4, :mod:`openimr.records.fhir` (a deterministic rendering, with segments
-  mapping offsets back to resources and elements).
+  mapping offsets back to resources and elements); ``.ndjson``: FHIR bulk export, one
+  resource per line, read the same way.
 
 Every record comes back with its ``record_type`` and ``date_of_service`` set where the rules
 in ``library/data/record_types.yaml`` find them (:func:`openimr.records.structure.describe`).
@@ -21,7 +22,7 @@ from pathlib import Path
 from openimr.errors import RecordError
 from openimr.model import Record, RecordPage
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".json")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".json", ".ndjson")
 
 
 def read_record(path: Path, display: str) -> Record:
@@ -50,6 +51,10 @@ def read_record(path: Path, display: str) -> Record:
         from openimr.records.pdf import read_pdf
 
         record = read_pdf(path, display, digest)
+    elif suffix == ".ndjson":
+        from openimr.records.fhir import read_fhir_ndjson
+
+        record = read_fhir_ndjson(raw, display, digest)
     else:
         from openimr.records.fhir import read_fhir
 

@@ -166,7 +166,7 @@ def _labelled_dates(
     for start, found in _dates_in(text) if dates is None else dates:
         # the label stands on the date's line, or alone on the line before it
         line_start = text.rfind("\n", max(0, start - LABEL_LOOKBACK), start) + 1
-        if not text[line_start:start].strip() and line_start > 0:
+        if line_start > 0 and not text[line_start:start].strip():
             line_start = text.rfind("\n", max(0, start - LABEL_LOOKBACK), line_start - 1) + 1
         window_start = max(line_start, start - LABEL_LOOKBACK)
         window = text[window_start:start]

@@ -46,6 +46,11 @@ def item_to_json(item: ItemDetermination) -> dict[str, Any]:
                 "finding": c.finding,
                 "required": c.required,
                 **({"searched": list(c.searched)} if c.searched else {}),
+                **(
+                    {"source_check": c.source_check, "source_marks": list(c.source_marks)}
+                    if c.source_check
+                    else {}
+                ),
             }
             for c in item.criteria
         ],

@@ -22,6 +22,7 @@ MEDIA_TYPES = {
     ".md": "text/markdown; charset=utf-8",
     ".pdf": "application/pdf",
     ".json": "application/fhir+json",
+    ".ndjson": "application/fhir+ndjson",
     ".yaml": "application/yaml",
 }
 
