@@ -242,6 +242,56 @@ TREATMENTS = [
     ("PA assist", "surgical-assistant"),
     ("Associated surgical service: Assistant surgeon", "surgical-assistant"),
     ("Associated surgical service: 1 day inpatient stay", "inpatient-stay"),
+    # compounded oral suspensions, medical foods
+    ("Synapryn 10mg/1ml oral suspension 500ml", "compounded-oral-suspension"),
+    ("Tabradol 1mg/ml oral suspension 250ml", "compounded-oral-suspension"),
+    ("Deprizine 15mg/ml oral suspension", "compounded-oral-suspension"),
+    ("Dicopanol 5mg/ml oral suspension 150ml", "compounded-oral-suspension"),
+    ("Fanatrex (gabapentin) 25mg/ml oral suspension 420ml", "compounded-oral-suspension"),
+    ("Gabapentin 25mg/ml oral suspension compounding kit", "compounded-oral-suspension"),
+    ("Compounded tramadol oral suspension 420 ml", "compounded-oral-suspension"),
+    ("Ondansetron oral suspension 4mg/5ml", "antiemetic"),
+    ("Gabapentin 600mg #90", "anticonvulsant"),
+    ("Sentradine #60", "medical-food"),
+    ("Sentra PM #60", "medical-food"),
+    ("Percura #120", "medical-food"),
+    # tests of the heart, the brain and the spinal cord
+    ("EKG", "ekg"),
+    ("Associated surgical service: EKG", "preoperative-ekg"),
+    ("Associated surgical service: CBC", "preoperative-labs"),
+    ("12-lead ECG", "ekg"),
+    ("Somatosensory evoked potentials of the lower extremities", "evoked-potentials"),
+    ("Intraoperative neuromonitoring", "evoked-potentials"),
+    ("EEG", "eeg"),
+    ("Quantitative EEG", "eeg"),
+    # electrical stimulation, traction, heat and cold
+    ("TENS/EMS combo unit purchase", "electrical-stimulation"),
+    ("Neurostimulator TENS-EMS, 1 month rental", "electrical-stimulation"),
+    ("TENS unit 30 day rental", "tens"),
+    ("Spinal cord stimulator trial with a neurostimulator", "spinal-cord-stimulator"),
+    ("PENS 4 sessions", "pens"),
+    ("Percutaneous electrical nerve stimulation", "pens"),
+    ("MENS unit", "microcurrent-stimulation"),
+    ("Microcurrent stimulation 6 sessions", "microcurrent-stimulation"),
+    ("Galvanic stimulation", "galvanic-stimulation"),
+    ("Calmare scrambler therapy 10 sessions", "scrambler-therapy"),
+    ("Pneumatic cervical traction device", "traction"),
+    ("Pneumatic decompression device", "traction"),
+    ("Cervical decompression and fusion C5-6", "spine-surgery"),
+    ("Heat pad", "heat-cold-therapy"),
+    ("Thermophore moist heating pad", "heat-cold-therapy"),
+    ("DME: hot/cold wrap", "heat-cold-therapy"),
+    ("DME: lumbar brace", "dme-brace"),
+    ("DME purchase: cold therapy unit", "cold-therapy-unit"),
+    ("DME", "dme-other"),
+    ("Orthopedic mattress", "dme-other"),
+    ("Hospital bed", "dme-other"),
+    ("LSO brace", "dme-brace"),
+    # home care
+    ("HHA 4 hrs/day x 5 days/week", "home-health-care"),
+    ("Home health nursing for wound care 2x/week", "home-health-care"),
+    ("Skilled nursing visits 2x/week x 4 weeks", "home-health-care"),
+    ("Skilled nursing facility 10 days", "skilled-nursing-facility"),
     # nothing in the catalogue fits: no guess
     ("Unknown item", None),
     ("Other", None),
@@ -252,6 +302,33 @@ TREATMENTS = [
 @pytest.mark.parametrize(("text", "expected"), TREATMENTS)
 def test_treatment_id(text: str, expected: str | None) -> None:
     assert classify(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("Home health aide 8 hours per day, 7 days per week", 56),
+        ("HHA 4 hrs/day x 5 days/week", 20),
+        ("Home care assistance 8 hours a day", 56),
+        ("In-home caregiver 24/7", 168),
+        ("Housekeeping 4 hours per week", 4),
+    ],
+)
+def test_care_hours_are_read_per_week(text: str, hours: int) -> None:
+    p = parse_request(text)
+    assert p.treatment == "home-health-care"
+    assert (p.quantity, p.quantity_unit) == (hours, "hours per week")
+
+
+def test_a_lso_brace_is_a_lumbar_support() -> None:
+    assert parse_request("LSO brace").body_regions == ("lumbar-spine",)
+    assert set(parse_request("TLSO").body_regions) == {"thoracic-spine", "lumbar-spine"}
+
+
+def test_a_branded_suspension_names_its_drug() -> None:
+    p = parse_request("Synapryn 10mg/1ml oral suspension 500ml")
+    assert p.drug is not None and "tramadol" in p.drug and "glucosamine" in p.drug
+    assert p.dosage_form == "suspension"
 
 
 def test_category_follows_the_catalogue() -> None:
@@ -311,7 +388,7 @@ AMOUNTS: list[tuple[str, int | None, str | None, Schedule | None]] = [
     ("TENS unit 30 day rental", 30, "days", None),
     ("Functional restoration program 80 hours", 80, "hours", None),
     ("Home health care 4 hours a day, 5 days a week for 6 weeks",
-     None, None, S(per_week=5, weeks=6)),
+     20, "hours per week", S(per_week=5, weeks=6)),
     ("Norco 7.5-325mg #112", 112, "tablets", None),
     ("Salonpas pad #60", 60, "patches", None),
     ("Anecream cream 4% #30", 30, "grams", None),

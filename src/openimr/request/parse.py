@@ -242,6 +242,12 @@ _HOURS = re.compile(
     r"(?!\s*(?:a|per|/|each)\s*(?:day|week)|\s*daily)"
 )
 _MONTHS = re.compile(r"(?<![\w.#/-])(?P<a>\d+)(?:\s*(?:-|–|to)\s*(?P<b>\d+))?[\s-]*months?\b")
+# a rate of care hours ("8 hours a day", "20 hrs/week", "4 hours daily"), and round-the-clock care
+_HOURS_RATE = re.compile(
+    r"(?<![\w.#/-])(?P<a>\d+)(?:\s*(?:-|–|to)\s*(?P<b>\d+))?\s*(?:hours?|hrs?)\s*"
+    r"(?:(?:a|per|/|each|every)\s*(?P<per>day|week|wk)\b|daily\b)"
+)
+_ROUND_THE_CLOCK = re.compile(r"(?<![\w/])24\s*/\s*7\b|\b(?:a)?round[\s-]the[\s-]clock\b")
 _XN = re.compile(r"(?<![\w.])x\s*(?P<n>\d+)\b(?!\s*(?:weeks?|wks?|days?|months?|times|x|/))")
 _LEADING = re.compile(
     r"^\s*(?P<n>\d+)\s+(?!(?:times|x|to|or|weeks?|days?|hours?|months?|mg|mcg|%|-)\b)[a-z]"
@@ -382,6 +388,13 @@ def service_amount(work: str, default_unit: str | None) -> _Amount:
             per_week=per_week, per_week_max=per_week_max, weeks=weeks, weeks_max=weeks_max
         )
 
+    if default_unit == "hours":  # care counted in hours: the hours per week asked for
+        rate = _hours_per_week(t, per_week)
+        if rate is not None:
+            out.quantity, out.quantity_max = rate
+            out.unit = "hours per week"
+            return out
+
     unit_default = _therapy_unit(t.text, default_unit)
     if explicit is not None:
         out.quantity = explicit[0]
@@ -417,6 +430,21 @@ def service_amount(work: str, default_unit: str | None) -> _Amount:
         if m:
             out.quantity, out.unit = int(m.group("n")), unit_default or "units"
     return out
+
+
+def _hours_per_week(t: _Masked, per_week: float | None) -> tuple[int, int | None] | None:
+    """Hours of care a week: a weekly rate, or a daily rate times the days a week (every day
+    when the request states no days, as "24 hours a day" or "8 hours daily" means)."""
+    if t.take(_ROUND_THE_CLOCK):
+        return 24 * 7, None
+    m = t.take(_HOURS_RATE)
+    if m is None:
+        return None
+    a, b = int(m.group("a")), _int(m.group("b"))
+    if m.group("per") in ("week", "wk"):
+        return a, b
+    days = per_week if per_week is not None else 7.0
+    return round(a * days), (round(b * days) if b is not None else None)
 
 
 # -- 5b. medications -----------------------------------------------------------------------
@@ -741,6 +769,10 @@ _SPECIALTY_CATEGORIES = frozenset({"evaluation-management", "psychological"})
 
 
 #: perioperative services that an "Associated surgical service" heading does not make post-op
+#: tests that, named as a service of a surgery, are its pre-operative work-up (and the
+#: pre-operative entry they then are)
+_PREOPERATIVE_WORKUP = {"ekg": "preoperative-ekg", "laboratory-test": "preoperative-labs"}
+
 _NOT_POSTOPERATIVE = frozenset(
     {
         "surgical-assistant",
@@ -862,6 +894,17 @@ def parse_request(text: str) -> ParsedRequest:
     if found.entry is None and original_work:
         found = _classify(cat, original_work, perioperative, regions)
     entry = found.entry
+    if (
+        ass
+        and perioperative == "post"
+        and entry is not None
+        and entry.id in _PREOPERATIVE_WORKUP
+        and not _POST.search(flag_text)
+    ):
+        # "Associated surgical service: EKG" is the surgery's pre-operative work-up
+        pre = _classify(cat, work, "pre", regions)
+        if pre.entry is not None and pre.entry.id == _PREOPERATIVE_WORKUP[entry.id]:
+            found, entry, perioperative = pre, pre.entry, "pre"
     if (
         ass
         and perioperative == "post"
