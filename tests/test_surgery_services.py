@@ -99,3 +99,45 @@ def test_raw_record_cases_are_decided_as_a_reviewer_would(case_dir: Path) -> Non
         got = {c.id.rsplit(".", 1)[-1]: c.status.value for c in item.criteria}
         for crit, status in want["criteria"].items():
             assert got[crit] == status, (case_dir.name, item.request, crit)
+
+
+def test_a_surgery_already_done_does_not_make_pre_operative_services_necessary() -> None:
+    """'Status post' names a surgery done: it serves post-operative items, not pre-operative
+    ones (a pre-operative clearance needs a surgery still to come)."""
+    import datetime as dt
+
+    from openimr.engine.determine import determine
+    from openimr.library.loader import default_library
+    from openimr.model import Case, DisputedItem, ParsedRequest, Patient, UtilizationReview
+
+    facts = _facts("She is status post L4-5 fusion in 2010.")
+    done = [f for f in facts if f.name == "planned_surgery"]
+    assert done and all(f.qualifier == "performed" for f in done)
+    day = dt.date(2016, 12, 15)
+    case = Case(
+        patient=Patient(age=60, date_of_injury=dt.date(2009, 1, 5)),
+        utilization_review=UtilizationReview(date=day, items=(DisputedItem(request="x"),)),
+    )
+    lib = default_library()
+    pre = ParsedRequest(
+        text="Pre-operative medical clearance",
+        disputed="Pre-operative medical clearance",
+        treatment="preoperative-clearance",
+        perioperative="pre",
+    )
+    post = ParsedRequest(
+        text="Post-operative physical therapy x12",
+        disputed="Post-operative physical therapy x12",
+        treatment="postoperative-physical-therapy",
+        perioperative="post",
+        quantity=12,
+        quantity_unit="sessions",
+    )
+    pre_det = determine(case, pre, facts, lib)
+    post_det = determine(case, post, facts, lib)
+    surgery_status = {
+        e.criterion.id: e.status.value for e in pre_det.evaluated if e.facts or e.values
+    }
+    assert pre_det.status is not None and pre_det.status.value != "met", surgery_status
+    used = [f for e in post_det.evaluated for f in e.facts if f.name == "planned_surgery"]
+    assert used, "the surgery done still serves post-operative therapy"

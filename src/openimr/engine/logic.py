@@ -255,7 +255,18 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     if rule.kind == "surgery":
         if ctx.surgery is not None:
             return ctx.surgery
-        planned = _pick([f for f in ctx.facts if f.name == "planned_surgery"], "latest", ctx.order)
+        # a surgery already done ("status post ...") serves post-operative items; a
+        # pre-operative item needs one still to come
+        pre = ctx.request.perioperative == "pre"
+        planned = _pick(
+            [
+                f
+                for f in ctx.facts
+                if f.name == "planned_surgery" and not (pre and f.qualifier == "performed")
+            ],
+            "latest",
+            ctx.order,
+        )
         if planned:
             return Outcome(Status.MET, planned, {"planned_surgery": planned[0].value})
         return Outcome(Status.NOT_DOCUMENTED)

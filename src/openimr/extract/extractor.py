@@ -1232,7 +1232,7 @@ class _Run:
                 value = int(num) if pat.type == "int" else round(num, 2)
             else:
                 value = " ".join(raw.split()) if pat.value is None else pat.value
-        qualifier = None
+        qualifier = pat.qualifier
         if pat.qualified:
             candidates = self.treatments(therapies) if pat.context_therapy else therapies
             qualifier = self.nearest(candidates, m.start(), m.end(), sent.text)

@@ -83,6 +83,8 @@ class PatternRule:
     keywords: tuple[str, ...] = ()
     """Words (lower case) one of which every match contains, found by reading the regex:
     a sentence without any of them is not searched."""
+    qualifier: str | None = None
+    """A fixed qualifier: ``performed`` for a surgery already done ("status post ...")."""
 
 
 @dataclass(frozen=True)
@@ -398,6 +400,7 @@ def _load_file(
                 strong_words=tuple(p.get("strong_words") or ()),
                 excludes_before=tuple(p.get("excludes_before") or ()),
                 keywords=_keywords(rx),
+                qualifier=str(p["qualifier"]) if p.get("qualifier") is not None else None,
             )
         )
 
@@ -459,6 +462,7 @@ _PATTERN_KEYS = {
     "context_therapy",
     "strong_words",
     "excludes_before",
+    "qualifier",
 }
 
 
