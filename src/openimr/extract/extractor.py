@@ -854,15 +854,16 @@ class _Run:
             return []
         if concept.current_only and ctx.historical:
             return []
-        if (
-            concept.sections
-            and sent.section is not None
-            and sent.section not in concept.sections
-            and "default" not in concept.sections
-        ):
-            return []
-        if concept.sections and sent.section is None and "default" not in concept.sections:
-            return []
+        # a rule's sections name the extractor's sections or the sectionizer's ("procedure")
+        if concept.sections and sent.context_section not in concept.sections:
+            if (
+                sent.section is not None
+                and sent.section not in concept.sections
+                and "default" not in concept.sections
+            ):
+                return []
+            if sent.section is None and "default" not in concept.sections:
+                return []
         if concept.exclude_sections and (
             sent.section in concept.exclude_sections
             or sent.context_section in concept.exclude_sections
