@@ -82,6 +82,12 @@ _DX_PROSE = re.compile(
     r"revealed|recommends?|recommended|discussed|believe|think|feel|agrees?|requested)\b",
     re.IGNORECASE,
 )
+# a study's finding stated as evidence ("There is electrodiagnostic evidence of an acute L5
+# radiculopathy") names a diagnosis; "There is no evidence of ..." does not
+_DX_EVIDENCE = re.compile(
+    r"^\s*there\s+is\s+(?:(?!no\b|not\b|little\b)\w+\s+){0,2}?evidence\s+(?:of|for)\b",
+    re.IGNORECASE,
+)
 # a diagnosis not made: a differential, or "no diagnosis was rendered"
 _DX_NOT_MADE = re.compile(r"\bdifferential\b|\bno\s+(?:\w+\s+)?$", re.IGNORECASE)
 _DX_SKIP = re.compile(
@@ -1147,7 +1153,8 @@ class _Run:
         if section == "diagnoses" and sent.section is not None:
             # a list item or a short assessment names a diagnosis; a sentence of prose in an
             # impression ("I would recommend ...", "There is no evidence of ...") does not
-            if not _DX_PROSE.search(re.split(r"[,(]", span.quote, maxsplit=1)[0]):
+            first = re.split(r"[,(]", span.quote, maxsplit=1)[0]
+            if _DX_EVIDENCE.match(first) or not _DX_PROSE.search(first):
                 out.extend(self._diagnoses(span, span.start, span.end, whole=True))
         elif dx_cue is not None and not _DX_NOT_MADE.search(whole.quote[: dx_cue.start("dx")]):
             out.extend(

@@ -334,8 +334,10 @@ def score(
     extractor: Extractor | None = None,
     split: str = "all",
     prefix: str | None = None,
+    exclude_prefix: str | None = None,
 ) -> GoldReport:
-    """Score ``extractor`` on the gold set; ``prefix`` keeps only records whose file name starts with it."""
+    """Score ``extractor`` on the gold set; ``prefix`` keeps only the records whose file name
+    starts with it, ``exclude_prefix`` leaves those out."""
     if split not in SPLITS:
         raise OpenIMRError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     ex = extractor or default_extractor()
@@ -362,7 +364,10 @@ def score(
             split == "held-out" and rec.path not in held_out
         ):
             continue
-        if prefix and not rec.path.removeprefix("records/").startswith(prefix):
+        name = rec.path.removeprefix("records/")
+        if (prefix and not name.startswith(prefix)) or (
+            exclude_prefix and name.startswith(exclude_prefix)
+        ):
             continue
         ann = gold[rec.path]
         report.records += 1
