@@ -54,6 +54,15 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _abstain(value: float | None) -> dict[str, float]:
+    """The review_case keyword for an --abstain-below option (none: the default)."""
+    if value is None:
+        return {}
+    if not 0.0 <= value <= 1.0:
+        raise fail(f"--abstain-below must be between 0 and 1, got {value}")
+    return {"abstain_below": value}
+
+
 @app.command()
 def review(
     cases: Annotated[list[Path], typer.Argument(help="Case directories or case.yaml files.")],
@@ -89,6 +98,14 @@ def review(
     no_evidence: Annotated[
         bool, typer.Option("--no-evidence", help="Leave the evidence appendix out of HTML/PDF.")
     ] = False,
+    abstain_below: Annotated[
+        float | None,
+        typer.Option(
+            "--abstain-below",
+            help="Send items whose confidence is below this to a person (default: the "
+            "library's threshold; 0 decides every item).",
+        ),
+    ] = None,
 ) -> None:
     """Review cases and print the determination (JSON by default)."""
     from openimr.caseio import load_case
@@ -120,7 +137,7 @@ def review(
             case = load_case(path)
             for warning in case.warnings:
                 typer.echo(f"openimr: warning: {warning}", err=True)
-            result = review_case(case)
+            result = review_case(case, **_abstain(abstain_below))
         except OpenIMRError as exc:
             if chosen is OutputFormat.jsonl:
                 typer.echo(json.dumps({"case": str(path), "error": str(exc)}))
@@ -159,6 +176,14 @@ def evaluate(
         Path, typer.Argument(help="A directory of case directories with expected.yaml.")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    abstain_below: Annotated[
+        float | None,
+        typer.Option(
+            "--abstain-below",
+            help="Send items whose confidence is below this to a person (default: the "
+            "library's threshold; 0 decides every item).",
+        ),
+    ] = None,
 ) -> None:
     """Compare openimr's decisions with the real ones in every case under DIRECTORY."""
     from collections.abc import Iterator
@@ -177,7 +202,7 @@ def evaluate(
         raise fail(f"{directory}: no case directory with an expected.yaml under it")
 
     def review(path: Path) -> list[ItemDetermination]:
-        return list(review_case(load_case(path)).items)
+        return list(review_case(load_case(path), **_abstain(abstain_below)).items)
 
     def progress(it: Iterator[Path], total: int) -> Iterator[Path]:
         if total < 10 or not sys.stderr.isatty():

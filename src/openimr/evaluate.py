@@ -78,6 +78,9 @@ class ItemOutcome:
     got_mtus: bool | None
     expected_chapter: str | None
     got_chapter: str | None
+    confidence: float | None = None
+    draft: str | None = None
+    """The engine's decision before abstention (equal to ``got`` when it decided)."""
 
     @property
     def agrees(self) -> bool:
@@ -152,8 +155,43 @@ class Evaluation:
                 for i in items
                 if not i.agrees
             ],
+            "risk_coverage": risk_coverage(items),
             "errors": self.errors,
         }
+
+
+COVERAGES = (1.0, 0.95, 0.9, 0.8, 0.7)
+
+
+def risk_coverage(items: list[ItemOutcome]) -> list[dict[str, Any]]:
+    """Agreement of the engine's draft decisions when it decides only the most confident
+    share of the items (the rest going to a person): the curve a threshold is chosen from.
+    Items with no draft decision (no criteria set) rank last and count as not agreeing."""
+    ranked = sorted(
+        items,
+        key=lambda i: -(i.confidence if i.draft is not None and i.confidence is not None else -1),
+    )
+    out = []
+    for cov in COVERAGES:
+        k = max(1, round(cov * len(ranked))) if ranked else 0
+        chosen = ranked[:k]
+        agree = sum(i.draft == i.expected for i in chosen)
+        up = [i for i in chosen if i.draft == "overturned"]
+        out.append(
+            {
+                "coverage": cov,
+                "items": k,
+                "agreement": round(agree / k, 4) if k else None,
+                "overturned": len(up),
+                "overturn_precision": (
+                    round(sum(i.expected == "overturned" for i in up) / len(up), 4) if up else None
+                ),
+                "min_confidence": (
+                    chosen[-1].confidence if chosen and chosen[-1].draft is not None else None
+                ),
+            }
+        )
+    return out
 
 
 def find_cases(root: Path) -> list[Path]:
@@ -217,6 +255,8 @@ def evaluate_cases(
                     got_mtus=got_mtus,
                     expected_chapter=exp_chapter,
                     got_chapter=got_chapter,
+                    confidence=item.confidence if item else None,
+                    draft=item.draft_decision if item else None,
                 )
             )
     return result
@@ -242,6 +282,19 @@ def format_report(fig: dict[str, Any]) -> str:
     for row in ("upheld", "overturned"):
         counts = fig["confusion"].get(row, {})
         lines.append(f"{row:>12} " + " ".join(f"{counts.get(c, 0):>13}" for c in cols))
+    lines.append("")
+    lines.append(
+        "risk-coverage (the engine decides only its most confident items; the rest go to a person)"
+    )
+    lines.append(
+        f"  {'coverage':>8} {'items':>6} {'agreement':>10} {'overturned':>11} {'precision':>10} {'threshold':>10}"
+    )
+    for row in fig["risk_coverage"]:
+        thr = "n/a" if row["min_confidence"] is None else f"{row['min_confidence']:.2f}"
+        lines.append(
+            f"  {pct(row['coverage']):>8} {row['items']:>6} {pct(row['agreement']):>10} "
+            f"{row['overturned']:>11} {pct(row['overturn_precision']):>10} {thr:>10}"
+        )
     lines.append("")
     lines.append("per treatment (items, agreement, needs_review)")
     for t, d in fig["per_treatment"].items():

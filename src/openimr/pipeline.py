@@ -7,8 +7,10 @@ inputs (no clock, no database); the library is loaded once and cached.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from openimr import __version__
+from openimr.engine.confidence import item_confidence
 from openimr.engine.determine import EvaluatedCriterion, determine, to_results
 from openimr.engine.logic import Outcome
 from openimr.extract import extract_facts
@@ -31,6 +33,13 @@ from openimr.render.rationale import write_rationale
 from openimr.render.summary import write_summary
 
 RequestParser = Callable[[str], ParsedRequest]
+
+DEFAULT_ABSTAIN_BELOW = 0.62
+"""Items whose confidence is below this go to a person. At 0.62 a decision never rests on an
+uncertain (0.6), hypothetical (x0.5) or uncertain historical mention alone; a plain
+historical mention (0.63), a criterion met by the records' silence (0.7) and one applied
+under the burden of documentation (0.8) still decide. Read against the risk-coverage curve of
+``openimr evaluate`` (docs/figures.md); ``--abstain-below 0`` decides every item."""
 
 
 def _default_parser() -> RequestParser:
@@ -133,6 +142,7 @@ def review_item(
     parsed: ParsedRequest,
     order: Callable[[Fact], tuple[object, ...]],
     surgery: Outcome | None = None,
+    abstain_below: float | None = None,
 ) -> ItemDetermination:
     det = determine(case, parsed, facts, library, order, surgery=surgery)
     base = {
@@ -156,6 +166,9 @@ def review_item(
     results = to_results(det.evaluated, parsed, searched)
     sentences = write_rationale(det, parsed, parsed.disputed or item.request, facts)
     necessary = det.status is Status.MET
+    conf = item_confidence(det.evaluated, det.status)
+    decision: Literal["upheld", "overturned"] = "overturned" if necessary else "upheld"
+    abstain = abstain_below is not None and conf.value < abstain_below
     checklist = tuple(
         dict.fromkeys(
             r.checklist
@@ -165,8 +178,18 @@ def review_item(
     )
     return ItemDetermination(
         **base,
-        decision="overturned" if necessary else "upheld",
-        medically_necessary=necessary,
+        decision=None if abstain else decision,
+        medically_necessary=None if abstain else necessary,
+        needs_review=abstain,
+        reason=(
+            f"confidence {conf.value:.2f} is below the threshold {abstain_below:.2f}"
+            f" ({conf.basis}); the draft decision is {decision}"
+            if abstain and abstain_below is not None
+            else None
+        ),
+        confidence=conf.value,
+        confidence_basis=conf.basis,
+        draft_decision=decision,
         guidelines=guideline_refs(det.version, det.evaluated),
         criteria=tuple(results),
         rationale=" ".join(s.text for s in sentences),
@@ -192,7 +215,10 @@ def review_case(
     *,
     library: Library | None = None,
     parse: RequestParser | None = None,
+    abstain_below: float | None = DEFAULT_ABSTAIN_BELOW,
 ) -> CaseReview:
+    """Review a case. Items whose confidence is below ``abstain_below`` go to a person
+    (``needs_review``, with the draft decision and the reason); None decides every item."""
     lib = library or default_library()
     parser = parse or _default_parser()
     facts = extract_facts(case.records)
@@ -203,8 +229,8 @@ def review_case(
     surgery: Outcome | None = None
     for i, (item, p) in enumerate(zip(case.utilization_review.items, parsed, strict=True)):
         if _is_surgery(p):
-            results[i] = review_item(case, item, facts, lib, p, order)
-            decision = results[i].decision
+            results[i] = review_item(case, item, facts, lib, p, order, None, abstain_below)
+            decision = results[i].draft_decision
             status = (
                 Status.NOT_DOCUMENTED
                 if decision is None
@@ -216,7 +242,9 @@ def review_case(
                 surgery = Outcome(status, values={"surgery": item.request})
     for i, (item, p) in enumerate(zip(case.utilization_review.items, parsed, strict=True)):
         if i not in results:
-            results[i] = review_item(case, item, facts, lib, p, order, surgery=surgery)
+            results[i] = review_item(
+                case, item, facts, lib, p, order, surgery=surgery, abstain_below=abstain_below
+            )
     items = tuple(results[i] for i in range(len(parsed)))
     summary, evidence = write_summary(case, facts, order)
     return CaseReview(

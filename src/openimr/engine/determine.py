@@ -8,6 +8,7 @@ other guidelines, then studies) decide, and the determination records why.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -31,6 +32,9 @@ class EvaluatedCriterion:
     nested_version: Version | None = None
     version: Version | None = None
     set_id: str = ""
+    burden: bool = False
+    """Applied although the records do not establish its ``when`` (burden of documentation:
+    whether the treatment was given before is not established)."""
 
     @property
     def met_by_silence(self) -> bool:
@@ -144,6 +148,19 @@ def select_version(
     return None, "; ".join(skipped) or None
 
 
+def _silence_applies(crit: Criterion, ctx: EvalContext) -> bool:
+    """Whether a criterion applies although the records are silent on its ``when``: the
+    criterion's own ``when_silent``, else whether the ``when`` hinges on silence about prior
+    use of the requested treatment itself (a fact read with ``burden``): it would hold were
+    that use established. Prior use of another treatment (an NSAID for a PPI request) is
+    not read this way."""
+    if crit.when_silent is not None:
+        return crit.when_silent == "apply"
+    assert crit.when is not None
+    assumed = evaluate(crit.when, dataclasses.replace(ctx, in_when=True, assume_prior=True))
+    return assumed.status is Status.MET
+
+
 def evaluate_version(
     cs: CriteriaSet,
     version: Version,
@@ -191,9 +208,12 @@ def evaluate_version(
             surgery=surgery,
         )
         nested_holder.clear()
+        burden = False
         if crit.when is not None:
-            applies = evaluate(crit.when, ctx)
-            if applies.status is not Status.MET:
+            applies = evaluate(crit.when, dataclasses.replace(ctx, in_when=True))
+            if applies.status is Status.NOT_DOCUMENTED and _silence_applies(crit, ctx):
+                burden = True
+            elif applies.status is not Status.MET:
                 out.append(
                     EvaluatedCriterion(
                         crit,
@@ -210,6 +230,10 @@ def evaluate_version(
             when_facts = []
         result = evaluate(crit.rule, ctx)
         status = result.status
+        if burden and status is Status.NOT_MET and not result.facts:
+            # the rule reads silence as not met (`if_absent: not_met`); applied only because
+            # the records are silent on its condition, that silence is not documentation
+            status = Status.NOT_DOCUMENTED
         facts_used = [*when_facts, *result.facts]
         exception = False
         if status is not Status.MET and crit.unless is not None:
@@ -218,8 +242,23 @@ def evaluate_version(
                 status = Status.MET
                 exception = True
                 facts_used += exc.facts
+        values = dict(result.values)
+        if crit.when is not None:
+            values.update({k: v for k, v in applies.values.items() if k == "course"})
+        if burden:
+            values["course"] = (
+                "the records do not establish whether the treatment was given before; the"
+                " requesting physician bears the burden of documenting it"
+            )
         ev = EvaluatedCriterion(
-            crit, status, facts_used, result.values, exception, version=version, set_id=cs.id
+            crit,
+            status,
+            facts_used,
+            values,
+            exception,
+            version=version,
+            set_id=cs.id,
+            burden=burden,
         )
         if "current" in nested_holder:
             ev.nested, ev.nested_set, ev.nested_version = nested_holder["current"]
@@ -320,6 +359,14 @@ def to_results(
                 evidence=evidence,
                 searched=searched if ev.status is Status.NOT_DOCUMENTED or silent else (),
                 required=ev.criterion.required,
+                source_check=(
+                    "not retrieved"
+                    if ev.criterion.unverified
+                    else "from knowledge"
+                    if ev.criterion.from_knowledge
+                    else None
+                ),
+                source_marks=ev.criterion.source_marks,
                 checklist=fill(ev.criterion.checklist, version, ev.values, request)
                 if ev.criterion.checklist
                 else None,

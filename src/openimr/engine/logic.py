@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from openimr.engine.course import infer_course
 from openimr.library.model import Library, ParamRef, RequestRef, Rule, Value, Version
 from openimr.model import Case, Fact, ParsedRequest, Status
 
@@ -69,6 +70,12 @@ class EvalContext:
     depth: int = 0
     surgery: Outcome | None = None
     """The decision on the surgery a pre/post-operative item serves, when the case has one."""
+    in_when: bool = False
+    """Evaluating a criterion's ``when``: silence on prior use or a prior study is read there
+    through ``engine/course.py``; in a criterion's own rule silence stays silence."""
+    assume_prior: bool = False
+    """Read unsettled silence on prior use of the requested treatment (``burden`` facts) as
+    prior use: does the ``when`` hinge on that silence alone?"""
 
     def params(self) -> dict[str, object]:
         return {name: p.value for name, p in self.version.params.items()}
@@ -140,6 +147,31 @@ class EvalContext:
         if q == "$treatment":
             return self.request.treatment
         return q
+
+    def inferred(self, rule: Rule) -> Outcome | None:
+        """A fact of prior use or a prior study that no record states, settled where the
+        request and the case establish it (``engine/course.py``); None where they do not."""
+        if not self.in_when or self.library is None or rule.subject is None:
+            return None
+        if rule.test not in ("is", "eq"):
+            return None
+        fd = self.library.facts.get(rule.subject)
+        if fd is None or fd.when_silent == "not_applicable":
+            return None
+        if rule.qualifier not in (None, "$treatment") and (
+            self.qualifier(rule.qualifier) != self.request.treatment
+        ):
+            return None
+        course = infer_course(self.case, self.request, fd.when_silent)
+        if course.kind is None:
+            if self.assume_prior and fd.when_silent == "burden":
+                return Outcome(_compare(rule.test, True, self.resolve(rule.value)))
+            return None
+        value = course.kind == "continuation"
+        return Outcome(
+            _compare(rule.test, value, self.resolve(rule.value)),
+            values={"course": course.reason},
+        )
 
 
 def _compare(test: str, actual: object, expected: object) -> Status:
@@ -274,6 +306,9 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     if not candidates:
         if rule.test == "present" and rule.value is False:
             return Outcome(Status.MET)
+        inferred = ctx.inferred(rule)
+        if inferred is not None:
+            return inferred
         return Outcome(Status(rule.if_absent))
     chosen = _pick(candidates, rule.pick, ctx.order)
     if rule.pick == "sum":

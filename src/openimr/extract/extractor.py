@@ -931,6 +931,8 @@ class _Run:
             qualifier = hit[0][0] if hit else (therapies[0][0] if therapies else None)
             if qualifier is None:
                 return []
+        elif concept.qualifier is not None:
+            qualifier = concept.qualifier
         elif concept.qualified:
             if concept.requires_therapy is not None:
                 # a drug or a treatment named in the sentence

@@ -57,6 +57,9 @@ class ConceptRule:
     region_qualified: bool = False
     """The fact is qualified by the body region named nearest the mention in its clause
     ("left thumb non-displaced fracture": finger), for rules asking ``qualifier: $region``."""
+    qualifier: str | None = None
+    """A fixed qualifier: ``"*"`` for a statement about every treatment of its kind ("not
+    using any medications"), never the treatment named nearest."""
 
 
 @dataclass(frozen=True)
@@ -389,6 +392,7 @@ def _load_file(
             "context_therapy",
             "current_only",
             "region_qualified",
+            "qualifier",
         }
         for k in c:
             if k not in allowed:
@@ -422,6 +426,7 @@ def _load_file(
                 context_therapy=bool(c.get("context_therapy", False)),
                 current_only=bool(c.get("current_only", False)),
                 region_qualified=bool(c.get("region_qualified", False)),
+                qualifier=str(c["qualifier"]) if c.get("qualifier") is not None else None,
             )
         )
     for i, p in enumerate(data.get("patterns") or []):

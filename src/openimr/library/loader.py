@@ -7,11 +7,13 @@ a set id that does not equal its path, and any YAML duplicate key. No ``eval``, 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from openimr.errors import LibraryError, LibraryErrors, OpenIMRError
 from openimr.library.model import (
@@ -32,6 +34,7 @@ from openimr.library.model import (
     Rule,
     Value,
     Version,
+    WhenSilent,
 )
 from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
 
@@ -102,7 +105,7 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
         if not ctx.keys(
             spec,
             p,
-            {"type", "unit", "meaning", "describes", "qualified"},
+            {"type", "unit", "meaning", "describes", "qualified", "when_silent"},
             {"type", "meaning", "describes"},
         ):
             continue
@@ -117,8 +120,17 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
             describes=str(spec.get("describes", "")),
             unit=spec.get("unit"),
             qualified=bool(spec.get("qualified", False)),
+            when_silent=_when_silent(ctx, spec.get("when_silent", "not_applicable"), p),
         )
     return out
+
+
+def _when_silent(ctx: _Ctx, raw: Any, path: PathKey) -> WhenSilent:
+    if raw not in ("not_applicable", "burden", "evidence"):
+        ctx.error("when_silent must be not_applicable, burden or evidence", (*path, "when_silent"))
+        return "not_applicable"
+    value: WhenSilent = raw
+    return value
 
 
 class _SetLoader:
@@ -288,6 +300,18 @@ class _SetLoader:
             self.ctx.error(f"unknown fact {fact!r} (not in the fact vocabulary)", (*path, "fact"))
         return Partial(fact=fact, context=str(raw.get("context", "")))
 
+    def _criterion_when_silent(
+        self, raw: Any, path: PathKey
+    ) -> Literal["apply", "not_applicable"] | None:
+        if raw is None:
+            return None
+        if raw == "apply":
+            return "apply"
+        if raw == "not_applicable":
+            return "not_applicable"
+        self.ctx.error("when_silent must be apply or not_applicable", (*path, "when_silent"))
+        return None
+
     def criterion(self, raw: Any, path: PathKey, cite_ids: set[str]) -> Criterion | None:
         allowed = {
             "id",
@@ -302,6 +326,7 @@ class _SetLoader:
             "required",
             "partial",
             "silent",
+            "when_silent",
         }
         if not self.ctx.keys(raw, path, allowed, {"id", "text", "rule"}):
             return None
@@ -340,6 +365,7 @@ class _SetLoader:
             required=bool(raw.get("required", True)),
             partial=self.partial(raw.get("partial"), (*path, "partial")),
             silent=str(raw["silent"]) if "silent" in raw else None,
+            when_silent=self._criterion_when_silent(raw.get("when_silent"), path),
             line=self.ctx.doc.line_of(path),
         )
 
@@ -479,6 +505,7 @@ def load_set(
         ids.add(ver.id)
         versions.append(ver)
     _check_overlaps(ctx, versions)
+    versions = _mark_sources(path, display, versions)
     return CriteriaSet(
         id=set_id,
         title=str(data.get("title", set_id)),
@@ -488,6 +515,57 @@ def load_set(
         description=data.get("description"),
         body_regions=tuple(data.get("body_regions") or ()),
     )
+
+
+_MARK = re.compile(r"\[(U|K)\b[^\]]*\]")
+
+
+def _mark_sources(path: Path, display: str, versions: list[Version]) -> list[Version]:
+    """Attach to each criterion the ``[U]``/``[K]`` marks of the library data that bear on it:
+    those on its own lines and on its version's lines before the criteria (citation, params),
+    a comment block just above a version or criterion counting as its own."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return versions
+    starts = sorted(
+        {v.line for v in versions if v.line}
+        | {c.line for v in versions for c in v.criteria if c.line}
+    )
+
+    def block_start(line: int) -> int:
+        # 1-based line of a list item; a comment block right above it belongs to it
+        i = line - 1
+        while i > 0 and lines[i - 1].lstrip().startswith("#"):
+            i -= 1
+        return i + 1
+
+    bounds = [block_start(b) for b in starts]
+
+    def marks(first: int, end: int) -> list[str]:
+        out = []
+        for n in range(first, min(end, len(lines) + 1)):
+            for m in _MARK.finditer(lines[n - 1]):
+                out.append(f"{m.group(1)} {display}:{n}")
+        return out
+
+    def range_of(line: int) -> tuple[int, int]:
+        i = starts.index(line)
+        end = bounds[i + 1] if i + 1 < len(bounds) else len(lines) + 1
+        return block_start(line), end
+
+    out = []
+    for v in versions:
+        header: list[str] = []
+        if v.line and v.criteria and v.criteria[0].line and v.criteria[0].line > v.line:
+            header = marks(block_start(v.line), block_start(v.criteria[0].line))
+        crits = []
+        for c in v.criteria:
+            own = marks(*range_of(c.line)) if c.line and c.line > (v.line or 0) else []
+            found = tuple(dict.fromkeys([*own, *header]))
+            crits.append(dataclasses.replace(c, source_marks=found) if found else c)
+        out.append(dataclasses.replace(v, criteria=tuple(crits)))
+    return out
 
 
 def _check_overlaps(ctx: _Ctx, versions: list[Version]) -> None:

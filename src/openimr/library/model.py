@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FactType = Literal["bool", "int", "number", "string"]
+WhenSilent = Literal["not_applicable", "burden", "evidence"]
 Tier = Literal["mtus", "acoem", "odg", "other", "studies"]
 TIER_SOURCE: dict[str, str] = {
     "mtus": "MTUS",
@@ -79,6 +80,11 @@ class FactDef:
     describes: str
     unit: str | None = None
     qualified: bool = False
+    when_silent: WhenSilent = "not_applicable"
+    """How the records' silence on this fact is read in a criterion's ``when``
+    (``engine/course.py``): ``burden`` (prior use of the requested treatment: the condition
+    is not established, the criterion applies), ``evidence`` (a prior study: a repeat only
+    when the request or records show one), ``not_applicable`` (the default)."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,26 @@ class Criterion:
     # what no record states when the criterion is met by the records' silence
     # (`if_absent: met`): "that the patient cannot take part in intensive therapy"
     silent: str | None = None
+    source_marks: tuple[str, ...] = ()
+    """Where the library data marks what this criterion rests on as not retrieved from the
+    guideline text (``[U]``) or written from knowledge (``[K]``): ``"U file:line"`` entries,
+    from the criterion's own lines and its version's citation and params."""
+    when_silent: Literal["apply", "not_applicable"] | None = None
+    """Overrides, for this criterion, how silence on its ``when`` facts is read: ``apply``
+    (the physician must document the condition) or ``not_applicable`` (the guideline sets the
+    default). None: each fact's own ``when_silent``."""
     line: int | None = None
+
+    @property
+    def unverified(self) -> bool:
+        """Some of what it rests on was not retrieved from the guideline text (``[U]``)."""
+        return any(m.startswith("U ") for m in self.source_marks)
+
+    @property
+    def from_knowledge(self) -> bool:
+        """Some of what it rests on was written from knowledge, not checked against the
+        guideline text (``[K]``)."""
+        return any(m.startswith("K ") for m in self.source_marks)
 
 
 @dataclass(frozen=True)

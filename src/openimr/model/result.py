@@ -66,6 +66,12 @@ class CriterionResult(_Frozen):
     """For not_documented (and met by silence): every record searched, so the finding can be checked."""
     required: bool = True
     checklist: str | None = None
+    source_check: Literal["not retrieved", "from knowledge"] | None = None
+    """What the library data says of the guideline text this criterion rests on: ``not
+    retrieved`` (marked ``[U]``: the text was not seen) or ``from knowledge`` (``[K]``:
+    written from knowledge, not checked against the text); None: encoded from a source seen."""
+    source_marks: tuple[str, ...] = ()
+    """The ``[U]``/``[K]`` marks behind ``source_check``: ``"U file:line"``."""
 
 
 class RationaleSentence(_Frozen):
@@ -113,6 +119,14 @@ class ItemDetermination(_Frozen):
     """Why a higher tier of the evidence sequence did not decide (e.g. MTUS silent)."""
     checklist: tuple[str, ...] = ()
     formulary: FormularyNote | None = None
+    confidence: float | None = None
+    """How firmly the decision rests on the records (``engine/confidence.py``): an overturn
+    as weak as its weakest met criterion, an uphold as strong as its strongest failing one."""
+    confidence_basis: str | None = None
+    """What the confidence rests on, in words (the criterion that sets it)."""
+    draft_decision: Literal["upheld", "overturned"] | None = None
+    """The engine's decision before abstention: an item whose confidence is below the
+    threshold goes to a person (``needs_review``) with this draft and the reason."""
 
 
 class CaseReview(_Frozen):

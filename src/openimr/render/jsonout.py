@@ -46,6 +46,11 @@ def item_to_json(item: ItemDetermination) -> dict[str, Any]:
                 "finding": c.finding,
                 "required": c.required,
                 **({"searched": list(c.searched)} if c.searched else {}),
+                **(
+                    {"source_check": c.source_check, "source_marks": list(c.source_marks)}
+                    if c.source_check
+                    else {}
+                ),
             }
             for c in item.criteria
         ],
@@ -68,6 +73,9 @@ def item_to_json(item: ItemDetermination) -> dict[str, Any]:
         "criteria_set": item.criteria_set,
         "criteria_version": item.criteria_version,
         "checklist": list(item.checklist),
+        "confidence": item.confidence,
+        "confidence_basis": item.confidence_basis,
+        "draft_decision": item.draft_decision,
     }
     if item.reason is not None or item.needs_review:
         out["reason"] = item.reason

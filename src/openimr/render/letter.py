@@ -207,6 +207,7 @@ class CriterionView:
     finding: str | None
     evidence: tuple[EvidenceView, ...]
     searched: tuple[str, ...]
+    source_check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,7 @@ def _criterion(
         finding=" ".join(crit.finding.split()) if crit.finding else None,
         evidence=_evidence(crit.evidence, records, numbers),
         searched=crit.searched,
+        source_check=crit.source_check,
     )
 
 

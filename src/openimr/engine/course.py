@@ -1,0 +1,90 @@
+"""Is the requested treatment new, or a continuation? Burden of documentation.
+
+In IMR the requesting physician carries the burden of documenting medical necessity (Labor
+Code 4610.5(c)(2); 8 CCR 9792.6.1(t) "medically necessary" rests on the MTUS and the
+documentation). Many criteria apply only to a treatment already given ("when therapy was given
+before, its visit count and functional improvement are documented"; "for continued use,
+analgesia and function are documented"). Whether the treatment was given before is itself a
+fact the records must establish: when they are silent, the engine does not read silence as a
+first course.
+
+A fact of the vocabulary declares how its silence is read in a ``when`` (``when_silent`` in
+``facts/*.yaml``):
+
+- ``burden``: prior use of the requested treatment itself (``prior_therapy``,
+  ``medication_in_use``). Silence is settled by the request and the case: words of
+  continuation in the request ("additional", "continued", "refill", the remaining portion of
+  a modified request) establish a continuation; words of a first course ("initial trial") or an
+  acute injury establish a first course; otherwise the condition is **not established** and
+  the criterion applies, so its requirement is ``not_documented`` unless the records meet it.
+- ``evidence``: a prior study or procedure (``prior_imaging``, ``prior_esi`` ...). The
+  guideline's repeat criteria apply when the request or the records show a repeat ("repeat
+  MRI", "second epidural"); silence is read as no prior study, the guidelines' own default for a
+  first study (a repeat is what they single out).
+- ``not_applicable`` (the default): the condition does not apply unless the records state it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from openimr.model import Case, ParsedRequest
+
+CourseKind = Literal["continuation", "first"]
+
+# words of the request that make it a continuation of a treatment already given
+_CONTINUATION = re.compile(
+    r"\b(additional|continued|continue|continuing|continuation|further|more|extension|extend"
+    r"|extended|refills?|remaining|ongoing|renewal|renew|maintenance|another)\b",
+    re.IGNORECASE,
+)
+# words of the request that make a study or a procedure a repeat
+_REPEAT = re.compile(
+    r"\b(repeat|repeated|updated?|new|follow[- ]?up|second|2nd|third|3rd|another|again)\b",
+    re.IGNORECASE,
+)
+# words of the request that make it a first course
+_FIRST = re.compile(r"\b(initial|first|trial|new\s+prescription|start|begin)\b", re.IGNORECASE)
+# an injury this recent is in its acute phase: a first course of care (ACOEM 2004,
+# Chapter 1: acute up to about one month) [K]
+ACUTE_DAYS = 28
+
+
+@dataclass(frozen=True)
+class Course:
+    kind: CourseKind | None
+    reason: str
+
+    @property
+    def established(self) -> bool:
+        return self.kind is not None
+
+
+def infer_course(case: Case, request: ParsedRequest, mode: str) -> Course:
+    """What the request and the case establish about a prior course of the requested
+    treatment, for a fact whose silence is read in ``mode`` (``burden`` or ``evidence``)."""
+    text = request.disputed or request.text
+    if mode == "evidence":
+        m = _REPEAT.search(text)
+        if m:
+            return Course("continuation", f"the request is for a repeat ('{m.group(0)}')")
+        return Course("first", "no record or request mentions an earlier study or procedure")
+    if request.modified:
+        return Course(
+            "continuation",
+            "the disputed item is the remaining portion of a request the UR modified",
+        )
+    m = _CONTINUATION.search(text)
+    if m:
+        return Course(
+            "continuation", f"the request is for continued treatment ('{m.group(0).lower()}')"
+        )
+    m = _FIRST.search(text)
+    if m and not re.search(r"\b(trials?|course)\s+(of\s+)?\d+\s+completed", text, re.I):
+        return Course("first", f"the request is for a first course ('{m.group(0).lower()}')")
+    days = (case.decision_date - case.patient.date_of_injury).days
+    if 0 <= days <= ACUTE_DAYS:
+        return Course("first", f"the injury was {days} days before the UR decision (acute phase)")
+    return Course(None, "the records do not establish whether the treatment was given before")
