@@ -106,3 +106,110 @@ def test_sentences_split_at_headings_lists_and_periods_but_not_abbreviations() -
         "Seen by Dr. Chen today.",
         "Pain is 5/10.",
     ]
+
+
+# -- context on records written by others (extraction/context.yaml, sections.yaml) ----------
+
+
+def values_of(text: str, name: str) -> list[object]:
+    return [f.value for f in facts_named(extract_facts([record(text)]), name)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value"),
+    [
+        # negation and its reach
+        ("Lumbar radiographs are negative for recent fracture.", "red_flags", False),
+        ("He reports no significant change in bowel or bladder function.", "red_flags", False),
+        ("Bowel and bladder function are reported as normal.", "red_flags", False),
+        (
+            "She denies dizziness, vision changes, weakness, or change in bowel or bladder function.",
+            "red_flags",
+            False,
+        ),
+        # a normal sensory, motor or reflex examination, however written
+        ("EXAM:\nSensory: unremarkable.\n", "neurologic_deficit", False),
+        (
+            "EXAM:\nStrength is intact in both lower extremities.\n",
+            "objective_radiculopathy",
+            False,
+        ),
+        ("EXAM:\nHeel and toe walking are normal.\n", "neurologic_deficit", False),
+        ("EXAM:\nSLR normal.\n", "objective_radiculopathy", False),
+        (
+            "EXAM:\nLeft straight-leg raising was positive at 40 degrees.\n",
+            "objective_radiculopathy",
+            True,
+        ),
+        # an injection note's own procedure is care given
+        ("PROCEDURE:  Caudal epidural steroid injection.\n", "prior_esi", True),
+    ],
+)
+def test_context_on_wording_of_others(text: str, name: str, value: object) -> None:
+    assert values_of(text, name) == [value]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # risks listed in a consent are no findings, negated or not
+        ("Risks include paralysis, infection, bleeding and death.", "red_flags"),
+        ("Risks include paralysis, infection, bleeding and death.", "neurologic_deficit"),
+        (
+            "The risks of the procedure including but not limited to infection were discussed.",
+            "red_flags",
+        ),
+        ("INFORMED CONSENT: Possible nerve injury and infection were explained.\n", "red_flags"),
+        # instructions on what to report or come back for
+        ("She was instructed to call for fever, weakness or loss of bladder control.", "red_flags"),
+        ("POST PROCEDURE INSTRUCTIONS: Report any fever or leg weakness.\n", "red_flags"),
+        # questions put to an examiner
+        ("QUESTION: Is further treatment indicated for the radiculopathy?\n", "radicular_symptoms"),
+        ("Does she need another epidural steroid injection?", "prior_esi"),
+        (
+            "An EMG is ordered to determine whether there is a nerve root injury.",
+            "neurologic_deficit",
+        ),
+        # unticked check boxes of a form
+        ("Findings: [ ] radiculopathy  [ ] fracture", "radicular_symptoms"),
+        ("Findings: [ ] radiculopathy  [ ] fracture", "red_flags"),
+        # plans and hypotheticals
+        ("If symptoms persist, consider MRI of the lumbar spine.", "prior_imaging"),
+        ("Treatment will consist of chiropractic manipulation and massage.", "prior_therapy"),
+        ("Perhaps a course of physical therapy may be helpful.", "prior_therapy"),
+        ("I would recommend a series of epidural steroid injections.", "prior_esi"),
+        # a differential diagnosis
+        ("The differential diagnosis includes tumor and infection.", "red_flags"),
+        ("The differential diagnosis includes tumor and infection.", "diagnosis"),
+        # history and family history are not current findings
+        ("In 2009 he sustained a compression fracture of L1.", "red_flags"),
+        ("PAST MEDICAL HISTORY: Remote fracture of the right femur.\n", "red_flags"),
+        ("FAMILY HISTORY: Mother had breast cancer.\n", "red_flags"),
+        # drugs given during a procedure are not drugs the patient takes
+        (
+            "PROCEDURE DETAILS: 80 mg of Depo-Medrol and 2 mL of lidocaine were injected.\n",
+            "medication",
+        ),
+        # prose in an impression is no diagnosis
+        ("IMPRESSION:\nI would recommend a repeat study in six weeks.\n", "diagnosis"),
+    ],
+)
+def test_mentions_that_state_no_finding_give_no_fact(text: str, name: str) -> None:
+    assert values_of(text, name) == []
+
+
+def test_a_ticked_box_and_a_current_drug_list_still_count() -> None:
+    assert values_of("Findings: [ ] radiculopathy  [x] sciatica", "radicular_symptoms") == [True]
+    facts = extract_facts(
+        [
+            record(
+                "PROCEDURE DETAILS: 80 mg of Depo-Medrol was injected.\n\n"
+                "MEDICATIONS: Medrol Dosepak 4 mg daily.\n"
+            )
+        ]
+    )
+    assert [f.value for f in facts_named(facts, "medication")] == ["Medrol Dosepak"]
+    # a plan to operate is still a surgery considered, beside the risks it lists
+    text = "Surgical options were discussed; the risks include infection and paralysis."
+    assert values_of(text, "surgery_considered") == [True]
+    assert values_of(text, "red_flags") == []

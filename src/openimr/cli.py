@@ -255,6 +255,12 @@ def extract(
             "--split", help="With --gold: score all records, or only dev, or only held-out ones."
         ),
     ] = "all",
+    prefix: Annotated[
+        str | None,
+        typer.Option(
+            "--prefix", help="With --gold: score only records whose file name starts with this."
+        ),
+    ] = None,
 ) -> None:
     """Print the clinical facts found in records, each with its span; or score a gold set."""
     from openimr.extract import extract_facts
@@ -264,7 +270,7 @@ def extract(
         from openimr.extract.gold import format_report, load_records, score
 
         try:
-            report = score(gold, load_records(gold), split=split)
+            report = score(gold, load_records(gold), split=split, prefix=prefix)
         except OpenIMRError as exc:
             raise fail(str(exc)) from None
         if as_json:
@@ -276,6 +282,8 @@ def extract(
                     typer.echo(f"miss  {line}")
                 for line in report.extras:
                     typer.echo(f"extra {line}")
+                for line in report.must_not_hits:
+                    typer.echo(f"must-not {line}")
         return
     if not records:
         raise fail("give record files, or --gold DIR")

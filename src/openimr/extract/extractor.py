@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from openimr.extract.locate import Location, Locator, Place, Side
 from openimr.extract.rules import (
     ConceptRule,
+    ContextRuleSpec,
     ExtractionRules,
     PatternRule,
     default_rules,
@@ -73,6 +74,23 @@ _DX_SPLIT = re.compile(
     r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])(?!(?:left|right|bilateral|with|without|status|severe|mild|moderate|acute|chronic)\b)"
     r"|(?<!\bleft)(?<!\bright)\s+and\s+(?=(?:left|right|bilateral)?\s*[a-z]+\s)"
 )
+# the first clause of a sentence of prose: a subject (pronoun, "there", "the patient") or a
+# finite verb; a diagnosis list item has neither ("Left S1 nerve root irritation")
+_DX_PROSE = re.compile(
+    r"^\s*(?:i|we|he|she|they|it|this|that|these|those|there|his|her|results?|please|if|"
+    r"once|based|however|perhaps|overall|the\s+patient)\b"
+    r"|\b(?:is|are|was|were|has|have|had|will|would|could|should|shows?|showed|reveals?|"
+    r"revealed|recommends?|recommended|discussed|believe|think|feel|agrees?|requested)\b",
+    re.IGNORECASE,
+)
+# a study's finding stated as evidence ("There is electrodiagnostic evidence of an acute L5
+# radiculopathy") names a diagnosis; "There is no evidence of ..." does not
+_DX_EVIDENCE = re.compile(
+    r"^\s*there\s+is\s+(?:(?!no\b|not\b|little\b)\w+\s+){0,2}?evidence\s+(?:of|for)\b",
+    re.IGNORECASE,
+)
+# a diagnosis not made: a differential, or "no diagnosis was rendered"
+_DX_NOT_MADE = re.compile(r"\bdifferential\b|\bno\s+(?:\w+\s+)?$", re.IGNORECASE)
 _DX_SKIP = re.compile(
     r"^(?:no|none|same|normal|abnormal study|correlate|recommend|good|fair|poor|status|"
     r"improving|progress\w*|objective functional|failed|stable|see|findings|the patient|pt|patient)\b",
@@ -181,6 +199,10 @@ class Sentence:
     end: int
     text: str
     section: str | None
+    context_section: str | None = None
+    """The section medspaCy's sectionizer finds here (``library/data/sections.yaml``), read
+    for the context it gives: past history, family history, or text that states no
+    finding (consent risks, instructions, questions)."""
 
 
 def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
@@ -228,7 +250,7 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[
     context: Any = nlp.add_pipe(
         "medspacy_context", config={"input_span_type": "group", "rules": None}
     )
-    context.add(_context_rules(context.DEFAULT_RULES_FILEPATH))
+    context.add(_context_rules(context.DEFAULT_RULES_FILEPATH, rules.context_rules))
     return (
         nlp,
         {f"P{n}": concepts for n, concepts in enumerate(phrase_to_concepts.values())},
@@ -236,73 +258,30 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[
     )
 
 
-def _context_rules(default_path: str) -> list[Any]:
-    """medspaCy's default ConText rules, with ": no" reading both ways ("Fever: no" and
-    "L2-3: No disc herniation"), more negations, and clause boundaries that end a
-    modifier's reach ("no improvement with therapy, and she was seen by a chiropractor"
-    does not deny the chiropractor)."""
+def _context_rules(default_path: str, added: Sequence[ContextRuleSpec] = ()) -> list[Any]:
+    """medspaCy's default ConText rules and the rules of ``extraction/context.yaml`` (data):
+    more negations, modifiers for mentions that are not findings (consent risks,
+    instructions, questions, plans), and clause boundaries that end a modifier's reach ("no
+    improvement with therapy, and she was seen by a chiropractor" does not deny the
+    chiropractor). A data rule with a default rule's literal replaces it (": no" both ways)."""
     from medspacy.context import ConTextRule
 
-    defaults = [
-        ConTextRule(r.literal, r.category, direction="BIDIRECTIONAL")
-        if r.literal in (": no", ": none")
-        else r
-        for r in ConTextRule.from_json(default_path)
+    defaults = ConTextRule.from_json(default_path)
+    default_patterns = {r.literal: r.pattern for r in defaults}
+    ours = [
+        ConTextRule(
+            r.literal,
+            r.category,
+            direction=r.direction,
+            pattern=default_patterns.get(r.literal)
+            if r.pattern is None
+            else [dict(t) for t in r.pattern],
+            max_scope=r.max_scope,
+        )
+        for r in added
     ]
-    pronoun = {"LOWER": {"IN": ["she", "he", "they", "the", "his", "her", "i", "we", "it"]}}
-    return [
-        *defaults,
-        ConTextRule("never", "NEGATED_EXISTENCE", direction="FORWARD"),
-        ConTextRule("not yet", "NEGATED_EXISTENCE", direction="FORWARD"),
-        ConTextRule("no prior", "NEGATED_EXISTENCE", direction="FORWARD"),
-        ConTextRule("no previous", "NEGATED_EXISTENCE", direction="FORWARD"),
-        ConTextRule("has not", "NEGATED_EXISTENCE", direction="FORWARD"),
-        ConTextRule("did not", "NEGATED_EXISTENCE", direction="FORWARD"),
-        ConTextRule("does not", "NEGATED_EXISTENCE", direction="FORWARD"),
-        # negations written after what they deny ("red flags were not noted")
-        *(
-            ConTextRule(w, "NEGATED_EXISTENCE", direction="BACKWARD")
-            for w in (
-                "not noted",
-                "not documented",
-                "not present",
-                "not seen",
-                "not found",
-                "not identified",
-                "not medically necessary",
-                "not indicated",
-            )
-        ),
-        ConTextRule(";", "TERMINATE", direction="TERMINATE"),
-        ConTextRule("but", "TERMINATE", direction="TERMINATE"),
-        ConTextRule("however", "TERMINATE", direction="TERMINATE"),
-        ConTextRule("except", "TERMINATE", direction="TERMINATE"),
-        ConTextRule(")", "TERMINATE", direction="TERMINATE"),
-        ConTextRule(
-            "and has",
-            "TERMINATE",
-            direction="TERMINATE",
-            pattern=[
-                {"LOWER": "and"},
-                {"LOWER": {"IN": ["has", "have", "is", "was", "had", "continues", "reports"]}},
-            ],
-        ),
-        ConTextRule(
-            ", as",
-            "TERMINATE",
-            direction="TERMINATE",
-            pattern=[
-                {"TEXT": ","},
-                {"LOWER": {"IN": ["as", "which", "since", "although", "though", "whereas"]}},
-            ],
-        ),
-        ConTextRule(
-            ", and",
-            "TERMINATE",
-            direction="TERMINATE",
-            pattern=[{"TEXT": ","}, {"LOWER": "and"}, pronoun],
-        ),
-    ]
+    replaced = {r.literal for r in added}
+    return [*(r for r in defaults if r.literal not in replaced), *ours]
 
 
 def _case_sensitive(word: str) -> bool:
@@ -461,14 +440,17 @@ class Extractor:
 
     def _read_windows(
         self, text: str, starts: list[int]
-    ) -> tuple[list[list[_Found]], list[Mention]]:
+    ) -> tuple[list[list[_Found]], list[Mention], list[tuple[int, int]]]:
         """Run the pipeline over the text window by window (whole sentences, about
         ``WINDOW`` characters each: time and memory grow linearly with the record, and
         spaCy's limit on a text's length never applies). Returns, per window, the concept
-        phrases found (longest first, then in order, with their ConText) and the treatments
-        named, all with offsets into ``text``. Each parsed window is dropped once read."""
+        phrases found (longest first, then in order, with their ConText), the treatments
+        named, and the reach of the modifiers that make a mention no finding (a consent's
+        risks, a question), all with offsets into ``text``. Each parsed window is dropped
+        once read."""
         found: list[list[_Found]] = []
         mentions: list[Mention] = []
+        not_findings: list[tuple[int, int]] = []
         for a, b in _windows(text, starts):
             piece = text[a:b]
             lo, hi = bisect_left(starts, a), bisect_left(starts, b)
@@ -481,25 +463,24 @@ class Extractor:
             )
             for ent in spans:
                 start, end = n2o[ent.start_char], n2o[ent.end_char]
-                negated = bool(ent._.is_negated) and _is_negated(ent, piece, n2o, start)
-                ctx = Context(
-                    negated=negated,
-                    historical=bool(ent._.is_historical),
-                    hypothetical=bool(ent._.is_hypothetical),
-                    family=bool(ent._.is_family),
-                    uncertain=bool(ent._.is_uncertain),
-                )
-                here.append(_Found(a + start, a + end, ent.label_, ent.text, ctx))
+                ctx = _mention_context(ent, piece, n2o, start)
+                normal = any(mod.category == "REPORTED_NORMAL" for mod in ent._.modifiers)
+                here.append(_Found(a + start, a + end, ent.label_, ent.text, ctx, normal))
             found.append(here)
+            not_findings.extend(
+                (a + x, a + y) for x, y in _modifier_scopes(doc, n2o, "NOT_A_FINDING")
+            )
         if not self._all_words_matched:
             mentions = self._mentions(text, 0)
-        return found, mentions
+        return found, mentions, not_findings
 
     def extract(self, record: Record) -> list[Fact]:
         text = record.text
-        index = SectionIndex(find_sections(text))
+        heads = find_sections(text)
+        index = SectionIndex(heads)
         starts = fhir_starts(text) if record.kind == "fhir" else sentence_starts(text)
-        windows, all_mentions = self._read_windows(text, starts)
+        windows, all_mentions, not_findings = self._read_windows(text, starts)
+        context_sections = _context_sections(record, [h.start for h in heads])
         sentences: list[Sentence] = []
         bounds = [*starts, len(text)]
         fhir = record.kind == "fhir"
@@ -508,7 +489,7 @@ class Extractor:
                 # a FHIR resource's first line (``Condition/low-back-pain``) names it: no facts
                 title = _is_title(text[a:b]) or bool(fhir and _FHIR_HEADER.match(text, a, b))
                 section = "title" if title else index.at(a)
-                sentences.append(Sentence(a, b, text[a:b], section))
+                sentences.append(Sentence(a, b, text[a:b], section, context_sections.at(a)))
         sent_starts = [s.start for s in sentences]
         mention_starts = [m[1] for m in all_mentions]
         run = _Run(self, record, sentences, sent_starts, all_mentions, mention_starts)
@@ -521,7 +502,7 @@ class Extractor:
         for found in windows:
             chosen: dict[str, list[tuple[int, int]]] = {}
             kept: list[tuple[int, int]] = []
-            for ent_start, ent_end, label, mention, ctx in found:
+            for ent_start, ent_end, label, mention, ctx, normal in found:
                 sent = run.sentence_of(ent_start)
                 if sent is None:
                     continue
@@ -546,7 +527,11 @@ class Extractor:
                     concept_ids.append(cid)
                 for cid in concept_ids:
                     concept = self.rules.concepts[cid]
-                    facts.extend(run.concept_facts(concept, mention, ent_start, ent_end, sent, ctx))
+                    c = ctx
+                    if normal and concept.value is None and not ctx.hypothetical:
+                        # "bowel and bladder function are reported as normal"
+                        c = ctx.model_copy(update={"negated": True})
+                    facts.extend(run.concept_facts(concept, mention, ent_start, ent_end, sent, c))
         # regex patterns, sentence by sentence: a pattern runs on the sentences where it
         # matched the whole text (one pass over the record instead of one per sentence)
         where: dict[int, set[int]] = {}
@@ -566,6 +551,7 @@ class Extractor:
         for si, sent in enumerate(sentences):
             if sent.section == "title":
                 continue
+            states_nothing = _states_no_finding(sent)
             therapies = run.therapies(sent)
             if run.is_guideline(sent):
                 facts.extend(run.summary_facts(sent, therapies))
@@ -592,8 +578,12 @@ class Extractor:
                     and not (pat.strong_words and _has_any(lowered, pat.strong_words))
                 ):
                     continue
+                if states_nothing:
+                    continue
                 for m in pat.regex.finditer(sent.text):
                     if pat.excludes_before and _before_has(lowered, m.start(), pat.excludes_before):
+                        continue
+                    if _in_scopes(not_findings, sent.start + m.start()):
                         continue
                     fact = run.pattern_fact(pat, m, sent, therapies)
                     if fact is not None:
@@ -620,6 +610,8 @@ class _Found(NamedTuple):
     label: str
     text: str
     ctx: Context
+    normal: bool = False
+    """Under a REPORTED_NORMAL modifier ("reported as normal"): the abnormality is denied."""
 
 
 def _windows(text: str, starts: list[int], size: int | None = None) -> list[tuple[int, int]]:
@@ -769,10 +761,123 @@ def _drop_overridden(found: list[tuple[Fact, int, int]]) -> list[Fact]:
     return [f for f in kept if not (f.name == "pain_score" and f.value in tied)]
 
 
+# a word between a negation and the mention that the negation denies instead, when it is
+# tied to the mention without a clause break ("no improvement with acupuncture"; but not
+# "denies vision changes, weakness, or bowel or bladder dysfunction")
 _NEGATION_BLOCKERS = re.compile(
-    r"\b(?:improvement|improve|improved|change|relief|benefit|help|helpful|progress|gains?)\b",
+    r"\b(?:improvement|improve|improved|change|changes|relief|benefit|help|helpful|progress|gains?)\b[^,;]*$",
     re.IGNORECASE,
 )
+
+
+class _ContextSections:
+    """medspaCy sectionizer sections of a record (``records.structure``), by offset, as
+    (name, start, end)."""
+
+    def __init__(self, sections: Sequence[tuple[str, int, int]]) -> None:
+        self.sections = list(sections)
+        self.starts = [s[1] for s in self.sections]
+
+    def at(self, offset: int) -> str | None:
+        i = bisect_right(self.starts, offset) - 1
+        if i < 0:
+            return None
+        name, start, end = self.sections[i]
+        return name if start <= offset < end else None
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def _context_sections(record: Record, heads: Sequence[int]) -> _ContextSections:
+    """The sectionizer's sections. A section that gives context (history, family history,
+    no finding) ends at the next label of any kind (``heads``: "SOCIAL:" is no section of
+    its own but ends the family history) or at a blank line."""
+    from openimr.records.structure import find_sections as sectionize
+
+    if record.kind == "fhir":
+        return _ContextSections([])
+    text = record.text
+    out: list[tuple[str, int, int]] = []
+    for sec in sectionize(text):
+        end = sec.end
+        if any(_section_flags(sec.name)):
+            later = [h for h in heads if sec.start < h < end]
+            if later:
+                end = later[0]
+            blank = _BLANK_LINE.search(text, sec.body_start, end)
+            if blank is not None:
+                end = blank.start()
+        out.append((sec.name, sec.start, end))
+    return _ContextSections(out)
+
+
+@lru_cache(maxsize=64)
+def _section_flags(name: str | None) -> tuple[bool, bool, bool]:
+    """(historical, family, states no finding) for a sectionizer section name."""
+    if name is None:
+        return (False, False, False)
+    from openimr.records.structure import section_info
+
+    try:
+        info = section_info(name)
+    except KeyError:
+        return (False, False, False)
+    return (info.historical, info.family, info.hypothetical)
+
+
+def _states_no_finding(sent: Sentence) -> bool:
+    return _section_flags(sent.context_section)[2]
+
+
+def _section_context(ctx: Context, sent: Sentence) -> Context:
+    """A mention's context with its section's: in a past-history section it is historical,
+    in a family history it is the family's, in a consent, instructions or a question it
+    is no finding (hypothetical, never negated)."""
+    historical, family, no_finding = _section_flags(sent.context_section)
+    if no_finding:
+        return ctx.model_copy(update={"hypothetical": True, "negated": False})
+    if historical and not ctx.historical:
+        return ctx.model_copy(update={"historical": True})
+    if family and not ctx.family:
+        return ctx.model_copy(update={"family": True})
+    return ctx
+
+
+def _modifier_scopes(doc: Any, n2o: list[int], category: str) -> list[tuple[int, int]]:
+    """The reach (record offsets) of the ConText modifiers of ``category`` in ``doc``."""
+    graph = getattr(doc._, "context_graph", None)
+    if graph is None:
+        return []
+    out: list[tuple[int, int]] = []
+    for mod in graph.modifiers:
+        if mod.category != category:
+            continue
+        a, b = mod.scope_span
+        if b <= a:
+            continue
+        first, last = doc[a], doc[b - 1]
+        out.append((n2o[first.idx], n2o[last.idx + len(last.text)]))
+    return out
+
+
+def _in_scopes(scopes: Sequence[tuple[int, int]], offset: int) -> bool:
+    return any(a <= offset < b for a, b in scopes)
+
+
+def _mention_context(ent: Any, text: str, n2o: list[int], start: int) -> Context:
+    """The ConText attributes of a mention. A mention under a NOT_A_FINDING modifier (a
+    risk listed in a consent, what to call about, a question) is neither stated nor denied:
+    it reads as hypothetical and never as negated ("risks include no relief")."""
+    if any(mod.category == "NOT_A_FINDING" for mod in ent._.modifiers):
+        return Context(hypothetical=True, family=bool(ent._.is_family))
+    return Context(
+        negated=bool(ent._.is_negated) and _is_negated(ent, text, n2o, start),
+        historical=bool(ent._.is_historical),
+        hypothetical=bool(ent._.is_hypothetical),
+        family=bool(ent._.is_family),
+        uncertain=bool(ent._.is_uncertain),
+    )
 
 
 def _is_negated(ent: Any, text: str, n2o: list[int], start: int) -> bool:
@@ -997,22 +1102,27 @@ class _Run:
         sent: Sentence,
         ctx: Context,
     ) -> list[Fact]:
+        ctx = _section_context(ctx, sent)
         if ctx.family or sent.section == "title" or self.is_guideline(sent):
             return []
         if concept.only_negated and not ctx.negated:
             return []
         if concept.current_only and ctx.historical:
             return []
-        if (
-            concept.sections
-            and sent.section is not None
-            and sent.section not in concept.sections
-            and "default" not in concept.sections
+        # a rule's sections name the extractor's sections or the sectionizer's ("procedure")
+        if concept.sections and sent.context_section not in concept.sections:
+            if (
+                sent.section is not None
+                and sent.section not in concept.sections
+                and "default" not in concept.sections
+            ):
+                return []
+            if sent.section is None and "default" not in concept.sections:
+                return []
+        if concept.exclude_sections and (
+            sent.section in concept.exclude_sections
+            or sent.context_section in concept.exclude_sections
         ):
-            return []
-        if concept.sections and sent.section is None and "default" not in concept.sections:
-            return []
-        if concept.exclude_sections and sent.section in concept.exclude_sections:
             return []
         therapies = self.therapies(sent)
         if concept.requires_therapy == "any" and not therapies:
@@ -1047,7 +1157,9 @@ class _Run:
             before = lowered[max(0, rel - 25) : rel]
             negated = bool(re.search(r"\b(?:not|no|never|denies|without)\b[^,;:]*$", before))
             ctx = ctx.model_copy(update={"negated": negated})
-        if ctx.hypothetical and not ctx.negated and not concept.keep_hypothetical:
+        # a hypothetical mention states nothing, denied or not ("if his pain does not
+        # improve, we will consider an ESI"), except for the facts about plans
+        if ctx.hypothetical and not concept.keep_hypothetical:
             return []
         if concept.nearest_therapy is not None and (
             self.nearest(self.treatments(therapies), rel, end - sent.start, sent.text)
@@ -1322,8 +1434,12 @@ class _Run:
                 )
             )
         if section == "diagnoses" and sent.section is not None:
-            out.extend(self._diagnoses(span, span.start, span.end, whole=True, sent=sent))
-        elif dx_cue is not None:
+            # a list item or a short assessment names a diagnosis; a sentence of prose in an
+            # impression ("I would recommend ...", "There is no evidence of ...") does not
+            first = re.split(r"[,(]", span.quote, maxsplit=1)[0]
+            if _DX_EVIDENCE.match(first) or not _DX_PROSE.search(first):
+                out.extend(self._diagnoses(span, span.start, span.end, whole=True, sent=sent))
+        elif dx_cue is not None and not _DX_NOT_MADE.search(whole.quote[: dx_cue.start("dx")]):
             out.extend(
                 self._diagnoses(
                     whole,

@@ -14,6 +14,14 @@ An annotation file::
       - {fact: prior_visits, value: 12, qualifier: physical-therapy, quote: "12 sessions"}
       - {fact: radicular_symptoms, value: false, quote: "denies numbness"}
 
+Mentions are scored apart by context class: a gold fact may carry ``context: negated |
+historical | hypothetical | family`` (a ``false`` value without one is ``negated``, any other
+``plain``). Mentions that state no fact — a risk listed in a consent, a question put to an
+examiner, a plan, a family member's illness — are listed under ``absent:`` as
+``{fact, quote, context[, value]}``: a prediction of that fact (and value, when given) whose
+span overlaps the quote is a false positive on a must-not fact. ``scored_from: <quote>``
+scores only the text from that quote on (a publisher's header that is no part of the record).
+
 A predicted fact matches a gold fact when the name is the same, the value is the same
 (numbers within 0.5, strings compared case-insensitively by containment), the qualifier is
 the same when the gold fact has one, and the predicted span overlaps the place of the gold
@@ -39,6 +47,7 @@ from openimr.model import Fact, Record
 from openimr.records import read_record
 from openimr.yamlio import load_yaml_file
 
+CONTEXTS = ("plain", "negated", "historical", "hypothetical", "family")
 NOT_SCORED = {"complaint", "exam_finding", "plan_item", "treatment_to_date", "mechanism_of_injury"}
 SPLITS = ("all", "dev", "held-out")
 _SPLIT_LINE = re.compile(r"^\s*[-*]\s+`?(records/[^\s`]+)`?\s*$", re.MULTILINE)
@@ -53,6 +62,40 @@ class GoldFact:
     end: int
     line: int | None
     quote: str = ""
+    context: str = "plain"
+
+
+@dataclass(frozen=True)
+class MustNot:
+    """A mention that states no fact: a prediction of ``fact`` (and ``value``) overlapping it is wrong."""
+
+    fact: str
+    value: Any
+    start: int
+    end: int
+    context: str
+    quote: str
+
+
+@dataclass
+class Annotation:
+    facts: list[GoldFact]
+    absent: list[MustNot] = field(default_factory=list)
+    scored_from: int = 0
+
+
+@dataclass
+class ContextScore:
+    """Gold facts of one context class found and missed, and must-not facts produced."""
+
+    tp: int = 0
+    fn: int = 0
+    must_not: int = 0
+    must_not_fp: int = 0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
 
 @dataclass
@@ -82,6 +125,10 @@ class GoldReport:
     gold_facts: int = 0
     misses: list[str] = field(default_factory=list)
     extras: list[str] = field(default_factory=list)
+    by_context: dict[str, ContextScore] = field(
+        default_factory=lambda: {c: ContextScore() for c in CONTEXTS}
+    )
+    must_not_hits: list[str] = field(default_factory=list)
 
     def overall(self) -> TypeScore:
         total = TypeScore()
@@ -115,6 +162,17 @@ class GoldReport:
                 }
                 for k, v in sorted(self.by_type.items())
             },
+            "by_context": {
+                k: {
+                    "gold": v.tp + v.fn,
+                    "found": v.tp,
+                    "missed": v.fn,
+                    "recall": round(v.recall, 4),
+                    "must_not": v.must_not,
+                    "must_not_produced": v.must_not_fp,
+                }
+                for k, v in self.by_context.items()
+            },
         }
 
 
@@ -127,8 +185,39 @@ def _values_match(pred: Any, gold: Any) -> bool:
     return g in p or p in g
 
 
-def load_annotations(gold_dir: Path, record_text: dict[str, str]) -> dict[str, list[GoldFact]]:
-    out: dict[str, list[GoldFact]] = {}
+def _locate(
+    text: str,
+    quote: str,
+    cursor: dict[str, int],
+    rec: str,
+    path: Path,
+    line: int | None,
+    origin: int = 0,
+) -> int:
+    """The place of the n-th annotation of ``quote``: its n-th occurrence from ``origin`` on."""
+    start = text.find(quote, cursor.get(quote, origin))
+    if start < 0:
+        start = text.find(quote, origin)
+    if start < 0:
+        raise OpenIMRError(f"quote {quote!r} is not in {rec}", file=str(path), line=line)
+    cursor[quote] = start + 1
+    return start
+
+
+def _context(value: object, path: Path, line: int | None, default: str) -> str:
+    ctx = default if value is None else str(value)
+    if ctx not in CONTEXTS:
+        raise OpenIMRError(
+            f"unknown context {ctx!r}: use one of {', '.join(CONTEXTS)}",
+            file=str(path),
+            field="context",
+            line=line,
+        )
+    return ctx
+
+
+def load_annotations(gold_dir: Path, record_text: dict[str, str]) -> dict[str, Annotation]:
+    out: dict[str, Annotation] = {}
     for path in sorted((gold_dir / "annotations").glob("*.yaml")):
         doc = load_yaml_file(path)
         data = doc.data
@@ -146,6 +235,15 @@ def load_annotations(gold_dir: Path, record_text: dict[str, str]) -> dict[str, l
                 f"record {rec!r} is not in the gold set's records/", file=str(path), field="record"
             )
         text = record_text[rec]
+        scored_from = 0
+        if data.get("scored_from") is not None:
+            marker = str(data["scored_from"])
+            pos = text.find(marker)
+            if pos < 0:
+                raise OpenIMRError(
+                    f"scored_from {marker!r} is not in {rec}", file=str(path), field="scored_from"
+                )
+            scored_from = pos
         facts: list[GoldFact] = []
         cursor: dict[str, int] = {}
         for i, f in enumerate(data["facts"]):
@@ -155,14 +253,9 @@ def load_annotations(gold_dir: Path, record_text: dict[str, str]) -> dict[str, l
                     "each fact needs fact, value and quote", file=str(path), line=line
                 )
             quote = str(f["quote"])
-            # the n-th annotation of the same quote points at its n-th occurrence
-            start = text.find(quote, cursor.get(quote, 0))
-            if start < 0:
-                start = text.find(quote)
-            if start < 0:
-                raise OpenIMRError(f"quote {quote!r} is not in {rec}", file=str(path), line=line)
-            cursor[quote] = start + 1
+            start = _locate(text, quote, cursor, rec, path, line, scored_from)
             qualifier = f.get("qualifier")
+            default = "negated" if f["value"] is False else "plain"
             facts.append(
                 GoldFact(
                     str(f["fact"]),
@@ -172,9 +265,33 @@ def load_annotations(gold_dir: Path, record_text: dict[str, str]) -> dict[str, l
                     start + len(quote),
                     line,
                     quote,
+                    _context(f.get("context"), path, line, default),
                 )
             )
-        out[rec] = facts
+        absent_data = data.get("absent") or []
+        if not isinstance(absent_data, list):
+            raise OpenIMRError("'absent' must be a list", file=str(path), field="absent")
+        absent: list[MustNot] = []
+        cursor = {}
+        for i, f in enumerate(absent_data):
+            line = doc.line_of(("absent", i))
+            if not isinstance(f, dict) or not {"fact", "quote", "context"} <= set(f):
+                raise OpenIMRError(
+                    "each absent entry needs fact, quote and context", file=str(path), line=line
+                )
+            quote = str(f["quote"])
+            start = _locate(text, quote, cursor, rec, path, line, scored_from)
+            ctx = _context(f["context"], path, line, "plain")
+            if ctx in ("plain", "negated"):
+                raise OpenIMRError(
+                    "an absent entry's context is hypothetical, historical or family",
+                    file=str(path),
+                    line=line,
+                )
+            absent.append(
+                MustNot(str(f["fact"]), f.get("value"), start, start + len(quote), ctx, quote)
+            )
+        out[rec] = Annotation(facts, absent, scored_from)
     return out
 
 
@@ -216,7 +333,11 @@ def score(
     records: list[Record],
     extractor: Extractor | None = None,
     split: str = "all",
+    prefix: str | None = None,
+    exclude_prefix: str | None = None,
 ) -> GoldReport:
+    """Score ``extractor`` on the gold set; ``prefix`` keeps only the records whose file name
+    starts with it, ``exclude_prefix`` leaves those out."""
     if split not in SPLITS:
         raise OpenIMRError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     ex = extractor or default_extractor()
@@ -232,7 +353,9 @@ def score(
     report = GoldReport()
     scored = load_scored(gold_dir)
     if scored is None:
-        scored = {g.fact for facts in gold.values() for g in facts}
+        scored = {g.fact for ann in gold.values() for g in ann.facts} | {
+            m.fact for ann in gold.values() for m in ann.absent
+        }
     scored -= NOT_SCORED
     for rec in records:
         if rec.path not in gold:
@@ -241,10 +364,22 @@ def score(
             split == "held-out" and rec.path not in held_out
         ):
             continue
+        name = rec.path.removeprefix("records/")
+        if (prefix and not name.startswith(prefix)) or (
+            exclude_prefix and name.startswith(exclude_prefix)
+        ):
+            continue
+        ann = gold[rec.path]
         report.records += 1
-        expected = [g for g in gold[rec.path] if g.fact in scored]
+        expected = [g for g in ann.facts if g.fact in scored]
         report.gold_facts += len(expected)
-        predicted = _dedupe([f for f in ex.extract(rec) if f.name in scored])
+        predicted = _dedupe(
+            [
+                f
+                for f in ex.extract(rec)
+                if f.name in scored and (not f.spans or f.spans[0].end > ann.scored_from)
+            ]
+        )
         used: set[int] = set()
         for g in expected:
             hit = None
@@ -257,15 +392,19 @@ def score(
                 if span.start < g.end and g.start < span.end and _values_match(p.value, g.value):
                     hit = j
                     break
+            ctx_score = report.by_context[g.context]
             if hit is None:
                 report.by_type[g.fact].fn += 1
+                ctx_score.fn += 1
                 qual = f"[{g.qualifier}]" if g.qualifier else ""
                 report.misses.append(
-                    f"{rec.path}: {g.fact}{qual}={g.value!r} at {g.start} {_short(g.quote)!r}"
+                    f"{rec.path}: {g.fact}{qual}={g.value!r} ({g.context}) at {g.start} "
+                    f"{_short(g.quote)!r}"
                 )
             else:
                 used.add(hit)
                 report.by_type[g.fact].tp += 1
+                ctx_score.tp += 1
         for j, p in enumerate(predicted):
             if j not in used:
                 report.by_type[p.name].fp += 1
@@ -273,6 +412,26 @@ def score(
                 report.extras.append(
                     f"{rec.path}: {p.name}{qual}={p.value!r} at {p.spans[0].start} "
                     f"{_short(p.spans[0].quote)!r}"
+                )
+        for m in ann.absent:
+            if m.fact not in scored:
+                continue
+            ctx_score = report.by_context[m.context]
+            ctx_score.must_not += 1
+            wrong = [
+                p
+                for p in predicted
+                if p.name == m.fact
+                and p.spans
+                and p.spans[0].start < m.end
+                and m.start < p.spans[0].end
+                and (m.value is None or _values_match(p.value, m.value))
+            ]
+            if wrong:
+                ctx_score.must_not_fp += 1
+                report.must_not_hits.append(
+                    f"{rec.path}: {m.fact}={wrong[0].value!r} ({m.context}) at {m.start} "
+                    f"{_short(m.quote)!r}"
                 )
     return report
 
@@ -305,4 +464,15 @@ def format_report(report: GoldReport) -> str:
     lines.append(
         f"{'overall':<36} {o.precision:>6.3f} {o.recall:>6.3f} {o.f1:>6.3f} {o.tp:>5} {o.fp:>5} {o.fn:>5}"
     )
+    lines += [
+        "",
+        "by context class (must-not: mentions that state no fact; produced: predicted anyway)",
+        f"{'context':<14} {'gold':>5} {'found':>6} {'missed':>6} {'recall':>7} "
+        f"{'must-not':>9} {'produced':>9}",
+    ]
+    for name, c in report.by_context.items():
+        lines.append(
+            f"{name:<14} {c.tp + c.fn:>5} {c.tp:>6} {c.fn:>6} {c.recall:>7.3f} "
+            f"{c.must_not:>9} {c.must_not_fp:>9}"
+        )
     return "\n".join(lines) + "\n"

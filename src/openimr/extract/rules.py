@@ -110,6 +110,31 @@ class DerivedRule:
     source_value: bool | str | None = None
 
 
+CONTEXT_CATEGORIES = (
+    "NEGATED_EXISTENCE",
+    "HISTORICAL",
+    "HYPOTHETICAL",
+    "FAMILY",
+    "POSSIBLE_EXISTENCE",
+    "NOT_A_FINDING",
+    "REPORTED_NORMAL",
+    "PSEUDO",
+    "TERMINATE",
+)
+CONTEXT_DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
+
+
+@dataclass(frozen=True)
+class ContextRuleSpec:
+    """One ConText rule as data: medspaCy's ``ConTextRule`` arguments."""
+
+    literal: str
+    category: str
+    direction: str
+    pattern: tuple[dict[str, Any], ...] | None = None
+    max_scope: int | None = None
+
+
 @dataclass(frozen=True)
 class ExtractionRules:
     therapies: dict[str, tuple[str, ...]]
@@ -132,6 +157,8 @@ class ExtractionRules:
     drug_combinations: tuple[DrugCombination, ...] = ()
     positive_wins: frozenset[str] = frozenset()
     """Facts for which a sentence's abnormal finding overrides its normal ones."""
+    context_rules: tuple[ContextRuleSpec, ...] = ()
+    """medspaCy ConText rules added to its defaults (``context:`` of extraction/context.yaml)."""
 
 
 def words_alternation(words: Iterable[str]) -> str:
@@ -191,6 +218,7 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
         surgery_kinds={k: _words_regex(tuple(v)) for k, v in extra.surgery_kinds.items()},
         drug_combinations=tuple(extra.combinations),
         positive_wins=frozenset(extra.positive_wins),
+        context_rules=tuple(extra.context),
     )
 
 
@@ -205,6 +233,7 @@ class _Extra:
     surgery_kinds: dict[str, list[str]] = field(default_factory=dict)
     combinations: list[DrugCombination] = field(default_factory=list)
     positive_wins: list[str] = field(default_factory=list)
+    context: list[ContextRuleSpec] = field(default_factory=list)
 
 
 def _load_file(
@@ -237,6 +266,7 @@ def _load_file(
             "surgery_kinds",
             "drug_combinations",
             "positive_wins",
+            "context",
         ):
             errors.append(
                 LibraryError(f"unknown key {key!r}", file=doc.file, line=doc.line_of((key,)))
@@ -277,6 +307,41 @@ def _load_file(
     for kind, words in (data.get("surgery_kinds") or {}).items():
         extra.surgery_kinds.setdefault(str(kind), []).extend(str(w) for w in words)
     extra.positive_wins += [str(x) for x in data.get("positive_wins") or ()]
+    for i, r in enumerate(data.get("context") or []):
+        if not isinstance(r, dict):
+            err("a context rule is a mapping", ("context", i))
+            continue
+        for k in r:
+            if k not in ("literal", "category", "direction", "pattern", "max_scope"):
+                err(f"unknown key {k!r}", ("context", i, k))
+        if r.get("category") not in CONTEXT_CATEGORIES:
+            err(
+                f"unknown category {r.get('category')!r}: use one of {', '.join(CONTEXT_CATEGORIES)}",
+                ("context", i, "category"),
+            )
+            continue
+        if r.get("direction") not in CONTEXT_DIRECTIONS:
+            err(
+                f"unknown direction {r.get('direction')!r}: use one of {', '.join(CONTEXT_DIRECTIONS)}",
+                ("context", i, "direction"),
+            )
+            continue
+        pattern = r.get("pattern")
+        if pattern is not None and not (
+            isinstance(pattern, list) and all(isinstance(t, dict) for t in pattern)
+        ):
+            err("a context pattern is a list of token patterns", ("context", i, "pattern"))
+            continue
+        scope = r.get("max_scope")
+        extra.context.append(
+            ContextRuleSpec(
+                literal=str(r.get("literal")),
+                category=str(r["category"]),
+                direction=str(r["direction"]),
+                pattern=None if pattern is None else tuple(pattern),
+                max_scope=None if scope is None else int(scope),
+            )
+        )
     for i, c in enumerate(data.get("drug_combinations") or []):
         classes = [str(x) for x in c.get("classes") or ()]
         if len(classes) != 2:

@@ -31,6 +31,9 @@ SECTION_NAMES: dict[str, tuple[str, ...]] = {
         "past history",
         "medical history",
         "surgical history",
+        "past surgical history",
+        "pmh",
+        "psh",
         "treatment history",
         "prior treatment",
     ),
@@ -115,7 +118,8 @@ def find_sections(text: str) -> list[Section]:
     heads: dict[int, tuple[str, str]] = {}
     for m in _HEADING.finditer(text):
         title = m.group("title").strip()
-        name = _LOOKUP.get(title.lower())
+        # "RECOMMENDATIONS - TESTS:" is a recommendations section
+        name = _LOOKUP.get(title.lower()) or _LOOKUP.get(title.lower().split(" - ")[0].strip())
         if name is None:
             if len(title.split()) > 5:
                 continue

@@ -61,6 +61,7 @@ class _SectionSpec(_Strict):
     titles: list[str] = Field(default_factory=list)
     historical: bool = False
     family: bool = False
+    hypothetical: bool = False
 
 
 class _SectionsFile(_Strict):
@@ -116,6 +117,8 @@ class SectionInfo:
     label: str
     historical: bool
     family: bool
+    hypothetical: bool = False
+    """What the section says states no finding (consent risks, instructions, questions)."""
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,7 @@ def section_rules() -> SectionRules:
     rules: list[SectionRuleSpec] = []
     seen: dict[str, str] = {}
     for name, s in spec.sections.items():
-        infos[name] = SectionInfo(name, s.label, s.historical, s.family)
+        infos[name] = SectionInfo(name, s.label, s.historical, s.family, s.hypothetical)
         for i, title in enumerate(s.titles):
             key = title.rstrip(":").strip().lower()
             if not key:
