@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from openimr.errors import LibraryErrors
 from openimr.extract import extract_facts
 from openimr.extract.extractor import sentence_starts
+from openimr.extract.rules import load_rules
 from openimr.model import Fact, Record, RecordPage
 
 
@@ -213,3 +217,58 @@ def test_a_ticked_box_and_a_current_drug_list_still_count() -> None:
     text = "Surgical options were discussed; the risks include infection and paralysis."
     assert values_of(text, "surgery_considered") == [True]
     assert values_of(text, "red_flags") == []
+
+
+# -- ConText negation of the findings read by patterns -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value"),
+    [
+        # a positive finding read by a pattern, denied: false
+        (
+            "Examination shows no positive straight leg raise on either side.",
+            "objective_radiculopathy",
+            False,
+        ),
+        ("There has been no progressive leg weakness.", "red_flags", False),
+        ("There has been no progressive leg weakness.", "significant_change", False),
+        ("She has no difficulty sitting or standing.", "functional_deficits", False),
+        ("The lumbar MRI is negative for disc herniation.", "surgical_lesion_on_imaging", False),
+        # the same findings stated: true
+        (
+            "Examination shows a positive straight leg raise on the left.",
+            "objective_radiculopathy",
+            True,
+        ),
+        ("He has difficulty sitting for more than an hour.", "functional_deficits", True),
+        # a negation inside the match is the finding itself, not its denial
+        ("Achilles reflexes are absent bilaterally.", "neurologic_deficit", True),
+        # a number is never negated
+        ("Pain without medication is 8/10.", "pain_score", 8.0),
+    ],
+)
+def test_patterns_respect_context_negation(text: str, name: str, value: object) -> None:
+    assert values_of(text, name) == [value]
+
+
+def test_a_denied_quality_of_relief_gives_none() -> None:
+    esi = "She had a lumbar epidural steroid injection"
+    assert values_of(f"{esi} without any significant relief.", "esi_relief_qualitative") == []
+    assert values_of(f"{esi} but did not get good relief.", "esi_relief_qualitative") == []
+    assert values_of(f"{esi} with good relief.", "esi_relief_qualitative") == ["good relief"]
+    assert values_of(f"{esi} with no relief.", "esi_relief_qualitative") == ["no relief"]
+
+
+def test_a_number_pattern_cannot_be_negated(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "patterns:\n"
+        "  - fact: pain_score\n"
+        "    regex: '(?P<value>\\d+)/10'\n"
+        "    type: number\n"
+        "    when_negated: nothing\n"
+    )
+    with pytest.raises(LibraryErrors) as info:
+        load_rules(rules)
+    assert "when_negated" in str(info.value)

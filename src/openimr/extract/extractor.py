@@ -365,6 +365,14 @@ class Extractor:
             " ".join(w.lower().split()) for w, _ in words
         } <= {" ".join(p.lower().split()) for p in label_phrase.values()}
 
+        # the words of ConText's negations ("no", "without"), to tell a negation that a
+        # pattern's match holds itself from one that denies it
+        self._negation_cues = frozenset(
+            " ".join(str(rule.literal).lower().split())
+            for rule in self.nlp.get_pipe("medspacy_context").rules
+            if rule.category == "NEGATED_EXISTENCE"
+        )
+
     @property
     def locator(self) -> Locator:
         """Side and body region of mentions, on this pipeline's tokenizer."""
@@ -440,17 +448,18 @@ class Extractor:
 
     def _read_windows(
         self, text: str, starts: list[int]
-    ) -> tuple[list[list[_Found]], list[Mention], list[tuple[int, int]]]:
+    ) -> tuple[list[list[_Found]], list[Mention], list[tuple[int, int]], list[_Negation]]:
         """Run the pipeline over the text window by window (whole sentences, about
         ``WINDOW`` characters each: time and memory grow linearly with the record, and
         spaCy's limit on a text's length never applies). Returns, per window, the concept
         phrases found (longest first, then in order, with their ConText), the treatments
         named, and the reach of the modifiers that make a mention no finding (a consent's
-        risks, a question), all with offsets into ``text``. Each parsed window is dropped
-        once read."""
+        risks, a question), and the negations (each with its reach, in order), all with
+        offsets into ``text``. Each parsed window is dropped once read."""
         found: list[list[_Found]] = []
         mentions: list[Mention] = []
         not_findings: list[tuple[int, int]] = []
+        negations: list[_Negation] = []
         for a, b in _windows(text, starts):
             piece = text[a:b]
             lo, hi = bisect_left(starts, a), bisect_left(starts, b)
@@ -470,16 +479,22 @@ class Extractor:
             not_findings.extend(
                 (a + x, a + y) for x, y in _modifier_scopes(doc, n2o, "NOT_A_FINDING")
             )
+            negations.extend(
+                _Negation(a + n.start, a + n.end, a + n.scope_start, a + n.scope_end)
+                for n in _negations(doc, n2o)
+            )
         if not self._all_words_matched:
             mentions = self._mentions(text, 0)
-        return found, mentions, not_findings
+        negations.sort(key=lambda n: n.scope_start)
+        return found, mentions, not_findings, negations
 
     def extract(self, record: Record) -> list[Fact]:
         text = record.text
         heads = find_sections(text)
         index = SectionIndex(heads)
         starts = fhir_starts(text) if record.kind == "fhir" else sentence_starts(text)
-        windows, all_mentions, not_findings = self._read_windows(text, starts)
+        windows, all_mentions, not_findings, negations = self._read_windows(text, starts)
+        negation_starts = [n.scope_start for n in negations]
         context_sections = _context_sections(record, [h.start for h in heads])
         sentences: list[Sentence] = []
         bounds = [*starts, len(text)]
@@ -586,6 +601,22 @@ class Extractor:
                     if _in_scopes(not_findings, sent.start + m.start()):
                         continue
                     fact = run.pattern_fact(pat, m, sent, therapies)
+                    if fact is not None and pat.when_negated != "ignore":
+                        # a finding read by a pattern is denied as a concept's is (ConText)
+                        lo = bisect_left(negation_starts, sent.start)
+                        hi = bisect_left(negation_starts, sent.end)
+                        if _negates(
+                            negations[lo:hi],
+                            text,
+                            sent.start + m.start(),
+                            sent.start + m.end(),
+                            self._negation_cues,
+                        ):
+                            if pat.when_negated == "nothing":
+                                continue
+                            fact = fact.model_copy(
+                                update={"value": False, "context": Context(negated=True)}
+                            )
                     if fact is not None:
                         g = "value" if "value" in m.re.groupindex and m.group("value") else 0
                         sent_facts.append((fact, m.start(g), m.end(g)))
@@ -859,6 +890,60 @@ def _modifier_scopes(doc: Any, n2o: list[int], category: str) -> list[tuple[int,
         first, last = doc[a], doc[b - 1]
         out.append((n2o[first.idx], n2o[last.idx + len(last.text)]))
     return out
+
+
+class _Negation(NamedTuple):
+    """A ConText NEGATED_EXISTENCE modifier: its words and its reach (offsets)."""
+
+    start: int
+    end: int
+    scope_start: int
+    scope_end: int
+
+
+def _negations(doc: Any, n2o: list[int]) -> list[_Negation]:
+    """The negations ConText found in ``doc`` (offsets into the text before collapsing)."""
+    graph = getattr(doc._, "context_graph", None)
+    if graph is None:
+        return []
+    out: list[_Negation] = []
+    for mod in graph.modifiers:
+        if mod.category != "NEGATED_EXISTENCE":
+            continue
+        (ma, mb), (a, b) = mod.modifier_span, mod.scope_span
+        if b <= a or mb <= ma:
+            continue
+        m_last, first, last = doc[mb - 1], doc[a], doc[b - 1]
+        out.append(
+            _Negation(
+                n2o[doc[ma].idx],
+                n2o[m_last.idx + len(m_last.text)],
+                n2o[first.idx],
+                n2o[last.idx + len(last.text)],
+            )
+        )
+    return out
+
+
+def _negates(
+    negations: Sequence[_Negation], text: str, start: int, end: int, cues: frozenset[str]
+) -> bool:
+    """Whether a negation denies the text matched at ``start:end``: as for a concept's
+    mention (``_is_negated``), not a negation inside the match itself ("reflexes are
+    absent", "with no relief": the part inside is a negation ``cue`` of its own), nor one
+    that denies something named between it and the match ("no relief with the brace")."""
+    for neg in negations:
+        if neg.start < end and start < neg.end:
+            inside = " ".join(text[max(start, neg.start) : min(end, neg.end)].lower().split())
+            if (start <= neg.start and neg.end <= end) or inside in cues:
+                continue
+        # the reach may begin inside the match ("without any significant relief")
+        if not (neg.scope_start < end and start < neg.scope_end):
+            continue
+        if neg.end <= start and _NEGATION_BLOCKERS.search(text[neg.end : start]):
+            continue
+        return True
+    return False
 
 
 def _in_scopes(scopes: Sequence[tuple[int, int]], offset: int) -> bool:

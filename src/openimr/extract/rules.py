@@ -7,7 +7,7 @@ files takes the union of its words), concepts and patterns are appended.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +85,11 @@ class PatternRule:
     a sentence without any of them is not searched."""
     qualifier: str | None = None
     """A fixed qualifier: ``performed`` for a surgery already done ("status post ...")."""
+    when_negated: str = "ignore"
+    """What a match inside the reach of a ConText negation gives: ``false`` (the fact with
+    value false; the default of a pattern whose fixed value is true), ``nothing`` (no fact),
+    or ``ignore`` (the match as read; the default of every other pattern: a number, a
+    string, a pattern that itself reads a negative finding)."""
 
 
 @dataclass(frozen=True)
@@ -442,6 +447,9 @@ def _load_file(
         except re.error as exc:
             err(f"bad regular expression: {exc}", ("patterns", i, "regex"))
             continue
+        when_negated = _when_negated(p, err, i)
+        if when_negated is None:
+            continue
         before_after = {"before", "after"} <= set(rx.groupindex)  # pain before and after
         if "value" not in rx.groupindex and p.get("value") is None and not before_after:
             err(
@@ -466,8 +474,40 @@ def _load_file(
                 excludes_before=tuple(p.get("excludes_before") or ()),
                 keywords=_keywords(rx),
                 qualifier=str(p["qualifier"]) if p.get("qualifier") is not None else None,
+                when_negated=when_negated,
             )
         )
+
+
+_WHEN_NEGATED = ("false", "nothing", "ignore")
+
+
+def _when_negated(
+    p: dict[str, Any], err: Callable[[str, tuple[str | int, ...]], None], i: int
+) -> str | None:
+    """A pattern's ``when_negated`` ("false" also written as YAML ``false``), or None when
+    wrong. A pattern with fixed value true is negated to false unless it says otherwise; a
+    number is never negated."""
+    raw = p.get("when_negated")
+    if raw is None:
+        return "false" if p.get("type") == "bool" and p.get("value") is True else "ignore"
+    value = "false" if raw is False else str(raw)
+    if value not in _WHEN_NEGATED:
+        err(
+            f"when_negated must be one of {', '.join(_WHEN_NEGATED)}",
+            ("patterns", i, "when_negated"),
+        )
+        return None
+    if value != "ignore" and p.get("type") in ("number", "int"):
+        err(
+            "a number is never negated: when_negated must be ignore",
+            ("patterns", i, "when_negated"),
+        )
+        return None
+    if value == "false" and p.get("type") != "bool":
+        err("only a bool pattern can be negated to false", ("patterns", i, "when_negated"))
+        return None
+    return value
 
 
 def _keywords(rx: re.Pattern[str]) -> tuple[str, ...]:
@@ -528,6 +568,7 @@ _PATTERN_KEYS = {
     "strong_words",
     "excludes_before",
     "qualifier",
+    "when_negated",
 }
 
 
