@@ -232,3 +232,20 @@ def test_per_family_counts_wrong_overturns_and_missed_ones() -> None:
         "left_to_a_person": 0,
     }
     assert rows["dme"]["left_to_a_person"] == 1
+
+
+def test_an_account_of_treatment_to_date_is_read_as_such() -> None:
+    from openimr.extract import extract_facts
+    from openimr.model import Record
+
+    text = (
+        "Treatment for the current problem includes the following: activity modification,"
+        " bracing and medications.\n"
+    )
+    rec = Record(path="records/r.txt", text=text, kind="text")
+    facts = extract_facts([rec])
+    assert any(f.name == "treatment_history" and f.value is True for f in facts)
+    plan = Record(
+        path="records/p.txt", text="The plan will include treatment to date.\n", kind="text"
+    )
+    assert not any(f.name == "treatment_history" for f in extract_facts([plan]))

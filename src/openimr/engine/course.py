@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from openimr.model import Case, ParsedRequest
+from openimr.model import Case, Fact, ParsedRequest
 
 CourseKind = Literal["continuation", "first"]
 
@@ -62,9 +62,14 @@ class Course:
         return self.kind is not None
 
 
-def infer_course(case: Case, request: ParsedRequest, mode: str) -> Course:
+def infer_course(
+    case: Case, request: ParsedRequest, mode: str, history: Fact | None = None
+) -> Course:
     """What the request and the case establish about a prior course of the requested
-    treatment, for a fact whose silence is read in ``mode`` (``burden`` or ``evidence``)."""
+    treatment, for a fact whose silence is read in ``mode`` (``burden`` or ``evidence``).
+    ``history`` is the records' account of the treatment to date, when they give one and
+    the question is a therapy's (not a drug's: "medications" in such an account names no
+    drug): a therapy it does not name was not given."""
     text = request.disputed or request.text
     if mode == "evidence":
         m = _REPEAT.search(text)
@@ -84,6 +89,12 @@ def infer_course(case: Case, request: ParsedRequest, mode: str) -> Course:
     m = _FIRST.search(text)
     if m and not re.search(r"\b(trials?|course)\s+(of\s+)?\d+\s+completed", text, re.I):
         return Course("first", f"the request is for a first course ('{m.group(0).lower()}')")
+    if history is not None:
+        return Course(
+            "first",
+            "the records' account of the treatment to date does not name it, and no record"
+            " mentions it as given",
+        )
     days = (case.decision_date - case.patient.date_of_injury).days
     if 0 <= days <= ACUTE_DAYS:
         return Course("first", f"the injury was {days} days before the UR decision (acute phase)")

@@ -162,7 +162,13 @@ class EvalContext:
             self.qualifier(rule.qualifier) != self.request.treatment
         ):
             return None
-        course = infer_course(self.case, self.request, fd.when_silent)
+        history = None
+        if rule.subject == "prior_therapy":
+            # the silence is about a therapy: an account of the treatment to date that does
+            # not name it settles it
+            accounts = [f for f in self.facts if f.name == "treatment_history" and f.value is True]
+            history = accounts[-1] if accounts else None
+        course = infer_course(self.case, self.request, fd.when_silent, history)
         if course.kind is None:
             if self.assume_prior and fd.when_silent == "burden":
                 return Outcome(_compare(rule.test, True, self.resolve(rule.value)))
