@@ -272,3 +272,9 @@ def test_a_number_pattern_cannot_be_negated(tmp_path: Path) -> None:
     with pytest.raises(LibraryErrors) as info:
         load_rules(rules)
     assert "when_negated" in str(info.value)
+
+
+def test_a_rule_that_only_ends_a_reach_denies_nothing() -> None:
+    # medspaCy files "secondary to" under negation, but only to end other modifiers' reach
+    text = "Pain secondary to strain; deep tendon reflexes 1+ at the biceps."
+    assert values_of(text, "neurologic_deficit") == [True]

@@ -371,6 +371,7 @@ class Extractor:
             " ".join(str(rule.literal).lower().split())
             for rule in self.nlp.get_pipe("medspacy_context").rules
             if rule.category == "NEGATED_EXISTENCE"
+            and rule.direction not in ("TERMINATE", "PSEUDO")
         )
 
     @property
@@ -908,7 +909,8 @@ def _negations(doc: Any, n2o: list[int]) -> list[_Negation]:
         return []
     out: list[_Negation] = []
     for mod in graph.modifiers:
-        if mod.category != "NEGATED_EXISTENCE":
+        # a TERMINATE or PSEUDO rule of the category ("secondary to") denies nothing
+        if mod.category != "NEGATED_EXISTENCE" or mod.direction in ("TERMINATE", "PSEUDO"):
             continue
         (ma, mb), (a, b) = mod.modifier_span, mod.scope_span
         if b <= a or mb <= ma:
