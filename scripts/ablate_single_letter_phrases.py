@@ -116,6 +116,13 @@ def main() -> int:
         remove_phrases(all_tree, list(phrases))
         ablated_agree, ablated = evaluate(all_tree, args.cases)
         changed = sorted(base ^ ablated)
+        if not args.json:
+            print(f"{len(phrases)} phrase(s) found in exactly one development letter")
+            print(
+                f"agreement with them: {100 * base_agree:.1f}%   "
+                f"without them: {100 * ablated_agree:.1f}%",
+                flush=True,
+            )
         carriers: dict[str, list[str]] = {}
         if changed:
             for ph in phrases:
@@ -138,11 +145,6 @@ def main() -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"{len(phrases)} phrase(s) found in exactly one development letter")
-        print(
-            f"agreement with them: {100 * base_agree:.1f}%   "
-            f"without them: {100 * ablated_agree:.1f}%"
-        )
         print(f"items whose decision changes: {len(changed)}")
         for item in changed:
             print(f"  {item}")

@@ -141,3 +141,15 @@ def test_small_formatters() -> None:
     assert join_phrases(["a"]) == "a"
     assert join_phrases(["a", "b"]) == "a and b"
     assert join_phrases(["a", "b", "c"]) == "a, b, and c"
+
+
+def test_a_missing_clause_is_documentation_that_not_documentation_of() -> None:
+    from openimr.render.rationale import _no_documentation
+
+    assert _no_documentation(["prior visits", "that the patient is homebound"]) == (
+        "documentation of prior visits, and no documentation that the patient is homebound"
+    )
+    assert _no_documentation(["that the request is maintenance care"]) == (
+        "documentation that the request is maintenance care"
+    )
+    assert _no_documentation(["a", "b"]) == "documentation of a and b"

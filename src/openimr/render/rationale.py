@@ -205,10 +205,10 @@ def write_rationale(
             text = (
                 f"However, despite documentation of {_lower_first(str(partials[-1].value))}"
                 f"{' ' + partial.context if partial and partial.context else ''}, there is no "
-                f"documentation of {join_phrases(phrases, 'as well as')}."
+                f"{_no_documentation(phrases, 'as well as')}."
             )
         else:
-            text = f"However, there is no documentation of {join_phrases(phrases)}."
+            text = f"However, there is no {_no_documentation(phrases)}."
         sentences.append(
             Sentence(
                 text,
@@ -267,3 +267,16 @@ def _unique(items: list[str]) -> list[str]:
             seen.add(key)
             out.append(item)
     return out
+
+
+def _no_documentation(phrases: list[str], conj: str = "and") -> str:
+    """ "documentation of A and B", and for a clause ("that the patient is homebound")
+    "documentation that ...": "documentation of A, and no documentation that C"."""
+    of = [p for p in phrases if not p.startswith("that ")]
+    that = [p for p in phrases if p.startswith("that ")]
+    parts = []
+    if of:
+        parts.append(f"documentation of {join_phrases(of, conj)}")
+    if that:
+        parts.append(f"documentation {join_phrases(that, conj)}")
+    return ", and no ".join(parts)
