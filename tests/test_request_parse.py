@@ -292,6 +292,9 @@ TREATMENTS = [
     ("Home health nursing for wound care 2x/week", "home-health-care"),
     ("Skilled nursing visits 2x/week x 4 weeks", "home-health-care"),
     ("Skilled nursing facility 10 days", "skilled-nursing-facility"),
+    # a nasal spray is not a topical for the skin
+    ("Narcan nasal spray", "medication-other"),
+    ("Lidocaine spray", "topical-analgesic"),
     # nothing in the catalogue fits: no guess
     ("Unknown item", None),
     ("Other", None),

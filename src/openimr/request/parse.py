@@ -450,7 +450,8 @@ def _hours_per_week(t: _Masked, per_week: float | None) -> tuple[int, int | None
 # -- 5b. medications -----------------------------------------------------------------------
 
 _FORM = re.compile(
-    r"\b(?P<f>patch(?:es)?|pads?|plasters?|creams?|gels?|ointments?|lotions?|sprays?|foams?|"
+    # a nasal spray is not a topical for the skin
+    r"\b(?P<f>patch(?:es)?|pads?|plasters?|creams?|gels?|ointments?|lotions?|(?<!nasal )sprays?|foams?|"
     r"liniments?|roll[\s-]?on|topical|transdermal|tablets?|tabs?|capsules?|caps?|solution|"
     r"liquid|suspension|injections?|injectable)\b",
     _I,
