@@ -63,6 +63,17 @@ def _unexpected(path: Path, exc: Exception) -> str:
     )
 
 
+AbstainBelow = Annotated[
+    float | None,
+    typer.Option(
+        "--abstain-below",
+        help="Send items whose confidence is below this to a person (default: the "
+        "library's threshold; 0 decides every item).",
+    ),
+]
+"""The --abstain-below option of `review` and `evaluate`."""
+
+
 def _abstain(value: float | None) -> dict[str, float]:
     """The review_case keyword for an --abstain-below option (none: the default)."""
     if value is None:
@@ -107,14 +118,7 @@ def review(
     no_evidence: Annotated[
         bool, typer.Option("--no-evidence", help="Leave the evidence appendix out of HTML/PDF.")
     ] = False,
-    abstain_below: Annotated[
-        float | None,
-        typer.Option(
-            "--abstain-below",
-            help="Send items whose confidence is below this to a person (default: the "
-            "library's threshold; 0 decides every item).",
-        ),
-    ] = None,
+    abstain_below: AbstainBelow = None,
 ) -> None:
     """Review cases and print the determination (JSON by default)."""
     from openimr.caseio import load_case
@@ -194,14 +198,7 @@ def evaluate(
         Path, typer.Argument(help="A directory of case directories with expected.yaml.")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-    abstain_below: Annotated[
-        float | None,
-        typer.Option(
-            "--abstain-below",
-            help="Send items whose confidence is below this to a person (default: the "
-            "library's threshold; 0 decides every item).",
-        ),
-    ] = None,
+    abstain_below: AbstainBelow = None,
 ) -> None:
     """Compare openimr's decisions with the real ones in every case under DIRECTORY."""
     from collections.abc import Iterator

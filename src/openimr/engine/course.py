@@ -1,8 +1,8 @@
 """Is the requested treatment new, or a continuation? Burden of documentation.
 
-In IMR the requesting physician carries the burden of documenting medical necessity (Labor
-Code 4610.5(c)(2); 8 CCR 9792.6.1(t) "medically necessary" rests on the MTUS and the
-documentation). Many criteria apply only to a treatment already given ("when therapy was given
+In IMR the requesting physician carries the burden of documenting medical necessity: the
+reviewer decides on the records submitted under the Labor Code 4610.5(c)(2) standards, and
+what they do not document is not established (how reviewers apply the standards [K]). Many criteria apply only to a treatment already given ("when therapy was given
 before, its visit count and functional improvement are documented"; "for continued use,
 analgesia and function are documented"). Whether the treatment was given before is itself a
 fact the records must establish: when they are silent, the engine does not read silence as a

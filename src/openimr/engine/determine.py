@@ -243,8 +243,8 @@ def evaluate_version(
                 exception = True
                 facts_used += exc.facts
         values = dict(result.values)
-        if crit.when is not None:
-            values.update({k: v for k, v in applies.values.items() if k == "course"})
+        if crit.when is not None and "course" in applies.values:
+            values["course"] = applies.values["course"]
         if burden:
             values["course"] = (
                 "the records do not establish whether the treatment was given before; the"
