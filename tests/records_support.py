@@ -7,6 +7,8 @@ import io
 import shutil
 from pathlib import Path
 
+from openimr.model import Fact, Record, RecordPage
+
 DATA = Path(__file__).resolve().parent / "data" / "records"
 HAVE_OCR = bool(shutil.which("tesseract") and shutil.which("pdftoppm"))
 NO_OCR_REASON = (
@@ -61,3 +63,17 @@ def merge_pdfs(parts: list[Path], path: Path) -> Path:
     writer.write(buf)
     path.write_bytes(buf.getvalue())
     return path
+
+
+def text_record(text: str, path: str = "records/note.txt") -> Record:
+    """A one-page text record of ``text``."""
+    return Record(
+        path=path, kind="text", text=text, pages=(RecordPage(number=1, start=0, end=len(text)),)
+    )
+
+
+def facts_of(text: str) -> list[Fact]:
+    """The facts openimr extracts from ``text`` as a one-page record."""
+    from openimr.extract import extract_facts
+
+    return extract_facts([text_record(text)])

@@ -16,22 +16,11 @@ import pytest
 import yaml
 
 from openimr.caseio import load_case
-from openimr.extract import extract_facts
-from openimr.model import Fact, Record, RecordPage
 from openimr.pipeline import review_case
+from records_support import facts_of as _facts
 
 CASES = Path(__file__).parent / "data" / "esi-relief"
 PRIOR = "He had a lumbar epidural steroid injection on 03/02/2016. "
-
-
-def _facts(text: str) -> list[Fact]:
-    rec = Record(
-        path="records/note.txt",
-        kind="text",
-        text=text,
-        pages=(RecordPage(number=1, start=0, end=len(text)),),
-    )
-    return extract_facts([rec])
 
 
 def _values(text: str, name: str) -> list[Any]:

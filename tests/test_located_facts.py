@@ -21,25 +21,18 @@ from openimr.model import (
     Fact,
     ParsedRequest,
     Patient,
-    Record,
-    RecordPage,
     Span,
     Status,
     UtilizationReview,
 )
 from openimr.render.summary import write_summary
 from openimr.yamlio import YamlError
+from records_support import text_record as _record
 
 
 @pytest.fixture(scope="module")
 def locator() -> Locator:
     return Locator(spacy.blank("en").tokenizer)
-
-
-def _record(text: str, path: str = "records/note.txt") -> Record:
-    return Record(
-        path=path, kind="text", text=text, pages=(RecordPage(number=1, start=0, end=len(text)),)
-    )
 
 
 def _facts(text: str, name: str) -> list[Fact]:

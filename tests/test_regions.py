@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from openimr.engine.determine import determine
-from openimr.extract import extract_facts
 from openimr.library.loader import default_library
 from openimr.model import (
     Case,
@@ -15,21 +14,14 @@ from openimr.model import (
     Fact,
     ParsedRequest,
     Patient,
-    Record,
-    RecordPage,
     Status,
     UtilizationReview,
 )
+from records_support import facts_of
 
 
 def _facts(text: str, name: str) -> list[Fact]:
-    rec = Record(
-        path="records/note.txt",
-        kind="text",
-        text=text,
-        pages=(RecordPage(number=1, start=0, end=len(text)),),
-    )
-    return [f for f in extract_facts([rec]) if f.name == name]
+    return [f for f in facts_of(text) if f.name == name]
 
 
 @pytest.mark.parametrize(
