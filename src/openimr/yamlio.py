@@ -60,10 +60,12 @@ def _index(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
 class LoadedYaml:
     """A parsed YAML document and the line of each value in it."""
 
-    def __init__(self, data: Any, lines: dict[PathKey, int], file: str) -> None:
+    def __init__(self, data: Any, lines: dict[PathKey, int], file: str, text: str = "") -> None:
         self.data = data
         self.lines = lines
         self.file = file
+        self.text = text
+        """The document's source text (its comments are not in ``data``)."""
 
     def line_of(self, path: PathKey) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -101,7 +103,7 @@ def load_yaml_text(text: str, file: str) -> LoadedYaml:
     try:
         node = yaml.compose(text, Loader=_Loader)
         if node is None:
-            return LoadedYaml(None, {}, file)
+            return LoadedYaml(None, {}, file, text)
         loader = _Loader(text)
         try:
             data = loader.construct_document(node)
@@ -124,7 +126,7 @@ def load_yaml_text(text: str, file: str) -> LoadedYaml:
         raise YamlError(f"not valid YAML: {exc}", file=file) from None
     lines: dict[PathKey, int] = {}
     _index(node, (), lines)
-    return LoadedYaml(data, lines, file)
+    return LoadedYaml(data, lines, file, text)
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> LoadedYaml:

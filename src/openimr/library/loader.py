@@ -510,7 +510,7 @@ def load_set(
         ids.add(ver.id)
         versions.append(ver)
     _check_overlaps(ctx, versions)
-    versions = _mark_sources(path, display, versions)
+    versions = _mark_sources(doc.text, display, versions)
     return CriteriaSet(
         id=set_id,
         title=str(data.get("title", set_id)),
@@ -525,14 +525,12 @@ def load_set(
 _MARK = re.compile(r"\[(U|K)\b[^\]]*\]")
 
 
-def _mark_sources(path: Path, display: str, versions: list[Version]) -> list[Version]:
+def _mark_sources(text: str, display: str, versions: list[Version]) -> list[Version]:
     """Attach to each criterion the ``[U]``/``[K]`` marks of the library data that bear on it:
     those on its own lines and on its version's lines before the criteria (citation, params),
-    a comment block just above a version or criterion counting as its own."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return versions
+    a comment block just above a version or criterion counting as its own. ``text`` is the
+    set's YAML source (the marks are comments, absent from the parsed data)."""
+    lines = text.splitlines()
     starts = sorted(
         {v.line for v in versions if v.line}
         | {c.line for v in versions for c in v.criteria if c.line}
