@@ -111,27 +111,32 @@ def test_an_item_below_the_threshold_goes_to_a_person_with_its_draft(tmp_path: P
     assert held.reason is not None and "below the threshold" in held.reason
 
 
-def test_risk_coverage_ranks_confident_items_first() -> None:
-    def item(conf: float, draft: str, expected: str) -> ItemOutcome:
-        return ItemOutcome(
-            case="c",
-            request="r",
-            treatment="t",
-            expected=expected,
-            got=draft,
-            needs_review=False,
-            reason=None,
-            expected_mtus=None,
-            got_mtus=None,
-            expected_chapter=None,
-            got_chapter=None,
-            confidence=conf,
-            draft=draft,
-        )
+def _outcome(
+    expected: str, got: str | None, confidence: float | None = None, family: str = "t"
+) -> ItemOutcome:
+    """An evaluation outcome: the real decision, openimr's (None: left to a person)."""
+    return ItemOutcome(
+        case="c",
+        request="r",
+        treatment="t",
+        expected=expected,
+        got=got,
+        needs_review=got is None,
+        reason=None,
+        expected_mtus=None,
+        got_mtus=None,
+        expected_chapter=None,
+        got_chapter=None,
+        confidence=confidence,
+        draft=got,
+        family=family,
+    )
 
-    items = [item(1.0, "upheld", "upheld")] * 8 + [
-        item(0.5, "overturned", "upheld"),
-        item(0.4, "overturned", "upheld"),
+
+def test_risk_coverage_ranks_confident_items_first() -> None:
+    items = [_outcome("upheld", "upheld", confidence=1.0)] * 8 + [
+        _outcome("upheld", "overturned", confidence=0.5),
+        _outcome("upheld", "overturned", confidence=0.4),
     ]
     rows = {r["coverage"]: r for r in risk_coverage(items)}
     assert rows[1.0]["agreement"] == 0.8
@@ -197,30 +202,14 @@ def test_a_criterion_the_library_marks_unverified_says_so_in_json_and_letter(
 def test_per_family_counts_wrong_overturns_and_missed_ones() -> None:
     from openimr.evaluate import family_of, per_family
 
-    def item(expected: str, got: str | None, family: str) -> ItemOutcome:
-        return ItemOutcome(
-            case="c",
-            request="r",
-            treatment="t",
-            expected=expected,
-            got=got,
-            needs_review=got is None,
-            reason=None,
-            expected_mtus=None,
-            got_mtus=None,
-            expected_chapter=None,
-            got_chapter=None,
-            family=family,
-        )
-
     assert family_of("medications-opioids") == "medications"
     assert family_of(None) == "(not recognized)"
     rows = per_family(
         [
-            item("upheld", "overturned", "surgery"),
-            item("overturned", "upheld", "surgery"),
-            item("overturned", "overturned", "surgery"),
-            item("upheld", None, "dme"),
+            _outcome("upheld", "overturned", family="surgery"),
+            _outcome("overturned", "upheld", family="surgery"),
+            _outcome("overturned", "overturned", family="surgery"),
+            _outcome("upheld", None, family="dme"),
         ]
     )
     assert rows["surgery"] == {
