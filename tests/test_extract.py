@@ -10,13 +10,8 @@ from openimr.errors import LibraryErrors
 from openimr.extract import extract_facts
 from openimr.extract.extractor import sentence_starts
 from openimr.extract.rules import load_rules
-from openimr.model import Fact, Record, RecordPage
-
-
-def record(text: str, path: str = "records/note.txt") -> Record:
-    return Record(
-        path=path, kind="text", text=text, pages=(RecordPage(number=1, start=0, end=len(text)),)
-    )
+from openimr.model import Fact
+from records_support import text_record as record
 
 
 def facts_named(facts: list[Fact], name: str) -> list[Fact]:

@@ -5,13 +5,8 @@ from __future__ import annotations
 import pytest
 
 from openimr.extract import extract_facts
-from openimr.model import Fact, Record, RecordPage
-
-
-def record(text: str, path: str = "records/note.txt") -> Record:
-    return Record(
-        path=path, kind="text", text=text, pages=(RecordPage(number=1, start=0, end=len(text)),)
-    )
+from openimr.model import Fact
+from records_support import text_record as record
 
 
 def found(sentence: str, name: str) -> list[Fact]:
