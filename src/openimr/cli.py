@@ -23,8 +23,14 @@ app = typer.Typer(
     help="Open, auditable California workers' compensation Independent Medical Review.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
+
+
+def _progress(done: int, total: int, path: Path) -> None:
+    """One progress line on stderr for batches, when stderr is a terminal (never in pipes)."""
+    if total > 1 and sys.stderr.isatty():
+        typer.echo(f"openimr: [{done}/{total}] {path}", err=True)
 
 
 class OutputFormat(StrEnum):
@@ -133,9 +139,16 @@ def review(
             decision_date=_date_option("--decision-date", decision_date),
             date_assigned=_date_option("--date-assigned", date_assigned),
             include_evidence=not no_evidence,
+            # the command line never signs: its letter is a draft, dated the day it is made
+            prepared_on=dt.date.today(),
         )
     except ValueError as exc:
         raise fail(f"bad letter option: {exc}") from None
+    if letter is not None and letter.suffix.lower() not in (".pdf", ".html", ".htm", ".txt"):
+        # refused before the review runs, not after
+        raise fail(
+            f"{letter}: unknown letter type {letter.suffix or '(none)'!r}; use .pdf, .html or .txt"
+        )
     chosen = fmt or (OutputFormat.jsonl if len(cases) > 1 else OutputFormat.json)
     if letter is not None and len(cases) != 1:
         raise fail("--letter takes exactly one case")
@@ -145,7 +158,8 @@ def review(
         else:
             raise fail(f"--format {chosen.value} takes exactly one case")
     failed = False
-    for path in cases:
+    for done, path in enumerate(cases, start=1):
+        _progress(done, len(cases), path)
         try:
             case = load_case(path)
             for warning in case.warnings:
@@ -220,7 +234,7 @@ def evaluate(
         return list(review_case(load_case(path), **_abstain(abstain_below)).items)
 
     def progress(it: Iterator[Path], total: int) -> Iterator[Path]:
-        if total < 10 or not sys.stderr.isatty():
+        if total < 2 or not sys.stderr.isatty():
             return it
         return iter(track(it, total=total, description="reviewing", transient=True))
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
@@ -94,6 +95,22 @@ def error_body(exc: OpenIMRError) -> dict[str, Any]:
         value = getattr(exc, attr)
         if value is not None:
             body[attr] = value
+    return body
+
+
+def validation_body(exc: RequestValidationError) -> dict[str, Any]:
+    """A request-validation error as ``{"error", "message", "field"}`` (the first problem)."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    where = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    field = ".".join(where) or None
+    message = str(first.get("msg", "the request is not valid"))
+    body: dict[str, Any] = {
+        "error": "invalid_input",
+        "message": f"{field}: {message}" if field else message,
+    }
+    if field:
+        body["field"] = field
     return body
 
 
@@ -271,6 +288,11 @@ def create_app(
             status_code=422,
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # the documented error shape, not FastAPI's {"detail": [...]}
+        return JSONResponse(validation_body(exc), status_code=422)
+
     @app.exception_handler(OpenIMRError)
     async def _openimr_error(request: Request, exc: OpenIMRError) -> JSONResponse:
         status = status_of(exc)
@@ -438,6 +460,24 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
         """The final determination (the engine's JSON shape, with the reviewer's decisions)."""
         with ctx.unit(key) as wf:
             return wf.get_determination(case_id)
+
+    @app.get("/api/cases/{case_id}/determination/fhir", tags=["review"])
+    def determination_fhir(key: Key, case_id: CaseId) -> Response:
+        """The final determination as a FHIR R4 ClaimResponse (Da Vinci PAS shape), validated
+        with fhir.resources."""
+        with ctx.unit(key) as wf:
+            body = wf.determination_fhir(case_id)
+        return Response(json.dumps(body), media_type="application/fhir+json")
+
+    @app.get("/api/cases/{case_id}/letter/preview", tags=["letters"])
+    def preview_letter(
+        key: Key, case_id: CaseId, format: Literal["pdf", "html", "text"] = "html"
+    ) -> Response:
+        """The letter as it stands: a draft (marked as one) from the engine's draft and the
+        reviewer's decisions so far, or once finalized the final letter."""
+        with ctx.unit(key) as wf:
+            data, media = wf.letter_preview(case_id, format)
+        return Response(data, media_type=media)
 
     @app.post(
         "/api/cases/{case_id}/letter",

@@ -395,7 +395,12 @@ def letter_facts(
             certifications.append(cert.specialty)
             if cert.subspecialty:
                 certifications.append(cert.subspecialty)
-    creds = ReviewerCredentials(licensure=tuple(licensure), certifications=tuple(certifications))
+    creds = ReviewerCredentials(
+        licensure=tuple(licensure),
+        certifications=tuple(certifications),
+        years_in_practice=profile.years_in_practice,
+        weekly_practice_hours=profile.weekly_practice_hours,
+    )
     return {
         "credentials": creds.model_dump(mode="json"),
         "credentials_paragraph": paragraph,
