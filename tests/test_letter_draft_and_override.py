@@ -8,7 +8,6 @@ import datetime as dt
 import io
 
 from pypdf import PdfReader
-from test_render_letter import OPTIONS, make_case, make_review
 
 from openimr.render import LetterOptions, ReviewerCredentials
 from openimr.render.letter import build_view, render_letter, render_pdf
@@ -18,6 +17,7 @@ from openimr.render.override import (
     override_rationale,
     reason_from_changes,
 )
+from test_render_letter import OPTIONS, make_case, make_review
 
 DRAFT = LetterOptions(organization="Example IMR Organization", prepared_on=dt.date(2016, 12, 1))
 
@@ -83,9 +83,10 @@ def test_reviewer_paragraph_states_years_and_weekly_hours_from_the_profile() -> 
             )
         }
     )
-    assert "for 4 years and is currently working 20 hours a week" in build_view(
-        make_review(), make_case(), few
-    ).process
+    assert (
+        "for 4 years and is currently working 20 hours a week"
+        in build_view(make_review(), make_case(), few).process
+    )
 
 
 def test_a_not_documented_criterion_quotes_nothing_and_lists_the_search() -> None:
@@ -148,6 +149,7 @@ def test_guideline_summary_and_conclusion() -> None:
     assert guideline_summary(ENGINE).endswith("about 10 visits over 8 weeks.")
     assert guideline_summary(None) == ""
     assert guideline_summary("Therefore, no.") == ""
+    assert guideline_summary("A rationale in no known shape.") == ""
     assert conclusion("MRI of the lumbar spine", "upheld").endswith(
         "the request for MRI of the lumbar spine is not medically necessary."
     )

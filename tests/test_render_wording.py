@@ -13,8 +13,8 @@ from openimr.render.wording import (
     NOT_MTUS,
     citation_text,
     claims_administrator_wording,
-    finding_words,
     decision_label,
+    finding_words,
     guideline_wording,
     join_phrases,
     request_heading,
@@ -126,9 +126,7 @@ def test_claims_administrator_citation_is_worded_as_the_letters_word_it() -> Non
 
 def test_findings_are_worded_not_raw_values() -> None:
     # issue 13, defect 5: "prior esi: True" is not for a reader
-    assert finding_words("prior esi: True") == (
-        "documented: a previous epidural steroid injection"
-    )
+    assert finding_words("prior esi: True") == ("documented: a previous epidural steroid injection")
     assert finding_words("prior esi: False") == (
         "documented as absent: a previous epidural steroid injection"
     )

@@ -92,7 +92,9 @@ def credentials_from_case(
             file=where,
             field="reviewer",
         )
-    known = {k: raw[k] for k in (
+    known = {
+        k: raw[k]
+        for k in (
             "licensure",
             "certifications",
             "years_in_practice",

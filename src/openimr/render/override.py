@@ -29,17 +29,17 @@ _STATUS_WORDS = {
 def guideline_summary(engine_rationale: str | None) -> str:
     """The part of the engine's rationale that says what the guidelines require: everything
     before what the records show (before "Within the medical information ...", or before the
-    first "However," / "Therefore," when the engine did not use that opener)."""
+    first "However," / "Therefore," when the engine did not use that opener); nothing when
+    none of these is there."""
     text = " ".join((engine_rationale or "").split())
     if not text:
         return ""
     for marker in (RECORDS_OPENER, "However,", "Therefore,"):
         at = text.find(marker)
-        if at > 0:
+        if at >= 0:
             return text[:at].strip()
-        if at == 0:
-            return ""
-    return text
+    # no telling what part states the guidelines: none is kept (the guideline line cites them)
+    return ""
 
 
 def conclusion(request: str, decision: str) -> str:
