@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +98,12 @@ CORRECTABLE = frozenset({CaseState.RECEIVED, CaseState.SCREENING, CaseState.DEFE
 Clock = Callable[[], dt.datetime]
 ReviewEngine = Callable[[Case], CaseReview]
 LETTER_NAME = "final-determination-letter.pdf"
+
+
+_CASE_CACHE: dict[tuple[object, ...], Case] = {}
+_CASE_CACHE_LOCK = threading.Lock()
+"""Cases read from stored files, by the files' checksums (reading PDFs again is slow; a Case
+is immutable, and the key changes with any file)."""
 
 
 def system_clock() -> dt.datetime:
@@ -251,8 +258,25 @@ class Workflow:
         yaml_docs = [d for d in docs if d.kind == "case_yaml"]
         if not yaml_docs:
             raise OpenIMRError(f"case {case.id} has no stored case.yaml")
+        key = (yaml_docs[-1].sha256, read_records, *((d.name, d.sha256) for d in docs))
+        cached = _CASE_CACHE.get(key)
+        if cached is not None:
+            return cached
         records = {d.name: self.blobs.get(d.sha256) for d in docs if d.kind == "record"}
-        return read_case(self.blobs.get(yaml_docs[0].sha256), records, read_records=read_records)
+        model = read_case(self.blobs.get(yaml_docs[-1].sha256), records, read_records=read_records)
+        with _CASE_CACHE_LOCK:
+            _CASE_CACHE[key] = model
+            while len(_CASE_CACHE) > 16:
+                _CASE_CACHE.pop(next(iter(_CASE_CACHE)))
+        return model
+
+    def case_records(self, case_id: str) -> Case:
+        """The case's records as the engine reads them (the page's record viewer)."""
+        require(self.actor, "read_record")
+        case = self._case(case_id)
+        model = self.load_case_model(case)
+        self._event("read", "view_records", case=case, records=len(model.records))
+        return model
 
     def _latest_draft(self, case_id: str) -> DraftRow | None:
         return self.session.scalars(
@@ -549,7 +573,7 @@ class Workflow:
                 raise ConflictError(f"a record named {name!r} is already on file", file=up.name)
             named[name] = up.data
         # every record must be readable now, not at draft time
-        yaml_doc = self._documents(case.id, "case_yaml")[0]
+        yaml_doc = self._documents(case.id, "case_yaml")[-1]
         read_case(self.blobs.get(yaml_doc.sha256), named)
         out = []
         for name, data in named.items():
