@@ -37,8 +37,9 @@ def test_a_letter_nobody_signed_is_a_draft_in_text_and_html() -> None:
     assert "are binding on all parties" not in text
     assert "The Expert Reviewer did not base their decision" not in text
     assert "Date Prepared: 12/01/2016" in text
+    assert "PHYSICAL THERAPY 12 VISITS FOR THE LUMBAR: Upheld (proposed)" in text
     html = render_letter(make_review(), make_case(), "html", DRAFT)
-    assert '<body class="draft">' in html and 'class="draft-notice"' in html
+    assert '<body class="draft"' in html and 'class="draft-notice"' in html
 
 
 def test_the_signed_letter_is_final_and_not_marked_draft() -> None:
@@ -52,12 +53,16 @@ def test_every_page_of_a_draft_pdf_says_draft_and_the_text_layer_reads_as_printe
     assert len(pages) >= 2
     for number, page in enumerate(pages, start=1):
         assert "DRAFT" in page, f"page {number}"
+        # the footer too: never "Final Determination" on a draft's page
+        assert "Draft, not a determination" in page, f"page {number}"
+        assert "Independent Medical Review Final Determination" not in page
     whole = " ".join(pages)
     # no small caps made by case changes: copy and search see the words as printed
     assert "Not documented" in whole and "documeNted" not in whole
     assert "Example IMR Organization" in whole and "EXAMPLE IMR" not in whole
     final = " ".join(_pdf_text(render_pdf(make_review(), make_case(), OPTIONS)))
-    assert "DRAFT" not in final
+    assert "DRAFT" not in final and "Draft" not in final
+    assert "Independent Medical Review Final Determination" in final
 
 
 def test_reviewer_paragraph_states_years_and_weekly_hours_from_the_profile() -> None:

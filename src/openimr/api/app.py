@@ -387,7 +387,9 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
             return wf.attach_records(case_id, uploads)
 
     @app.get("/api/cases/{case_id}/documents/{document_id}", tags=["cases"])
-    def get_document(key: Key, case_id: CaseId, document_id: int) -> Response:
+    def get_document(
+        key: Key, case_id: CaseId, document_id: Annotated[int, Path(ge=1, le=2**63 - 1)]
+    ) -> Response:
         """A stored file (checked against its SHA-256 before it is sent)."""
         with ctx.unit(key) as wf:
             doc, data = wf.record(case_id, document_id)
@@ -521,7 +523,7 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
     @app.get("/api/audit", tags=["audit"], response_model=list[EventOut])
     def audit(
         key: Key,
-        since_id: Annotated[int, Query(ge=0)] = 0,
+        since_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     ) -> list[EventOut]:
         with ctx.unit(key) as wf:

@@ -476,7 +476,7 @@ def build_view(review: CaseReview, case: Case, options: LetterOptions | None = N
                 heading=request_heading(item.request),
                 decided=decided,
                 decision=item.decision if decided else None,
-                decision_label=decision_label(item),
+                decision_label=decision_label(item) + (" (proposed)" if draft and decided else ""),
                 reason=(
                     " ".join((item.reason or "no criteria set applies to this request").split())
                     if not decided
