@@ -167,7 +167,7 @@ def test_intake_to_issued_pdf_through_the_pages(
         ".addEventListener('submit', e => e.preventDefault())"
     )
     rev.click("#run-draft")
-    assert rev.locator("#run-draft").is_disabled()
+    rev.wait_for_function("document.querySelector('#run-draft').disabled", timeout=5000)
     assert rev.locator("#run-draft").get_attribute("aria-busy") == "true"
     assert "drafting" in rev.inner_text(".busy-note")
     rev.reload()
@@ -257,6 +257,17 @@ def test_intake_to_issued_pdf_through_the_pages(
     assert rev.inner_text("#letter-stage") == "final, not yet issued"
     assert "FINAL DETERMINATION" in rev.frame_locator("#letter-frame").locator("h1").inner_text()
     assert rev.locator("#finalize").count() == 0
+    # defect 4: after finalize the page no longer says "Draft determination"
+    assert rev.inner_text("#review h3") == "Final determination"
+    final_text = rev.frame_locator("#letter-frame").locator("body").inner_text()
+    # defect 7: no internal ids, fact names, paths or hash prefixes in the letter
+    for internal in ("test.prior", "test.relief", "records/", "SHA-256", "prior esi", "<code>"):
+        assert internal not in final_text, internal
+    assert "Progress report (PR-2), dated 08/19/2013" in final_text
+    # defect 8: the reviewer's years and weekly hours, the Claims Administrator line worded
+    assert "active clinical practice for more than five years" in final_text
+    assert "Claims Administrator guideline: Decision based on MTUS" in final_text
+    assert "DRAFT" not in final_text
 
     # ---------------------------------------------------------------- intake issues
     intake.goto(f"{live.url}/ui/cases/{case_id}")
