@@ -138,16 +138,12 @@ def main() -> int:
         item.locator(".override-button").click()
         rev.locator("#item-1 .accept-button").click()
         rev.locator("#letter").scroll_into_view_if_needed()
-        rev.frame_locator("#letter-frame").locator("h1").wait_for()
-        rev.wait_for_timeout(500)
         shot(rev, "reviewer-letter-preview-draft", full=False)
         rev.click("#finalize")
 
         intake.goto(f"{url}/ui/cases/{case_id}")
         intake.click("#issue")
         intake.locator("#letter").scroll_into_view_if_needed()
-        intake.frame_locator("#letter-frame").locator("h1").wait_for()
-        intake.wait_for_timeout(500)
         shot(intake, "letter-issued", full=False)
         browser.close()
     server.should_exit = True

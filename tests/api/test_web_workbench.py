@@ -203,8 +203,11 @@ def test_intake_to_issued_pdf_through_the_pages(
 
     # the letter preview is on the page, and it is a draft (defect 4, defect 6)
     assert rev.inner_text("#letter-stage") == "draft"
-    frame = rev.frame_locator("#letter-frame")
-    assert "DRAFT" in frame.locator("h1").inner_text()
+    assert "DRAFT" in rev.locator("#letter-preview h1").inner_text()
+    # the page keeps to a strict Content-Security-Policy: no frame, no inline style or script
+    html = rev.context.request.get(rev.url).text()  # as served, not as scripts left it
+    for inline in ("<iframe", "<style", " style=", "<script>"):
+        assert inline not in html, inline
 
     # defect 1: the override composer rebuilds the rationale, previewed before saving
     first.locator("details.composer > summary").click()
@@ -247,19 +250,18 @@ def test_intake_to_issued_pdf_through_the_pages(
     assert rev.locator("#item-0 .final-decision").inner_text() == "overturned"
     assert "60%" in rev.locator("#item-0 .reviewer-reason").inner_text()
 
-    letter = rev.frame_locator("#letter-frame")
-    body = letter.locator("body").inner_text()
+    body = rev.locator("#letter-preview").inner_text()
     assert "relief of 60%" in body and "is medically necessary" in body
     shots(rev, "reviewer-letter-preview")
 
     rev.click("#finalize")
     assert rev.inner_text("#state") == "determined"
     assert rev.inner_text("#letter-stage") == "final, not yet issued"
-    assert "FINAL DETERMINATION" in rev.frame_locator("#letter-frame").locator("h1").inner_text()
+    assert "FINAL DETERMINATION" in rev.locator("#letter-preview h1").inner_text()
     assert rev.locator("#finalize").count() == 0
     # defect 4: after finalize the page no longer says "Draft determination"
     assert rev.inner_text("#review h3") == "Final determination"
-    final_text = rev.frame_locator("#letter-frame").locator("body").inner_text()
+    final_text = rev.locator("#letter-preview").inner_text()
     # defect 7: no internal ids, fact names, paths or hash prefixes in the letter
     for internal in ("test.prior", "test.relief", "records/", "SHA-256", "prior esi", "<code>"):
         assert internal not in final_text, internal

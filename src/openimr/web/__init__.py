@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args
@@ -134,6 +135,18 @@ def _facts_from_form(form: Any) -> ApplicationFactsIn | None:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputError(f"{where}: {first['msg']}", field=f"facts.{where}") from None
+
+
+def letter_fragment(html: str) -> Markup:
+    """The letter's ``<body>`` for the page, shown inline (no frame: the pages' strict
+    Content-Security-Policy forbids frames and inline styles), its ids and links prefixed
+    ``letter-`` so they cannot meet the page's own. The HTML is the letter renderer's own,
+    autoescaped output."""
+    tag_and_rest = html.split("<body", 1)[1]
+    body = tag_and_rest.split(">", 1)[1].rsplit("</body>", 1)[0]
+    body = re.sub(r'\bid="', 'id="letter-', body)
+    body = re.sub(r'href="#', 'href="#letter-', body)
+    return Markup(body)  # the letter template's own autoescaped HTML
 
 
 def _draft_context(wf: Workflow, case: Any, draft: Any) -> dict[str, Any]:
@@ -353,7 +366,7 @@ def register(app: FastAPI, ctx: Context) -> None:
                 letter_html = None
                 if draft is not None and can(actor, "read_letter"):
                     data, _media = wf.letter_preview(case_id, "html")
-                    letter_html = data.decode("utf-8")
+                    letter_html = letter_fragment(data.decode("utf-8"))
                 candidates = []
                 if can(actor, "assign") and case.state == "eligible":
                     candidates = wf.candidates(case_id)
