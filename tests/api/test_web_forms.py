@@ -158,3 +158,26 @@ def test_screen_fact_application_signed_on_the_page(api: Api) -> None:
     api.client.post(f"/ui/cases/{case_id}/screen", data={"fact-application_signed": "yes"})
     assert api.call("intake", "GET", f"/api/cases/{case_id}").json()["state"] == "eligible"
     assert ATTACHED  # the same fact the API takes
+
+
+def test_request_records_withdraw_and_the_audit_trail_on_the_page(api: Api) -> None:
+    case_id = api.submit_seed().json()["case"]["id"]
+    api.call("intake", "POST", f"/api/cases/{case_id}/screen", json=ATTACHED)
+    api.call("admin", "POST", f"/api/cases/{case_id}/assign", json={"reviewer_id": "rev-a"})
+    _login(api, "intake")
+    page = api.client.get(f"/ui/cases/{case_id}").text
+    assert 'id="request-records"' in page and 'id="events"' not in page  # intake: no trail
+    api.client.post(f"/ui/cases/{case_id}/request-records", data={"reason": "asked by fax"})
+    assert api.call("intake", "GET", f"/api/cases/{case_id}").json()["state"] == (
+        "records_requested"
+    )
+    r = api.client.post(f"/ui/cases/{case_id}/close", data={"action": "withdraw", "reason": ""})
+    assert "reason is required" in r.text
+    api.client.post(
+        f"/ui/cases/{case_id}/close", data={"action": "withdraw", "reason": "applicant withdrew"}
+    )
+    case = api.call("intake", "GET", f"/api/cases/{case_id}").json()
+    assert case["state"] == "withdrawn" and case["state_reason"] == "applicant withdrew"
+    _login(api, "admin")
+    page = api.client.get(f"/ui/cases/{case_id}").text
+    assert 'id="events"' in page and "applicant withdrew" in page and "request records" in page

@@ -370,6 +370,7 @@ def register(app: FastAPI, ctx: Context) -> None:
                 candidates = []
                 if can(actor, "assign") and case.state == "eligible":
                     candidates = wf.candidates(case_id)
+                events = wf.events(case_id) if can(actor, "read_events") else []
         except AuthenticationError:
             return RedirectResponse("/ui/login", status_code=303)
         except NotFoundError as exc:
@@ -385,6 +386,7 @@ def register(app: FastAPI, ctx: Context) -> None:
             letter_html=letter_html,
             candidates=candidates,
             issued=issued,
+            events=events,
             **view,
         )
 
@@ -442,6 +444,35 @@ def register(app: FastAPI, ctx: Context) -> None:
     def ui_records_received(request: Request, case_id: str) -> Response:
         return _act(
             request, case_id, lambda wf: wf.receive_records(case_id), "Records marked received."
+        )
+
+    @app.post("/ui/cases/{case_id}/request-records", include_in_schema=False)
+    def ui_request_records(
+        request: Request,
+        case_id: str,
+        reason: Annotated[str | None, Form(max_length=2000)] = None,
+    ) -> Response:
+        return _act(
+            request,
+            case_id,
+            lambda wf: wf.request_records(case_id, reason or None),
+            "Records requested from the claims administrator.",
+        )
+
+    @app.post("/ui/cases/{case_id}/close", include_in_schema=False)
+    def ui_close(
+        request: Request,
+        case_id: str,
+        action: Annotated[str, Form(max_length=16)],
+        reason: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        if action not in ("withdraw", "terminate"):
+            return _back(case_id, error="choose withdraw or terminate", anchor="actions")
+        return _act(
+            request,
+            case_id,
+            lambda wf: getattr(wf, action)(case_id, reason),
+            f"Case {'withdrawn' if action == 'withdraw' else 'terminated'}.",
         )
 
     @app.post("/ui/cases/{case_id}/records", include_in_schema=False)
