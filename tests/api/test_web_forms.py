@@ -181,3 +181,19 @@ def test_request_records_withdraw_and_the_audit_trail_on_the_page(api: Api) -> N
     _login(api, "admin")
     page = api.client.get(f"/ui/cases/{case_id}").text
     assert 'id="events"' in page and "applicant withdrew" in page and "request records" in page
+
+
+def test_reassign_on_the_page_needs_a_reason(api: Api) -> None:
+    case_id = api.submit_seed().json()["case"]["id"]
+    api.call("intake", "POST", f"/api/cases/{case_id}/screen", json=ATTACHED)
+    api.call("admin", "POST", f"/api/cases/{case_id}/assign", json={"reviewer_id": "rev-a"})
+    _login(api, "admin")
+    page = api.client.get(f"/ui/cases/{case_id}").text
+    assert "Reassign the case" in page and 'data-reviewer="rev-b"' in page
+    assert 'data-reviewer="rev-a"' not in page  # the one assigned
+    r = api.client.post(f"/ui/cases/{case_id}/assign", data={"reviewer_id": "rev-b"})
+    assert "a reason is required" in r.text
+    api.client.post(
+        f"/ui/cases/{case_id}/assign", data={"reviewer_id": "rev-b", "reason": "rev-a is away"}
+    )
+    assert api.call("admin", "GET", f"/api/cases/{case_id}").json()["reviewer_id"] == "rev-b"

@@ -116,13 +116,22 @@ def test_intake_to_issued_pdf_through_the_pages(
     intake.set_input_files("#case-file", str(SEED / "case.yaml"))
     intake.set_input_files("#record-files", [str(p) for p in records])
     assert intake.locator("#dropped li").count() == len(records)
+    # a file dropped on the zone joins the others (drag and drop)
+    intake.evaluate(
+        """() => { const dt = new DataTransfer();
+        dt.items.add(new File(["Dropped note."], "dropped-note.txt", {type: "text/plain"}));
+        document.querySelector('#dropzone').dispatchEvent(
+            new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})); }"""
+    )
+    assert intake.locator("#dropped li").count() == len(records) + 1
+    assert "dropped-note.txt" in intake.inner_text("#dropped")
     shots(intake, "intake-submit")
     intake.click("#submit-application")
     assert "Application received" in intake.inner_text("#note")
     case_id = case_id_of(intake)
     assert intake.inner_text("#state") == "received"
-    # the records are readable on the page before any draft
-    assert intake.locator("article.record").count() == len(records)
+    # the records are readable on the page before any draft (the dropped one too)
+    assert intake.locator("article.record").count() == len(records) + 1
 
     # screen without the UR letter fact: the page says what is missing
     intake.click("#screen")

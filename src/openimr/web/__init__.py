@@ -368,7 +368,13 @@ def register(app: FastAPI, ctx: Context) -> None:
                     data, _media = wf.letter_preview(case_id, "html")
                     letter_html = letter_fragment(data.decode("utf-8"))
                 candidates = []
-                if can(actor, "assign") and case.state == "eligible":
+                if can(actor, "assign") and case.state in (
+                    "eligible",
+                    "assigned",
+                    "records_requested",
+                    "records_received",
+                    "in_review",
+                ):
                     candidates = wf.candidates(case_id)
                 events = wf.events(case_id) if can(actor, "read_events") else []
         except AuthenticationError:
@@ -432,11 +438,12 @@ def register(app: FastAPI, ctx: Context) -> None:
         request: Request,
         case_id: str,
         reviewer_id: Annotated[str | None, Form(max_length=64)] = None,
+        reason: Annotated[str | None, Form(max_length=2000)] = None,
     ) -> Response:
         return _act(
             request,
             case_id,
-            lambda wf: wf.assign(case_id, reviewer_id=reviewer_id or None),
+            lambda wf: wf.assign(case_id, reviewer_id=reviewer_id or None, reason=reason or None),
             lambda out: f"Assigned to {out.reviewer_id}.",
         )
 

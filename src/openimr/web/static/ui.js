@@ -110,12 +110,13 @@
     if (form && (event.target.matches(".crit-change") || event.target.matches(".override-decision"))) preview(form);
   });
 
-  // ---- intake: record files dropped on the zone join the file input
-  var zone = document.getElementById("dropzone");
-  var input = document.getElementById("record-files");
-  if (zone && input) {
-    var list = document.getElementById("dropped");
+  // ---- record files dropped on a zone join its file input (new application, case page)
+  document.querySelectorAll(".dropzone").forEach(function (zone) {
+    var input = zone.querySelector("input[type=file]");
+    var list = zone.querySelector(".dropped");
+    if (!input) return;
     var render = function () {
+      if (!list) return;
       list.innerHTML = "";
       Array.prototype.forEach.call(input.files, function (f) {
         var li = document.createElement("li"); li.textContent = f.name; list.appendChild(li);
@@ -134,5 +135,5 @@
       input.files = dt.files;
       render();
     });
-  }
+  });
 })();
