@@ -68,6 +68,20 @@ def test_the_finalized_letter_is_a_pdf_before_it_is_issued(api: Api) -> None:
     assert not [d for d in case["documents"] if d["kind"] == "letter"]  # nothing stored yet
 
 
+def test_an_overridden_item_says_its_criteria_are_the_drafts(api: Api) -> None:
+    # the letter must not list the draft's "not documented" under an Overturned decision
+    # as if they were the reviewer's findings
+    case_id = walk_to_review(api)
+    _decide_all(api, case_id)
+    api.call("rev-a", "POST", f"/api/cases/{case_id}/finalize")
+    final = api.call("auditor", "GET", f"/api/cases/{case_id}/determination").json()
+    assert [i["reviewer_action"] for i in final["items"]] == ["override", "accept"]
+    assert final["items"][0]["rationale_trace"] == []
+    html = api.call("auditor", "GET", f"/api/cases/{case_id}/letter?format=html").text
+    assert html.count("the expert reviewer decided otherwise, for the reasons") == 1
+    assert html.count('class="override-note"') == 1
+
+
 def test_preview_before_any_draft_is_a_clear_404(api: Api) -> None:
     case_id = api.submit_seed().json()["case"]["id"]
     r = api.call("intake", "GET", f"/api/cases/{case_id}/letter/preview")

@@ -127,6 +127,9 @@ class ItemDetermination(_Frozen):
     draft_decision: Literal["upheld", "overturned"] | None = None
     """The engine's decision before abstention: an item whose confidence is below the
     threshold goes to a person (``needs_review``) with this draft and the reason."""
+    reviewer_action: Literal["accept", "override"] | None = None
+    """In a determination the service finalized: whether the expert reviewer accepted the
+    engine's draft of this item or overrode it (the criteria stay the draft's findings)."""
 
 
 class CaseReview(_Frozen):

@@ -274,6 +274,8 @@ class ItemView:
     criteria: tuple[CriterionView, ...]
     evidence_tier: str | None
     tier_note: str | None
+    overridden: bool = False
+    """The expert reviewer decided otherwise than the draft: its criteria are the draft's."""
 
 
 @dataclass(frozen=True)
@@ -491,6 +493,7 @@ def build_view(review: CaseReview, case: Case, options: LetterOptions | None = N
                 ),
                 evidence_tier=item.evidence_tier,
                 tier_note=item.tier_note,
+                overridden=item.reviewer_action == "override",
             )
         )
     any_overturned = any(i.decided and i.decision == "overturned" for i in items)

@@ -1409,10 +1409,13 @@ def final_review(
                     ),
                     "needs_review": False,
                     "reason": None,
+                    # the sentences traced were the engine's; the reviewer's are not traced
+                    "rationale_trace": (),
+                    "reviewer_action": "override",
                 }
             )
         else:
-            item = item.model_copy(update={"needs_review": False})
+            item = item.model_copy(update={"needs_review": False, "reviewer_action": "accept"})
         items.append(item)
     return review.model_copy(update={"items": tuple(items)})
 
