@@ -145,9 +145,53 @@ def main() -> int:
         intake.click("#issue")
         intake.locator("#letter").scroll_into_view_if_needed()
         shot(intake, "letter-issued", full=False)
+        # a second case whose records are a PDF (two pages) and a FHIR bundle: how the
+        # records pane shows them
+        other = _other_case(ctx, tmp)
+        rev.goto(f"{url}/ui/cases/{other}")
+        rev.locator("article.record").nth(1).scroll_into_view_if_needed()
+        shot(rev, "records-pdf-and-fhir", full=False)
         browser.close()
     server.should_exit = True
     return 0
+
+
+def _other_case(ctx: object, tmp: Path) -> str:
+    """A case with a two-page PDF record and a FHIR bundle, assigned and received."""
+    import yaml
+    from weasyprint import HTML
+
+    from openimr.service import Actor, Role, Upload
+
+    pages = (ROOT / "tests" / "data" / "records" / "2013-07-24-pt-daily-note.txt").read_text()
+    half = len(pages) // 2
+    html = (
+        "<pre style='font: 11pt serif; white-space: pre-wrap'>"
+        + pages[:half]
+        + "</pre><pre style='break-before: page; font: 11pt serif; white-space: pre-wrap'>"
+        + pages[half:]
+        + "</pre>"
+    )
+    pdf = HTML(string=html).write_pdf()
+    data = yaml.safe_load((SEED / "case.yaml").read_text())
+    data["case_id"] = "CM13-0000002"
+    records = [
+        Upload("2013-07-24-pt-daily-note.pdf", pdf),
+        Upload(
+            "2013-fhir-bundle.json",
+            (ROOT / "tests" / "data" / "records" / "2013-fhir-bundle.json").read_bytes(),
+        ),
+    ]
+    office = Actor("script:admin", Role.ADMINISTRATOR)
+    with _unit(ctx, office) as wf:  # type: ignore[attr-defined]
+        case_id = wf.submit(yaml.safe_dump(data).encode(), records).case.id
+    with _unit(ctx, office) as wf:  # type: ignore[attr-defined]
+        from openimr.service.schemas import ApplicationFactsIn
+
+        wf.screen(case_id, facts=ApplicationFactsIn(ur_decision_attached=True))
+        wf.assign(case_id)
+        wf.receive_records(case_id)
+    return str(case_id)
 
 
 def _unit(ctx: object, actor: object) -> object:
