@@ -137,6 +137,18 @@ def test_intake_to_issued_pdf_through_the_pages(
     intake.click("#screen")
     assert intake.inner_text("#eligibility-status") == "needs information"
     assert "ur decision attached" in intake.inner_text("#missing")
+    # defect 9: a corrected case.yaml is taken while the case is in screening
+    corrected = tmp_path / "case.yaml"
+    corrected.write_text(
+        (SEED / "case.yaml").read_text().replace("review_type: regular", "review_type: expedited")
+    )
+    intake.click("#nav-intake")
+    intake.set_input_files("#case-file", str(corrected))
+    intake.click("#submit-application")
+    assert "Corrected application taken" in intake.inner_text("#note")
+    assert case_id_of(intake) == case_id
+    assert "expedited review" in intake.inner_text("p.facts")
+    intake.click("#screen")
     intake.select_option("#fact-ur_decision_attached", "yes")
     shots(intake, "intake-screen")
     intake.click("#screen")
