@@ -111,7 +111,7 @@ def main() -> int:
 
         intake.goto(f"{url}/ui/cases/{case_id}")
         intake.click("#records-received")
-        intake.goto(f"{url}/ui/deadlines")
+        intake.goto(f"{url}/ui/deadlines?window=45")
         shot(intake, "deadlines")
         intake.goto(f"{url}/ui/cases")
         shot(intake, "cases")
