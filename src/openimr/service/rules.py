@@ -40,6 +40,7 @@ from openimr.workflow.reviewers import (
     qualification_problems,
     rank_reviewers,
 )
+from openimr.workflow.signing import require_final
 
 CALENDAR = CaliforniaCalendar()
 
@@ -383,11 +384,14 @@ def letter_facts(
 ) -> dict[str, Any]:
     """What the letter says of the reviewer (never the name), checked against the parties.
 
-    :func:`credentials_paragraph` refuses a reviewer with a conflict of interest, so a
-    determination can never be signed by one.
+    :func:`openimr.workflow.signing.require_final` refuses a reviewer who may not sign today
+    (a qualification problem, a conflict of interest, no qualification the letter could
+    state), naming why; so a final determination is always signed by a qualified reviewer.
     """
     profile = profile_of(reviewer, 0)
-    paragraph = credentials_paragraph(profile, today=today, parties=case_parties(case, facts))
+    parties = case_parties(case, facts)
+    check = require_final(profile, today=today, parties=parties)
+    paragraph = credentials_paragraph(profile, today=today, parties=parties)
     licensure = [US_STATES[lic.state] for lic in profile.licenses if lic.in_force(today)]
     certifications: list[str] = []
     for cert in profile.board_certifications:
@@ -399,4 +403,6 @@ def letter_facts(
     return {
         "credentials": creds.model_dump(mode="json"),
         "credentials_paragraph": paragraph,
+        "status": check.status,
+        "signing_citation": check.citation,
     }

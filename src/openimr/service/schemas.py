@@ -266,6 +266,9 @@ class ApplicationFactsIn(BaseModel):
     physician_designation_after_ur: bool | None = None
     ur_decision_served: dt.date | None = None
     """Day the written UR decision was served (starts the 30-day filing clock)."""
+    ur_decision_communicated: dt.date | None = None
+    """Day the UR decision was communicated to the requesting physician (Lab. Code
+    4610.5(a)(2): decides whether IMR applies to a pre-2013 injury)."""
     ur_service_method: ServiceMethod | None = None
     ur_decision_attached: bool | None = None
     """A copy of the written UR decision came with the application."""

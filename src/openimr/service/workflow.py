@@ -959,6 +959,18 @@ class Workflow:
             raise NotFoundError(f"case {case.id} has no final determination yet")
         return row
 
+    def _require_signed(self, case: CaseRow) -> None:
+        """Refuse to issue a determination no reviewer signed with stated qualifications."""
+        row = self._determination(case)
+        creds = ReviewerCredentials.model_validate(row.letter.get("credentials") or {})
+        if not row.reviewer_id or creds.empty:
+            raise ConflictError(
+                "the determination cannot be issued as final: it names no signing reviewer "
+                "whose qualifications it states (8 CCR 9792.10.6(b)(1), (d)); finalize it "
+                "again as the assigned reviewer",
+                field="reviewer",
+            )
+
     def letter_options(self, case: CaseRow) -> LetterOptions:
         """The letter's reviewer credentials (never the name), dates and issuing organization."""
         stored = self._determination(case).letter
@@ -983,6 +995,7 @@ class Workflow:
         from openimr.render.letter import render_pdf
 
         review = self._final(case)
+        self._require_signed(case)
         model = self.load_case_model(case)
         pdf = render_pdf(review, model, self.letter_options(case))
         doc = self._store_document(case, "letter", LETTER_NAME, pdf)
