@@ -28,7 +28,7 @@ from openimr.service.schemas import (
 )
 from openimr.store.models import CaseRow, DeadlineRow, ReviewerRow
 from openimr.workflow.calendar import CaliforniaCalendar
-from openimr.workflow.deadlines import Deadline, compute_deadlines, due_report
+from openimr.workflow.deadlines import Deadline, compute_deadlines, due_report, next_step
 from openimr.workflow.eligibility import PriorApplication, PriorStatus, screen_application
 from openimr.workflow.fromcase import deadline_inputs_from_case, facts_from_case, parties_from_case
 from openimr.workflow.lifecycle import CaseState
@@ -181,6 +181,7 @@ def deadlines_for(
         "assignment_notice_sent": milestones.get("assign"),
         "notice_method": facts.get("notice_method") or "electronic",
         "records_received": day("receive_records"),
+        "review_without_records": day("proceed_without_records"),
         "determination_issued": issued,
         "determination_served": issued,
         "determination_service_method": (
@@ -244,6 +245,9 @@ def deadline_out(
         open=row.open and state not in CLOCKS_STOPPED,
         status=status,
         rolled_forward=deadline.rolled_forward,
+        next_step=next_step(deadline, status),
+        closed=deadline.closed,
+        relied_on=deadline.relied_on,
     )
 
 

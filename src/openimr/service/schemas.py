@@ -44,6 +44,12 @@ class DeadlineOut(_Out):
     status: Literal["pending", "due_soon", "overdue", "met", "missed"] = "pending"
     rolled_forward: bool = False
     """True when a weekend or holiday moved the last day (Code Civ. Proc. 12a)."""
+    next_step: str | None = None
+    """What the law lets the IMRO do about this clock now (e.g. overdue records)."""
+    closed: str | None = None
+    """Why the clock stopped without its act (e.g. records never received)."""
+    relied_on: str | None = None
+    """The words of the rule's text the clock relies on (None: the text was not read)."""
 
 
 class ReasonOut(_Out):

@@ -73,14 +73,21 @@ class LawVersion(_Frozen):
         """True only when the primary text itself was read."""
         return self.status == "read"
 
-    def cite(self) -> str:
-        """The citation with the phrase relied on, for a deadline's or reason's citation."""
+    def relied_on(self) -> str | None:
+        """The phrase of the text the code relies on (None when the text was not read)."""
         if self.quote is None:
-            return f"{self.citation} [text not read]"
+            return None
         words = " ".join((self.phrase or self.quote).split())
         if len(words) > 160:
             words = words[:157].rstrip() + "..."
-        return f'{self.citation} ("{words}")'
+        return words
+
+    def cite(self) -> str:
+        """The citation with the phrase relied on, for a reason's citation."""
+        phrase = self.relied_on()
+        if phrase is None:
+            return f"{self.citation} [text not read]"
+        return f'{self.citation} ("{phrase}")'
 
 
 class LawRule(_Frozen):
