@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from openimr.workflow.calendar import CaliforniaCalendar
+from openimr.workflow.calendar import PACIFIC, CaliforniaCalendar
+from openimr.workflow.deadlines import DeadlineInputs, compute_deadlines, due_report
 from openimr.workflow.eligibility import (
     ApplicationFacts,
     EligibilityResult,
@@ -330,3 +331,82 @@ def test_years_and_hours_cite_the_imro_practice_not_139_5() -> None:
     cites = {i.code: i.citation for i in issues}
     for code in ("too_few_years", "too_few_hours"):
         assert "IMRO practice" in cites[code] and "139.5" not in cites[code]
+
+
+# -- clocks: records never received, formulary disputes before and from 2018 ----------------
+
+
+def clocks(**fields: Any) -> dict[str, Any]:
+    return {d.kind: d for d in compute_deadlines(DeadlineInputs(**fields), CAL)}
+
+
+NOTICE = dt.datetime(2024, 3, 1, 10, tzinfo=PACIFIC)
+
+
+def test_overdue_records_say_what_may_be_done() -> None:
+    found = clocks(assignment_notice_sent=NOTICE, notice_method="electronic")
+    records = found["records_due"]
+    assert records.due == D(2024, 3, 13) and "decision_due" not in found
+    assert "twelve (12) days" in (records.relied_on or "")
+    report = due_report([("c1", [records])], dt.datetime(2024, 3, 14, 9, tzinfo=PACIFIC), 0)
+    (item,) = report.overdue
+    assert item.next_step is not None and "9792.10.6(b)(2)" in item.next_step
+    # the same clock, not yet overdue, has no next step
+    early = due_report([("c1", [records])], dt.datetime(2024, 3, 13, 9, tzinfo=PACIFIC), 0)
+    assert early.due_soon[0].next_step is None
+
+
+def test_review_without_records_closes_the_records_clock_and_starts_the_decision() -> None:
+    found = clocks(
+        assignment_notice_sent=NOTICE,
+        notice_method="electronic",
+        review_without_records=D(2024, 3, 15),
+    )
+    records, decision = found["records_due"], found["decision_due"]
+    assert not records.is_open and records.met(CAL) is False
+    assert "not received" in (records.closed or "")
+    assert decision.started_by.at == D(2024, 3, 15)
+    assert decision.due == D(2024, 4, 15)  # 30 days = Sun 14 April -> Monday
+    assert not decision.verified  # when this clock starts is not in the text
+    assert "9792.10.6(b)(2)" in decision.citation and "4610.6(d)(1)(B)" in decision.citation
+    assert len(decision.citation) <= 200
+    report = due_report([("c1", list(found.values()))], dt.datetime(2024, 3, 20, tzinfo=PACIFIC), 0)
+    assert report.overdue == []
+
+
+def test_records_that_arrive_after_all_restart_nothing() -> None:
+    found = clocks(
+        assignment_notice_sent=NOTICE,
+        notice_method="electronic",
+        review_without_records=D(2024, 3, 15),
+        records_received=D(2024, 3, 18),
+    )
+    assert found["records_due"].closed is None and found["records_due"].met(CAL) is False
+    assert found["decision_due"].started_by.at == D(2024, 3, 18)
+
+
+@pytest.mark.parametrize(
+    ("received", "due", "unit"),
+    [
+        (D(2017, 12, 29), D(2018, 1, 29), "calendar days"),  # before 4610.5(a)(3): 30 days
+        (D(2018, 1, 2), D(2018, 1, 9), "working days"),  # from 1 Jan 2018: 5 working days
+    ],
+)
+def test_formulary_clock_starts_with_2018(received: dt.date, due: dt.date, unit: str) -> None:
+    decision = clocks(records_received=received, formulary_dispute=True)["decision_due"]
+    assert (decision.due, decision.unit) == (due, unit)
+
+
+def test_every_clock_says_which_words_it_relies_on_or_that_none_were_read() -> None:
+    found = clocks(
+        ur_decision_served=D(2024, 1, 5),
+        ur_service_method="personal",
+        info_request_received=D(2024, 1, 10),
+        eligibility_found=D(2024, 1, 20),
+        assignment_notice_sent=NOTICE,
+        records_received=D(2024, 3, 5),
+        review_type="expedited",
+    )
+    for kind in ("application_due", "eligibility_info_due", "assignment_notice_due"):
+        assert found[kind].relied_on, kind
+    assert "text not read" in (found["decision_due"].relied_on or "")
