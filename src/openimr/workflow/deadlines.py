@@ -496,21 +496,23 @@ def _implementation_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) ->
     served = inputs.determination_served
     if served is None or inputs.determination_overturned is not True:
         return None
-    return _business_day_deadline(
+    law = _law_on("implementation", served)
+    deadline = _business_day_deadline(
         kind="implementation_due",
         start=StartEvent(event="final determination (overturned) served", at=served),
         start_day=served,
-        days=5,
+        days=int(law.values["working_days"]),
         unit="working days",
         basis="After a determination that overturns the UR decision, the claims administrator "
         "authorizes the treatment within 5 working days of receiving it (counted here from "
         "service, the earliest receipt)",
-        citation="8 CCR 9792.10.7(a)",
+        citation=law.citation,
         responsible="claims administrator",
         calendar=calendar,
         verified=False,
         completed=inputs.treatment_authorized,
     )
+    return deadline.model_copy(update={"relied_on": law.relied_on()})
 
 
 def _appeal_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
@@ -520,20 +522,22 @@ def _appeal_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadlin
     extension, why, ext_verified = service_extension(
         inputs.determination_service_method, served, calendar
     )
-    return _calendar_day_deadline(
+    law = _law_on("appeal", served)
+    deadline = _calendar_day_deadline(
         kind="appeal_due",
         start=StartEvent(event="final determination served", at=served),
         start_day=served,
-        days=30,
+        days=int(law.values["days"]),
         extension=extension,
         basis="A verified appeal to the WCAB must be filed within 30 days of the mailing "
         f"(service) of the determination; {why}",
         citation="Lab. Code 4610.6(h); Matute v. LAUSD (2015) WCAB en banc; 8 CCR 10605",
         responsible="any party",
         calendar=calendar,
-        verified=ext_verified,
+        verified=ext_verified and law.verified,
         completed=inputs.appeal_filed,
     )
+    return deadline.model_copy(update={"relied_on": law.relied_on()})
 
 
 _RULES = (
