@@ -313,6 +313,8 @@ def due_cmd(
         for r in rows:
             d = r.deadline
             typer.echo(f"  {r.case_id}  {d.kind:<24} due {d.due_date}  {r.state}  {d.citation}")
+            if d.next_step:
+                typer.echo(f"      next: {d.next_step}")
 
 
 def serve(
