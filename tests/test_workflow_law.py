@@ -5,6 +5,8 @@ the signing reviewer of a final determination, and the reviewer rules' citations
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -410,3 +412,19 @@ def test_every_clock_says_which_words_it_relies_on_or_that_none_were_read() -> N
     for kind in ("application_due", "eligibility_info_due", "assignment_notice_due"):
         assert found[kind].relied_on, kind
     assert "text not read" in (found["decision_due"].relied_on or "")
+
+
+def test_library_check_validates_the_law_data(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from openimr.cli import app
+
+    shipped = CliRunner().invoke(app, ["library", "check"])
+    assert shipped.exit_code == 0, shipped.output
+    root = tmp_path / "lib"
+    shutil.copytree(Path(__file__).parents[1] / "src/openimr/library/data", root)
+    (root / "law.yaml").write_text(GOOD.replace("until: 2016-12-31", "until: 2017-01-01"))
+    result = CliRunner().invoke(app, ["library", "check", "--root", str(root)])
+    assert result.exit_code == 1
+    assert f"{root / 'law.yaml'}:2" in result.stderr and "overlap" in result.stderr
+    assert "Traceback" not in result.output
