@@ -282,7 +282,7 @@ def _application_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> De
         days=30,
         extension=extension,
         basis=basis,
-        citation="Lab. Code 4610.5(h)(1); 8 CCR 9792.10.1(b)(1); Code Civ. Proc. 1013(a), 12a",
+        citation=_law_on("application-filing", served).citation + "; Code Civ. Proc. 1013(a), 12a",
         responsible="employee",
         calendar=calendar,
         verified=ext_verified and not inputs.formulary_dispute,

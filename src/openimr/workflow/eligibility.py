@@ -352,7 +352,7 @@ class _Screen:
                 "not_medical_necessity",
                 "The dispute is not about whether the treatment is medically necessary; "
                 "IMR decides only medical necessity.",
-                "Lab. Code 4610.5(c)(1), 4610.6(a)",
+                rule_on("medical-necessity-only", IMR_INJURY_START).cite(),
             )
 
     def ur_timeliness(self) -> None:
@@ -371,7 +371,7 @@ class _Screen:
                 "authorized",
                 "The claims administrator has since authorized the treatment, which ends "
                 "the review.",
-                "8 CCR 9792.10.6(a)",
+                rule_on("authorized-ends-review", IMR_INJURY_START).cite(),
                 effect="terminated",
             )
 
@@ -461,8 +461,8 @@ class _Screen:
             f"The application arrived on {received.isoformat()}, after the last day to file, "
             f"{due.isoformat()}: 30 days after the UR decision was served on "
             f"{served.isoformat()}, {how}.",
-            "Lab. Code 4610.5(h)(1); 8 CCR 9792.10.1(b)(1); Code Civ. Proc. 1013(a), 12a; "
-            "Avila v. UC Irvine Medical Center (2015 WCAB panel)",
+            rule_on("application-filing", IMR_INJURY_START).cite()
+            + "; Code Civ. Proc. 1013(a), 12a; Avila v. UC Irvine Medical Center (2015 WCAB panel)",
             verified=not self.app.formulary_dispute,
         )
 
@@ -480,7 +480,8 @@ class _Screen:
             self.reason(
                 "ur_missing",
                 "The application does not include a copy of the UR decision" + note + ".",
-                "8 CCR 9792.10.1(b)(1); DWC notice of 1 Apr 2014 ending reminder letters",
+                rule_on("ur-copy", IMR_INJURY_START).cite()
+                + "; DWC notice of 1 Apr 2014 ending reminder letters",
             )
 
     def cnc(self) -> None:
@@ -512,7 +513,7 @@ class _Screen:
                 f"Application {prior.application_id} for the same worker and the same UR "
                 f"decision ({app.ur_decision_date.isoformat()}) is already pending for: "
                 f"{', '.join(shared)}.",
-                "8 CCR 9792.10.3(a)(2)",
+                rule_on("previous-application", IMR_INJURY_START).cite(),
                 related=[prior.application_id],
             )
 
@@ -548,8 +549,8 @@ class _Screen:
                 f"IMR {prior.application_id} decided the same treatment ({', '.join(shared)}) "
                 f"for this worker and physician on {prior.decided_on.isoformat()}{outcome}, "
                 "less than 12 months ago, and no change in the material facts is documented.",
-                '8 CCR 9792.10.3(a)(2) ("Any previous application or request for independent '
-                f'medical review of the disputed medical treatment"); by analogy {twelve.cite()}',
+                rule_on("previous-application", IMR_INJURY_START).cite()
+                + f"; by analogy {twelve.cite()}",
                 verified=False,
                 related=[prior.application_id],
             )
@@ -562,7 +563,7 @@ class _Screen:
                 "liability_deferred",
                 "The claims administrator disputes liability for a reason other than medical "
                 "necessity; the review waits until that dispute is resolved.",
-                "8 CCR 9792.10.3(d); 8 CCR 9792.10.1",
+                rule_on("liability-deferral", IMR_INJURY_START).cite(),
                 effect="deferred",
             )
 
