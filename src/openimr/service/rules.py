@@ -40,7 +40,7 @@ from openimr.workflow.reviewers import (
     qualification_problems,
     rank_reviewers,
 )
-from openimr.workflow.signing import require_final
+from openimr.workflow.signing import require_final, stated_qualifications
 
 CALENDAR = CaliforniaCalendar()
 
@@ -396,14 +396,10 @@ def letter_facts(
     parties = case_parties(case, facts)
     check = require_final(profile, today=today, parties=parties)
     paragraph = credentials_paragraph(profile, today=today, parties=parties)
-    licensure = [US_STATES[lic.state] for lic in profile.licenses if lic.in_force(today)]
-    certifications: list[str] = []
-    for cert in profile.board_certifications:
-        if cert.in_force(today):
-            certifications.append(cert.specialty)
-            if cert.subspecialty:
-                certifications.append(cert.subspecialty)
-    creds = ReviewerCredentials(licensure=tuple(licensure), certifications=tuple(certifications))
+    states, certifications = stated_qualifications(profile, today)
+    creds = ReviewerCredentials(
+        licensure=tuple(US_STATES[s] for s in states), certifications=tuple(certifications)
+    )
     return {
         "credentials": creds.model_dump(mode="json"),
         "credentials_paragraph": paragraph,
