@@ -5,6 +5,7 @@ the signing reviewer of a final determination, and the reviewer rules' citations
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -428,3 +429,17 @@ def test_library_check_validates_the_law_data(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{root / 'law.yaml'}:2" in result.stderr and "overlap" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_every_change_of_the_law_is_seen_on_both_sides_of_its_date() -> None:
+    changes = 0
+    for rule in load_law().rules:
+        ordered = sorted(rule.versions, key=lambda v: v.effective)
+        for before, after in itertools.pairwise(ordered):
+            changes += 1
+            eve = after.effective - dt.timedelta(days=1)
+            assert before.until == eve, (rule.id, "versions must meet without a gap")
+            assert rule_on(rule.id, eve).id == before.id
+            assert rule_on(rule.id, after.effective).id == after.id
+            assert before.values != after.values or before.citation != after.citation
+    assert changes >= 3
