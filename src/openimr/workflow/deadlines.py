@@ -2,8 +2,12 @@
 
 :func:`compute_deadlines` turns the dated events of one IMR (UR decision served, application
 received, assignment notice sent, records received ...) into :class:`Deadline` values; each
-records the event that started it, its unit, the rule in plain words and its citation. Every
-rule and what is still unverified is listed in ``docs/workflow-rules.md``.
+records the event that started it, its unit, the rule in plain words, its citation and the
+words of the text it relies on (``relied_on``, from the dated law data of
+:mod:`openimr.workflow.law`). Every rule, and which texts could not be read, is listed in
+``docs/workflow-rules.md``. When the claims administrator's records never arrive the case may
+go to review on the documents at hand (8 CCR 9792.10.6(b)(2)): ``review_without_records``
+closes the records clock as missed and starts the decision clock.
 
 Counting follows Code Civ. Proc. 12 (the day of the event is excluded, the last day included);
 a last day counted in calendar days that falls on a weekend or holiday runs to the next
