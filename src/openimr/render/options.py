@@ -68,6 +68,10 @@ class LetterOptions(BaseModel):
     (a letter openimr drafts by itself never claims a reviewer or a determination)."""
     prepared_on: dt.date | None = None
     """The day a draft was prepared (header "Date Prepared"; never read from the clock)."""
+    records_not_received: bool = False
+    """The claims administrator's records never arrived; the determination rests on the UR
+    decision's summary of records and the documents the employee or physician sent
+    (8 CCR 9792.10.6(b)(2)). The letter says so."""
     include_evidence: bool = True
     """Add the EVIDENCE appendix (HTML and PDF) and the criteria notes that point into it."""
     templates_dir: Path | None = None
