@@ -41,11 +41,13 @@ MAX_OTHERS_MUST_NOT_SHARE = 0.20
 # 18 must-not facts produced), so that a change that lowers them fails
 MIN_OTHERS_2_F1 = 0.55
 MAX_OTHERS_2_MUST_NOT_SHARE = 0.45
+OTHERS_DEV = "mtd-"
+"""The prefix of the development records written by others (batches ``mtd-A*``, ``mtd-B*``)."""
 
 
 @pytest.fixture(scope="module")
 def report() -> GoldReport:
-    rep = score(GOLD, load_records(GOLD), exclude_prefix=(OTHERS, OTHERS_2))
+    rep = score(GOLD, load_records(GOLD), exclude_prefix=(OTHERS, OTHERS_2, OTHERS_DEV))
     print("\n" + format_report(rep))
     return rep
 
@@ -142,3 +144,20 @@ def test_the_second_held_out_split_is_all_held_out_and_has_floors(others_2: Gold
     assert produced <= MAX_OTHERS_2_MUST_NOT_SHARE * must_not, (
         f"{produced} of {must_not} must-not facts produced"
     )
+
+
+# development records written by others, batch B (mtd-B*): floor at the F1 first measured on
+# them (0.480, annotated and committed before the extractor was run) minus 0.05
+OTHERS_DEV_B = "mtd-B"
+MIN_OTHERS_DEV_B_F1 = 0.43
+
+
+def test_development_records_by_others_batch_b_have_a_floor() -> None:
+    records = load_records(GOLD)
+    names = {r.path for r in records if r.path.startswith(f"records/{OTHERS_DEV_B}")}
+    assert len(names) == 12
+    assert not names & load_held_out(GOLD), "the mtd-B* records are development records"
+    rep = score(GOLD, records, split="dev", prefix=OTHERS_DEV_B)
+    print("\ndevelopment records written by others, batch B:\n" + format_report(rep))
+    assert rep.records == len(names)
+    assert rep.overall().f1 >= MIN_OTHERS_DEV_B_F1, f"mtd-B F1 {rep.overall().f1:.3f}"
