@@ -197,3 +197,14 @@ def test_reassign_on_the_page_needs_a_reason(api: Api) -> None:
         f"/ui/cases/{case_id}/assign", data={"reviewer_id": "rev-b", "reason": "rev-a is away"}
     )
     assert api.call("admin", "GET", f"/api/cases/{case_id}").json()["reviewer_id"] == "rev-b"
+
+
+def test_an_incomplete_form_is_an_error_page_not_json(api: Api) -> None:
+    case_id = walk_to_review(api)
+    _login(api, "rev-a")
+    r = api.client.post(f"/ui/cases/{case_id}/items/0", data={})  # no action
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert "The form was not complete: action:" in r.text
+    # the API keeps its JSON shape
+    r = api.call("rev-a", "PUT", f"/api/cases/{case_id}/items/0", json={})
+    assert r.status_code == 422 and r.json()["field"] == "action"

@@ -289,9 +289,14 @@ def create_app(
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # the documented error shape, not FastAPI's {"detail": [...]}
-        return JSONResponse(validation_body(exc), status_code=422)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # the documented error shape, not FastAPI's {"detail": [...]}; a page for the pages
+        body = validation_body(exc)
+        if request.url.path.startswith("/ui/"):
+            from openimr.web import error_page
+
+            return error_page(f"The form was not complete: {body['message']}", 422)
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(OpenIMRError)
     async def _openimr_error(request: Request, exc: OpenIMRError) -> JSONResponse:

@@ -65,6 +65,11 @@ def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(_env.get_template(name).render(**context), status_code=status)
 
 
+def error_page(message: str, status: int) -> HTMLResponse:
+    """An error as a page (for a form the pages' own validation refused)."""
+    return _page("error.html.j2", status, message=message, actor=None)
+
+
 def _back(
     case_id: str, error: str | None = None, note: str | None = None, anchor: str = ""
 ) -> RedirectResponse:
@@ -631,4 +636,4 @@ def register(app: FastAPI, ctx: Context) -> None:
         )
 
 
-__all__ = ["COOKIE", "Markup", "register"]
+__all__ = ["COOKIE", "Markup", "error_page", "register"]
