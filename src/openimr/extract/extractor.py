@@ -207,11 +207,12 @@ class Sentence:
 
 def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
     import numpy
-    import spacy
     from medspacy.context import ConText  # noqa: F401  (registers the factory)
     from medspacy.ner import TargetMatcher, TargetRule  # noqa: F401
     from spacy.attrs import IDX, SENT_START
     from spacy.language import Language
+
+    from openimr.nlp import blank_english
 
     if not Language.has_factory("openimr_sentences"):
 
@@ -228,7 +229,7 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[
             doc.from_array([SENT_START], flags.astype(numpy.uint64))
             return doc
 
-    nlp = spacy.blank("en")
+    nlp = blank_english()
     nlp.add_pipe("openimr_sentences")
     # all matches, overlapping ones too (in a span group): "returned to full duty" is both a
     # return to work and a work status; overlaps within one fact are resolved later
