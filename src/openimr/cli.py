@@ -11,7 +11,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -338,6 +338,91 @@ def _review_batch(
     if failed:
         if output is not None:
             typer.echo(f"openimr: {failed} of {len(cases)} cases failed (error lines)", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("cluster-review")
+def cluster_review(
+    cases: Annotated[
+        list[Path],
+        typer.Argument(help="Case directories, folders of cases, or case lists (- : stdin)."),
+    ],
+    output_dir: Annotated[
+        Path,
+        typer.Option("--output-dir", "-o", help="Directory for the part-NNNNN.jsonl files."),
+    ],
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address (tcp://host:8786), or 'local' for a cluster on "
+            "this machine.",
+        ),
+    ] = "local",
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="With --scheduler local: worker processes.", min=1),
+    ] = None,
+    partition_size: Annotated[
+        int, typer.Option("--partition-size", help="Cases per output file (and task).", min=1)
+    ] = 1000,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds per case (0: none).", min=0)
+    ] = 600.0,
+    abstain_below: AbstainBelow = None,
+) -> None:
+    """Review cases on a Dask cluster, writing partitioned JSON lines (docs/batch.md).
+
+    Each line names its case. Running again over the same --output-dir reviews only the
+    partitions not written yet. Needs the [distributed] extra."""
+    from openimr.batch import BatchInputError, Settings, default_jobs, expand_cases
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise fail(
+            "cluster-review needs Dask distributed: pip install 'openimr[distributed]'"
+        ) from None
+    from openimr.distributed import run_on_dask
+
+    try:
+        paths = expand_cases(cases)
+    except BatchInputError as exc:
+        raise fail(str(exc)) from None
+    if not paths:
+        raise fail("no case to review")
+    settings = Settings(
+        abstain=_abstain(abstain_below), time_limit=time_limit or None, name_case=True
+    )
+    if scheduler == "local":
+        cluster: Any = LocalCluster(
+            n_workers=workers or default_jobs(),
+            threads_per_worker=1,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    else:
+        cluster = None
+        try:
+            client = Client(scheduler, timeout=30)
+        except OSError as exc:
+            raise fail(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        results = run_on_dask(
+            client, paths, output_dir, settings=settings, partition_size=partition_size
+        )
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    failed = sum(r.failed for r in results)
+    skipped = sum(r.skipped for r in results)
+    typer.echo(
+        f"openimr: {len(paths)} cases in {len(results)} partitions under {output_dir}"
+        f" ({skipped} already there; {failed} error lines)",
+        err=True,
+    )
+    if failed:
         raise typer.Exit(1)
 
 
