@@ -318,6 +318,7 @@ def _review_batch(
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=True,
+                redirect_stdout=False,  # the JSON lines stay on stdout
             ) as bar:
                 task = bar.add_task("reviewing", total=len(cases))
                 failed = run_batch(
