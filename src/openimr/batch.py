@@ -297,6 +297,8 @@ def run_batch(
         if progress is not None:
             progress(1)
 
+    if not cases:
+        return 0
     indexed = list(enumerate(cases))
     jobs = max(1, min(jobs, (len(cases) + CHUNK - 1) // CHUNK))
     if jobs == 1:
