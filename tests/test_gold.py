@@ -159,6 +159,8 @@ def test_development_batches_written_by_others_are_scored_apart_with_a_floor() -
     print("\nrecords written by others, development batches:\n" + format_report(rep))
     assert rep.records == len(names)
     assert rep.overall().f1 >= MIN_OTHERS_DEV_BATCHES_F1, f"mtd- F1 {rep.overall().f1:.3f}"
+
+
 # development records written by others, batch B (mtd-B*): floor at the F1 first measured on
 # them (0.480, annotated and committed before the extractor was run) minus 0.05
 OTHERS_DEV_B = "mtd-B"

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openimr import __version__
+from openimr.api.warm import warm_lifespan
 from openimr.errors import (
     AuthenticationError,
     ConflictError,
@@ -270,6 +271,7 @@ def create_app(
     app = FastAPI(
         title="openimr IMR workflow service",
         version=__version__,
+        lifespan=warm_lifespan(review_engine is None),
         description=(
             "Cases for California workers' compensation Independent Medical Review: submit, "
             "screen, assign, draft, decide, finalize, issue the Final Determination Letter. "
