@@ -24,6 +24,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
+from openimr.extract.layout import relayout
 from openimr.extract.locate import Location, Locator, Place, Side
 from openimr.extract.rules import (
     ConceptRule,
@@ -585,6 +586,25 @@ class Extractor:
         return found, mentions, not_findings, negations
 
     def extract(self, record: Record) -> list[Fact]:
+        """The facts of one record, each with its spans in the record's own text."""
+        view = relayout(record.text) if record.kind != "fhir" else record.text
+        if view is record.text:
+            return self._extract(record)
+        # read the text with its lost line breaks put back (same offsets), quote the record
+        facts = self._extract(record.model_copy(update={"text": view}))
+        original = record.text
+        return [
+            f.model_copy(
+                update={
+                    "spans": tuple(
+                        s.model_copy(update={"quote": original[s.start : s.end]}) for s in f.spans
+                    )
+                }
+            )
+            for f in facts
+        ]
+
+    def _extract(self, record: Record) -> list[Fact]:
         text = record.text
         heads = find_sections(text)
         index = SectionIndex(heads)
