@@ -58,3 +58,28 @@ def test_a_run_on_record_gives_the_facts_of_its_laid_out_form_quoted_from_its_ow
     assert "Lumbar strain" in diagnoses
     # the drug list is not read as diagnoses once the headings end their sections
     assert not any("Motrin" in str(d) or "Flexeril" in str(d) for d in diagnoses)
+
+
+def test_a_heading_after_words_without_a_full_stop_and_numbered_conclusions() -> None:
+    text = (
+        "EXAM: Noncontrast CT scan of the lumbar spine REASON FOR EXAM: Back pain after a fall"
+        " at work two months ago, worse with standing and walking. FINDINGS: The vertebral"
+        " bodies are normal in height and alignment, and there is no fracture seen anywhere."
+        " CONCLUSIONS: 1. Degenerative disk disease at the L4-5 level. 2. Mild facet"
+        " arthrosis of the lower lumbar spine."
+    )
+    view = relayout(text)
+    assert "\nREASON FOR EXAM:" in view
+    diagnoses = {f.value for f in extract_facts([record(text)]) if f.name == "diagnosis"}
+    assert any("Degenerative disk disease" in str(d) for d in diagnoses)
+    assert any("facet" in str(d).lower() for d in diagnoses)
+
+
+def test_an_operation_list_without_a_colon_ends_the_diagnoses() -> None:
+    text = (
+        "FINAL DIAGNOSIS:  Disk herniation, C5-C6.\n\nPROCEDURES PERFORMED\n"
+        "1.  Anterior cervical discectomy, C5-C6.\n2.  Use of operating microscope.\n"
+    )
+    diagnoses = {f.value for f in extract_facts([record(text)]) if f.name == "diagnosis"}
+    assert any("Disk herniation" in str(d) for d in diagnoses)
+    assert not any("microscope" in str(d) or "discectomy" in str(d) for d in diagnoses)

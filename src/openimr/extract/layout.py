@@ -25,6 +25,9 @@ RUN_ON = 300
 _INLINE_HEADING = re.compile(
     r"(?<=[.!?:;)\]]) (?=(?:[A-Z][A-Z0-9/&'(),-]*\s+){0,6}[A-Z][A-Z0-9/&'()-]*[A-Z)]\s*:)"
 )
+# a heading of two or more words in capitals with a colon after a word of the text ("lumbar
+# spine REASON FOR EXAM: ..."): no sentence end before it
+_INLINE_LONG_HEADING = re.compile(r"(?<=[a-z0-9,]) (?=[A-Z]{2,}(?:[ /&-]+[A-Z]{2,})+\s*:)")
 # a heading in capitals without a colon, followed by a numbered list ("POSTOPERATIVE
 # DIAGNOSES 1. Herniated ...")
 _INLINE_LIST_HEADING = re.compile(
@@ -46,7 +49,7 @@ def _heading_ok(line: str, at: int) -> bool:
 def _breaks(line: str) -> list[int]:
     """Offsets in ``line`` of the spaces to read as line breaks."""
     out: set[int] = set()
-    for rx in (_INLINE_HEADING, _INLINE_LIST_HEADING):
+    for rx in (_INLINE_HEADING, _INLINE_LONG_HEADING, _INLINE_LIST_HEADING):
         for m in rx.finditer(line):
             if _heading_ok(line, m.end()):
                 out.add(m.start())
