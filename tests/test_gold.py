@@ -41,14 +41,14 @@ MIN_OTHERS_DEV_F1 = 0.85
 MIN_OTHERS_HELD_OUT_F1 = 0.58
 MIN_OTHERS_DEV_NEGATED_RECALL = 0.70
 MAX_OTHERS_MUST_NOT_SHARE = 0.20
-# the second held-out split: F1 first measured 0.552, 0.639 on 2026-12-07; 8 of its 18
+# the second held-out split: F1 first measured 0.552, 0.675 on 2026-12-07; 8 of its 18
 # must-not facts produced when first measured, 8 now; floors so that a change that lowers
 # them fails
-MIN_OTHERS_2_F1 = 0.62
+MIN_OTHERS_2_F1 = 0.65
 MAX_OTHERS_2_MUST_NOT_SHARE = 0.45
 # the development batches of records written by others (mtd-*): F1 first measured 0.474
-# (annotated before the extractor was run), 0.706 after the rules written from them
-MIN_OTHERS_DEV_BATCHES_F1 = 0.68
+# (annotated before the extractor was run), 0.726 after the rules written from them
+MIN_OTHERS_DEV_BATCHES_F1 = 0.70
 
 
 @pytest.fixture(scope="module")
