@@ -204,11 +204,18 @@ def _record_paths(case_dir: Path, listed: Any, doc: LoadedYaml) -> list[str]:
         rec_dir = case_dir / "records"
         if not rec_dir.is_dir():
             return []
-        found = [
-            p.relative_to(case_dir).as_posix()
-            for p in sorted(rec_dir.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")
-        ]
+        found = []
+        for p in sorted(rec_dir.rglob("*")):
+            if not p.is_file() or p.name.startswith("."):
+                continue
+            rel = p.relative_to(case_dir).as_posix()
+            if root not in p.resolve().parents:
+                # a symbolic link out of the case folder: never read what it points at
+                raise CaseFormatError(
+                    f"record {rel!r} is a link to a file outside the case directory; refused",
+                    file=str(case_dir / rel),
+                )
+            found.append(rel)
         return sorted(found)
     if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
         raise CaseFormatError(

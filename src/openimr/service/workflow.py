@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,6 +64,8 @@ from openimr.service.schemas import (
     EventOut,
     ItemDecisionOut,
     ItemSummary,
+    JobOut,
+    KeyInfoOut,
     KeyOut,
     ReviewerIn,
     ReviewerOut,
@@ -77,6 +81,7 @@ from openimr.store.models import (
     DraftRow,
     EventRow,
     ItemDecisionRow,
+    JobRow,
     ReviewerRow,
 )
 from openimr.workflow.eligibility import PriorApplication
@@ -103,6 +108,60 @@ def system_clock() -> dt.datetime:
 
 def new_case_id() -> str:
     return "IMR-" + secrets.token_hex(6).upper()
+
+
+class ReviewTimeoutError(InputError):
+    """The engine ran past ``OPENIMR_MAX_REVIEW_SECONDS`` on a case."""
+
+    code = "review_too_long"
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """What the engine needs for a draft, read in one short transaction (no lock held after)."""
+
+    case_id: str
+    version: int
+    case_yaml: bytes
+    records: dict[str, bytes]
+
+
+def run_review(
+    inp: DraftInput, review_engine: ReviewEngine | None, limits: Limits | None = None
+) -> CaseReview:
+    """Read the case and run the engine on it, outside any database transaction.
+
+    The engine runs on its own thread; past ``limits.max_review_seconds`` the draft fails
+    with :class:`ReviewTimeoutError` and the result, when it comes, is thrown away.
+    """
+    limits = limits or Limits()
+    result: list[CaseReview] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            model = read_case(inp.case_yaml, inp.records, limits=limits.records)
+            if review_engine is not None:
+                result.append(review_engine(model))
+            else:
+                from openimr.engine import review_case
+
+                result.append(review_case(model))
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name=f"openimr-review-{inp.case_id}", daemon=True)
+    worker.start()
+    worker.join(limits.max_review_seconds)
+    if worker.is_alive():
+        raise ReviewTimeoutError(
+            f"the engine took longer than the limit of {limits.max_review_seconds:g} seconds "
+            "per review (OPENIMR_MAX_REVIEW_SECONDS); the draft was abandoned",
+            field="case_id",
+        )
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 class Workflow:
@@ -220,7 +279,18 @@ class Workflow:
         if self.actor.role is not Role.REVIEWER or case.reviewer_id != self.actor.reviewer_id:
             raise PermissionDeniedError("only the reviewer assigned to the case can do this")
         assert self.actor.reviewer_id is not None
+        self._require_active_reviewer()
         return self.actor.reviewer_id
+
+    def _require_active_reviewer(self) -> None:
+        """A deactivated reviewer (or one taken off the panel) can no longer act."""
+        if self.actor.reviewer_id is None:
+            return
+        row = self.session.get(ReviewerRow, self.actor.reviewer_id)
+        if row is None or not row.active:
+            raise PermissionDeniedError(
+                f"reviewer {self.actor.reviewer_id} is deactivated and can no longer act"
+            )
 
     def _documents(self, case_id: str, kind: str | None = None) -> list[DocumentRow]:
         stmt = select(DocumentRow).where(DocumentRow.case_id == case_id)
@@ -250,7 +320,12 @@ class Workflow:
         if not yaml_docs:
             raise OpenIMRError(f"case {case.id} has no stored case.yaml")
         records = {d.name: self.blobs.get(d.sha256) for d in docs if d.kind == "record"}
-        return read_case(self.blobs.get(yaml_docs[0].sha256), records, read_records=read_records)
+        return read_case(
+            self.blobs.get(yaml_docs[0].sha256),
+            records,
+            read_records=read_records,
+            limits=self.limits.records,
+        )
 
     def _latest_draft(self, case_id: str) -> DraftRow | None:
         return self.session.scalars(
@@ -396,7 +471,7 @@ class Workflow:
             if name in named:
                 raise InputError("the same record name is sent twice", file=up.name)
             named[name] = up.data
-        model = read_case(case_yaml, named)
+        model = read_case(case_yaml, named, limits=self.limits.records)
         key = submission_key(case_yaml, named)
         existing = self.session.scalars(
             select(CaseRow).where(CaseRow.submission_key == key)
@@ -490,7 +565,7 @@ class Workflow:
             named[name] = up.data
         # every record must be readable now, not at draft time
         yaml_doc = self._documents(case.id, "case_yaml")[0]
-        read_case(self.blobs.get(yaml_doc.sha256), named)
+        read_case(self.blobs.get(yaml_doc.sha256), named, limits=self.limits.records)
         out = []
         for name, data in named.items():
             row = self._store_document(case, "record", name, data)
@@ -759,22 +834,46 @@ class Workflow:
         """Run the engine on the stored case and keep its draft beside the reviewer's decisions.
 
         Drafting again (in review) replaces the draft and clears the decisions made on the
-        old one: they no longer describe what the reviewer is looking at.
+        old one: they no longer describe what the reviewer is looking at. (The API runs the
+        three steps, :meth:`draft_input`, :func:`run_review` and :meth:`store_draft`, in
+        separate transactions so that no lock is held while the engine works.)
         """
+        inp = self.draft_input(case_id)
+        review = run_review(inp, self.review_engine, self.limits)
+        return self.store_draft(inp, review)
+
+    def _draft_case(self, case_id: str, *, for_update: bool) -> tuple[CaseRow, CaseState]:
         require(self.actor, "draft")
-        case = self._case(case_id, for_update=True)
+        case = self._case(case_id, for_update=for_update)
         if self.actor.is_reviewer:
             self._require_assigned_reviewer(case)
         state = CaseState(case.state)
         if state is not CaseState.IN_REVIEW:
             transition(state, "start_review")
-        model = self.load_case_model(case)
-        if self.review_engine is not None:
-            review = self.review_engine(model)
-        else:
-            from openimr.engine import review_case
+        return case, state
 
-            review = review_case(model)
+    def draft_input(self, case_id: str) -> DraftInput:
+        """Check the draft is allowed now and read what the engine needs (no writes)."""
+        case, _state = self._draft_case(case_id, for_update=False)
+        docs = self._documents(case.id)
+        yaml_docs = [d for d in docs if d.kind == "case_yaml"]
+        if not yaml_docs:
+            raise OpenIMRError(f"case {case.id} has no stored case.yaml")
+        return DraftInput(
+            case_id=case.id,
+            version=case.version,
+            case_yaml=self.blobs.get(yaml_docs[0].sha256),
+            records={d.name: self.blobs.get(d.sha256) for d in docs if d.kind == "record"},
+        )
+
+    def store_draft(self, inp: DraftInput, review: CaseReview) -> DraftOut:
+        """Store the engine's draft, if the case did not change while the engine ran."""
+        case, state = self._draft_case(inp.case_id, for_update=True)
+        if case.version != inp.version:
+            raise ConflictError(
+                "the case changed while the engine was drafting (records attached, reassigned "
+                "or drafted by another request); draft again"
+            )
         row = DraftRow(
             case_id=case.id,
             created_at=self.now(),
@@ -801,6 +900,55 @@ class Workflow:
             self._move(case, "start_review", **detail)
         self._flush()
         return self._draft_out(case, row)
+
+    # ------------------------------------------------------------------ draft jobs
+
+    def queue_draft(self, case_id: str) -> JobOut:
+        """Queue a background draft (the caller runs it: :func:`run_draft_job`)."""
+        case, _state = self._draft_case(case_id, for_update=True)
+        busy = self.session.scalars(
+            select(JobRow).where(JobRow.case_id == case.id, JobRow.state.in_(("queued", "running")))
+        ).first()
+        if busy is not None:
+            raise ConflictError(
+                f"a draft of this case is already {busy.state} (job {busy.id})", field="case_id"
+            )
+        job = JobRow(
+            kind="draft",
+            case_id=case.id,
+            state="queued",
+            actor=self.actor.id,
+            role=self.actor.role.value,
+            reviewer_id=self.actor.reviewer_id,
+            case_version=case.version,
+            created_at=self.now(),
+        )
+        self.session.add(job)
+        self._flush()
+        self._event("write", "draft_queued", case=case, job=job.id)
+        return JobOut.model_validate(job)
+
+    def get_job(self, job_id: int, *, stale_after: float | None = None) -> JobOut:
+        """A draft job, as its caller (or an administrator/auditor) may see it.
+
+        A job queued or running for longer than ``stale_after`` seconds was lost (the server
+        stopped): it is marked failed so that a draft can be asked for again.
+        """
+        require(self.actor, "read_draft")
+        job = self.session.get(JobRow, job_id)
+        if job is None:
+            raise NotFoundError(f"no job {job_id}", field="job_id")
+        self._case(job.case_id)  # reviewers see only the jobs of their own cases
+        if (
+            stale_after is not None
+            and job.state in ("queued", "running")
+            and self.now() - job.created_at > dt.timedelta(seconds=stale_after)
+        ):
+            job.state = "failed"
+            job.finished_at = self.now()
+            job.error = "the job was interrupted (the server stopped); draft again"
+            self._flush()
+        return JobOut.model_validate(job)
 
     def _draft_out(self, case: CaseRow, draft: DraftRow) -> DraftOut:
         review = CaseReview.model_validate(draft.review)
@@ -1165,6 +1313,29 @@ class Workflow:
     ) -> KeyOut:
         require(self.actor, "manage_keys")
         return create_key(self.session, self.now(), self.actor, role, reviewer_id, label)
+
+    def list_keys(self) -> list[KeyInfoOut]:
+        require(self.actor, "manage_keys")
+        rows = self.session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))
+        return [KeyInfoOut.model_validate(r) for r in rows]
+
+    def revoke_key(self, key: int | str) -> KeyInfoOut:
+        """Revoke an API key by id or by its prefix (as listed); it is refused from then on."""
+        require(self.actor, "manage_keys")
+        if isinstance(key, int):
+            row = self.session.get(ApiKeyRow, key)
+        else:
+            matches = list(self.session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == key)))
+            if len(matches) > 1:
+                raise ConflictError(f"more than one key has prefix {key!r}; give its id")
+            row = matches[0] if matches else None
+        if row is None:
+            raise NotFoundError(f"no API key {key!r}", field="key_id")
+        if row.revoked_at is None:
+            row.revoked_at = self.now()
+            self._flush()
+            self._event("admin", "revoke_key", key=row.prefix, role=row.role)
+        return KeyInfoOut.model_validate(row)
 
 
 def create_key(

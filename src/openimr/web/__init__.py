@@ -1,7 +1,10 @@
 """The reviewer's web page: server-rendered (Jinja2), served by the API app under ``/ui``.
 
-Sign-in stores the API key in an HttpOnly, SameSite=Strict cookie; every page and form goes
-through the same service layer (and the same audit trail) as the API.
+Sign-in stores the API key in an HttpOnly, SameSite=Strict cookie (``Secure`` when the page
+is served over HTTPS, or always with ``OPENIMR_SECURE_COOKIES=true``); every form must come
+from this site (its ``Origin``); every page and form goes through the same service layer
+(and the same audit trail) as the API. The app adds a strict Content-Security-Policy,
+``X-Frame-Options: DENY`` and ``nosniff`` to every page (:mod:`openimr.api.app`).
 """
 
 from __future__ import annotations
@@ -77,8 +80,17 @@ def register(app: FastAPI, ctx: Context) -> None:
         except AuthenticationError as exc:
             return _page("login.html.j2", 401, error=str(exc))
         response = RedirectResponse("/ui/cases", status_code=303)
+        secure = ctx.settings.secure_cookies
+        if secure is None:
+            secure = request.url.scheme == "https"
         response.set_cookie(
-            COOKIE, key.strip(), httponly=True, samesite="strict", path="/", max_age=8 * 3600
+            COOKIE,
+            key.strip(),
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            path="/",
+            max_age=8 * 3600,
         )
         return response
 
@@ -134,7 +146,23 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.post("/ui/cases/{case_id}/draft", include_in_schema=False)
     def ui_draft(request: Request, case_id: str) -> Response:
-        return _act(request, case_id, lambda wf: wf.draft(case_id), "Draft made by the engine.")
+        from openimr.service.workflow import run_review
+
+        if not _same_origin(request):
+            return _back(case_id, error="the form came from another site")
+        key = request.cookies.get(COOKIE)
+        try:
+            # no database lock while the engine works: read, run, store
+            with ctx.unit(key) as wf:
+                inp = wf.draft_input(case_id)
+            review = run_review(inp, ctx.review_engine, ctx.settings.limits)
+            with ctx.unit(key) as wf:
+                wf.store_draft(inp, review)
+        except AuthenticationError:
+            return RedirectResponse("/ui/login", status_code=303)
+        except OpenIMRError as exc:
+            return _back(case_id, error=str(exc))
+        return _back(case_id, note="Draft made by the engine.")
 
     @app.post("/ui/cases/{case_id}/items/{index}", include_in_schema=False)
     def ui_decide(
