@@ -124,6 +124,8 @@ class DraftInput:
     version: int
     case_yaml: bytes
     records: dict[str, bytes]
+    documents: tuple[int, ...] = ()
+    """The ids of the case's stored files the engine read."""
 
 
 def run_review(
@@ -864,12 +866,16 @@ class Workflow:
             version=case.version,
             case_yaml=self.blobs.get(yaml_docs[0].sha256),
             records={d.name: self.blobs.get(d.sha256) for d in docs if d.kind == "record"},
+            documents=tuple(d.id for d in docs if d.kind in ("case_yaml", "record")),
         )
 
     def store_draft(self, inp: DraftInput, review: CaseReview) -> DraftOut:
         """Store the engine's draft, if the case did not change while the engine ran."""
         case, state = self._draft_case(inp.case_id, for_update=True)
-        if case.version != inp.version:
+        now_docs = tuple(
+            d.id for d in self._documents(case.id) if d.kind in ("case_yaml", "record")
+        )
+        if case.version != inp.version or now_docs != inp.documents:
             raise ConflictError(
                 "the case changed while the engine was drafting (records attached, reassigned "
                 "or drafted by another request); draft again"
