@@ -3,6 +3,7 @@ transaction and the blob sweep (docs/security.md), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -47,7 +48,7 @@ def test_every_event_is_chained_and_the_trail_verifies(env: Env) -> None:
         rows = conn.execute(text("SELECT prev_hash, hash FROM events ORDER BY id")).all()
     assert len(rows) > 10
     assert rows[0][0] == GENESIS
-    for (_, before), (prev, _) in zip(rows, rows[1:], strict=False):
+    for (_, before), (prev, _) in itertools.pairwise(rows):
         assert prev == before
     assert _verify(env) == (True, [], [])
 
@@ -105,7 +106,9 @@ def test_reordered_events_are_found(env: Env) -> None:
     with env.engine.begin() as conn:
         cols = "case_id, at, actor, role, kind, action, from_state, to_state, reason, detail"
         rows = {
-            i: conn.execute(text(f"SELECT {cols}, prev_hash, hash FROM events WHERE id = :i"), {"i": i})
+            i: conn.execute(
+                text(f"SELECT {cols}, prev_hash, hash FROM events WHERE id = :i"), {"i": i}
+            )
             .mappings()
             .one()
             for i in (a, b)
@@ -214,7 +217,7 @@ def test_the_review_time_limit_abandons_a_slow_engine(env: Env) -> None:
         return fake_engine(case)  # type: ignore[arg-type]
 
     started = time.monotonic()
-    with pytest.raises(ReviewTimeoutError, match="limit of 0.5 seconds per review"):
+    with pytest.raises(ReviewTimeoutError, match=r"limit of 0\.5 seconds per review"):
         run_review(inp, slow, Limits(max_review_seconds=0.5))  # type: ignore[arg-type]
     assert time.monotonic() - started < 2
 

@@ -240,9 +240,6 @@ def run_draft_job(ctx: Context, job_id: int) -> None:
 class BodyLimitMiddleware:
     """Refuse a request body over ``limit`` bytes with 413, before or while it streams in."""
 
-    class _TooLarge(Exception):
-        pass
-
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
@@ -265,27 +262,36 @@ class BodyLimitMiddleware:
                     return
         seen = 0
         started = False
+        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.limit:
-                    raise self._TooLarge
+                    # stop the app reading (as if the client left); answer 413 ourselves
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return msg
 
         async def tracking_send(msg: Message) -> None:
             nonlocal started
+            if too_large:
+                return  # the app's answer to a cut-off body is replaced by the 413
             if msg["type"] == "http.response.start":
                 started = True
             await send(msg)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except self._TooLarge:
-            if not started:
-                await _send_413(send, message)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not started:
+            await _send_413(send, message)
 
 
 UI_CSP = (
@@ -295,7 +301,7 @@ UI_CSP = (
 
 
 class SecurityHeadersMiddleware:
-    """``nosniff`` on every answer; on the web page also a strict CSP, no framing, no referrer."""
+    """``nosniff`` on every answer; on the web page also a strict CSP, no framing, no caching."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
