@@ -225,11 +225,18 @@ def test_the_web_page_sends_security_headers_and_a_secure_cookie_over_https(api:
 
 def test_a_background_draft_is_polled_to_done(api: Api) -> None:
     case_id = to_state(api.env, "records_received")
+
+    def slowish(case: Case) -> CaseReview:
+        time.sleep(1)
+        return fake_engine(case)
+
+    api.app.state.ctx.review_engine = slowish
     r = api.call("rev-a", "POST", f"/api/cases/{case_id}/draft-jobs")
     assert r.status_code == 202, r.text
     job = r.json()
+    assert job["state"] in ("queued", "running")
     again = api.call("rev-a", "POST", f"/api/cases/{case_id}/draft-jobs")
-    assert again.status_code in (202, 409)
+    assert again.status_code == 409 and f"job {job['id']}" in again.json()["message"]
     deadline = time.monotonic() + 30
     while job["state"] in ("queued", "running") and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -67,6 +67,7 @@ from openimr.service.workflow import Clock, ReviewEngine, run_review
 from openimr.store import BlobStore, init_db, session_factory, transaction
 from openimr.store.blobs import BlobIntegrityError
 from openimr.store.models import EventRow, JobRow
+from openimr.workflow.lifecycle import CaseState
 
 log = logging.getLogger("openimr.api")
 
@@ -362,16 +363,24 @@ def api_key(
     A write authenticated by the cookie alone must come from this site (its ``Origin``):
     otherwise another site could make a signed-in browser act (cross-site request forgery).
     """
-    if creds is not None:
-        return creds.credentials
-    if x_api_key:
-        return x_api_key
-    if cookie and request.method not in SAFE_METHODS and not same_origin(request):
-        raise PermissionDeniedError(
-            "a write signed in by the web page's cookie must come from this site (Origin); "
-            "API clients send Authorization: Bearer <key>"
+    for header in ("x-api-key", "authorization"):
+        if header in request.headers and not request.headers[header].strip():
+            raise AuthenticationError(f"the {header} header is empty; send a key or leave it out")
+    sent = [creds.credentials if creds else None, x_api_key, cookie]
+    given = {k for k in sent if k}
+    if len(given) > 1:
+        raise AuthenticationError(
+            "different API keys were sent (Authorization, X-API-Key or the cookie); send one"
         )
-    return cookie
+    if not given:
+        return None
+    if not creds and not x_api_key and request.method not in SAFE_METHODS:
+        if not same_origin(request):
+            raise PermissionDeniedError(
+                "a write signed in by the web page's cookie must come from this site (Origin); "
+                "API clients send Authorization: Bearer <key>"
+            )
+    return given.pop()
 
 
 Key = Annotated[str | None, Depends(api_key)]
@@ -544,7 +553,7 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
     @app.get("/api/cases", tags=["cases"], response_model=list[CaseListItem])
     def list_cases(
         key: Key,
-        state: Annotated[str | None, Query(max_length=32)] = None,
+        state: CaseState | None = None,
         reviewer_id: Annotated[str | None, Query(max_length=64)] = None,
         due_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
         overdue: bool = False,
@@ -554,7 +563,7 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
         """Cases with their next deadline; filter by state, reviewer, due soon or overdue."""
         with ctx.unit(key) as wf:
             return wf.list_cases(
-                state=state,
+                state=state.value if state is not None else None,
                 reviewer_id=reviewer_id,
                 due_within_days=due_within_days,
                 overdue=overdue,
