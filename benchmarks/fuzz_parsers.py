@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from fuzz_targets import TARGETS, describe, run_one  # noqa: E402
+from fuzz_targets import TARGETS, describe, run_one
 
 
 def fuzz(name: str, examples: int, seed: int) -> tuple[int, list[str], float]:

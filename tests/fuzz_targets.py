@@ -92,7 +92,9 @@ def _pdf(text: str) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for off in offsets:
         out += f"{off:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out
 
 
@@ -128,32 +130,34 @@ def mutations(seed: bytes) -> st.SearchStrategy[bytes]:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(
-        st.sampled_from(
-            [
-                "resourceType",
-                "entry",
-                "resource",
-                "code",
-                "text",
-                "valueQuantity",
-                "value",
-                "effectiveDateTime",
-                "content",
-                "attachment",
-                "data",
-                "contentType",
-                "coding",
-                "display",
-                "note",
-                "dosage",
-                "status",
-            ]
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "resourceType",
+                    "entry",
+                    "resource",
+                    "code",
+                    "text",
+                    "valueQuantity",
+                    "value",
+                    "effectiveDateTime",
+                    "content",
+                    "attachment",
+                    "data",
+                    "contentType",
+                    "coding",
+                    "display",
+                    "note",
+                    "dosage",
+                    "status",
+                ]
+            )
+            | st.text(max_size=10),
+            children,
+            max_size=6,
         )
-        | st.text(max_size=10),
-        children,
-        max_size=6,
     ),
     max_leaves=40,
 )

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fuzz_targets import TARGETS, describe, run_one  # noqa: E402
+from fuzz_targets import TARGETS, describe, run_one
 
 EXAMPLES = {"PDF": 60, "case.yaml": 80}
 
