@@ -15,6 +15,7 @@ file is missing or corrupt, or the audit chain does not verify.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import signal
@@ -27,12 +28,28 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_api import case_yaml, free_port, setup_keys  # noqa: E402
+from bench_api import SEED, free_port, setup_keys  # noqa: E402
 
 NOTE = b"2016-08-01 Progress note. Low back pain 6/10; physical therapy helped.\n"
+_numbers = itertools.count()
+_lock = threading.Lock()
+
+
+def next_number() -> int:
+    with _lock:
+        return next(_numbers)
+
+
+def case_yaml(n: int) -> bytes:
+    """The seed case under a case number of its own (a new application each time)."""
+    text = (SEED / "case.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    data["case_id"] = f"K9-{n:07d}"
+    return yaml.safe_dump(data, sort_keys=False).encode("utf-8")
 
 
 def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -63,12 +80,10 @@ def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start")
 
 
-def writer(
-    url: str, key: str, start_n: int, acked: list[tuple[int, str]], stop: threading.Event
-) -> None:
-    n = start_n
+def writer(url: str, key: str, acked: list[tuple[int, str]], stop: threading.Event) -> None:
     with httpx.Client(base_url=url, timeout=10) as client:
         while not stop.is_set():
+            n = next_number()
             files = [
                 ("case", ("case.yaml", case_yaml(n), "text/yaml")),
                 ("records", ("note.txt", NOTE + str(n).encode(), "text/plain")),
@@ -81,7 +96,6 @@ def writer(
                 return  # the server died: this write was never acknowledged
             if r.status_code == 201:
                 acked.append((n, r.json()["case"]["id"]))
-            n += 1
 
 
 def check(url: str, key: str, acked: list[tuple[int, str]]) -> tuple[int, int]:
@@ -117,7 +131,6 @@ def main() -> int:
     rng = random.Random(0)
     all_acked: list[tuple[int, str]] = []
     total_lost = total_bad = 0
-    next_n = 0
     started = time.monotonic()
     for round_no in range(1, args.rounds + 1):
         port = free_port()
@@ -128,11 +141,10 @@ def main() -> int:
         threads = [
             threading.Thread(
                 target=writer,
-                args=(url, keys["intake"], next_n + i * 10_000_000 // 100, acked, stop),
+                args=(url, keys["intake"], acked, stop),
             )
             for i in range(args.clients)
         ]
-        next_n += 1_000_000
         for t in threads:
             t.start()
         time.sleep(rng.uniform(0.2, args.max_delay))

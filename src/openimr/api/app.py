@@ -39,7 +39,8 @@ from openimr.errors import (
     UploadTooLargeError,
 )
 from openimr.service import Actor, Role, Settings, Upload, Workflow, authenticate, system_clock
-from openimr.service.intake import MEDIA_TYPES
+from openimr.service.auth import require
+from openimr.service.intake import MEDIA_TYPES, check_limits, read_case, record_name
 from openimr.service.schemas import (
     ApplicationFactsIn,
     AssignIn,
@@ -63,7 +64,7 @@ from openimr.service.schemas import (
     ScreenIn,
     SubmitOut,
 )
-from openimr.service.workflow import Clock, ReviewEngine, run_review
+from openimr.service.workflow import Clock, ReviewEngine, read_submission, run_review
 from openimr.store import BlobStore, init_db, session_factory, transaction
 from openimr.store.blobs import BlobIntegrityError
 from openimr.store.models import EventRow, JobRow
@@ -374,12 +375,16 @@ def api_key(
         )
     if not given:
         return None
-    if not creds and not x_api_key and request.method not in SAFE_METHODS:
-        if not same_origin(request):
-            raise PermissionDeniedError(
-                "a write signed in by the web page's cookie must come from this site (Origin); "
-                "API clients send Authorization: Bearer <key>"
-            )
+    if (
+        not creds
+        and not x_api_key
+        and request.method not in SAFE_METHODS
+        and not same_origin(request)
+    ):
+        raise PermissionDeniedError(
+            "a write signed in by the web page's cookie must come from this site (Origin); "
+            "API clients send Authorization: Bearer <key>"
+        )
     return given.pop()
 
 
@@ -545,7 +550,11 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
         uploads = read_uploads([case, *(records or [])], ctx)
         parsed = _parse_facts(facts)
         with ctx.unit(key) as wf:
-            out = wf.submit(uploads[0].data, uploads[1:], facts=parsed)
+            require(wf.actor, "submit")
+        # records are read (PDF text, FHIR) with no transaction open
+        model = read_submission(uploads[0].data, uploads[1:], ctx.settings.limits)
+        with ctx.unit(key) as wf:
+            out = wf.submit(uploads[0].data, uploads[1:], facts=parsed, parsed=model)
         if not out.created:
             response.status_code = 200
         return out
@@ -590,7 +599,14 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
     ) -> list[DocumentOut]:
         uploads = read_uploads(records, ctx)
         with ctx.unit(key) as wf:
-            return wf.attach_records(case_id, uploads)
+            case_yaml = wf.attachable_case_yaml(case_id)
+        if uploads:
+            # records are read with no transaction open; the write checks the rest again
+            check_limits(uploads, ctx.settings.limits)
+            named = {record_name(u.name): u.data for u in uploads}
+            read_case(case_yaml, named, limits=ctx.settings.limits.records)
+        with ctx.unit(key) as wf:
+            return wf.attach_records(case_id, uploads, checked=bool(uploads))
 
     @app.get(
         "/api/cases/{case_id}/documents/{document_id}",

@@ -110,6 +110,24 @@ def new_case_id() -> str:
     return "IMR-" + secrets.token_hex(6).upper()
 
 
+def named_records(case_yaml: bytes, records: Sequence[Upload], limits: Limits) -> dict[str, bytes]:
+    """The records of a submission by stored name, after the upload limits."""
+    check_limits([Upload("case.yaml", case_yaml), *records], limits)
+    named: dict[str, bytes] = {}
+    for up in records:
+        name = record_name(up.name)
+        if name in named:
+            raise InputError("the same record name is sent twice", file=up.name)
+        named[name] = up.data
+    return named
+
+
+def read_submission(case_yaml: bytes, records: Sequence[Upload], limits: Limits) -> Case:
+    """Read a submission (case.yaml and records) as :meth:`Workflow.submit` would, without
+    the database: the API does this before its transaction begins."""
+    return read_case(case_yaml, named_records(case_yaml, records, limits), limits=limits.records)
+
+
 class ReviewTimeoutError(InputError):
     """The engine ran past ``OPENIMR_MAX_REVIEW_SECONDS`` on a case."""
 
@@ -459,21 +477,18 @@ class Workflow:
         records: Sequence[Upload] = (),
         *,
         facts: ApplicationFactsIn | None = None,
+        parsed: Case | None = None,
     ) -> SubmitOut:
         """Open a case from a case.yaml and its records; the same application twice is one case.
 
         The case is read exactly as ``openimr review`` reads it, so a bad case.yaml is refused
         with the field and line. Records named in ``case.yaml``'s ``records:`` must be sent.
+        ``parsed`` is the case as :func:`read_submission` read it from the same bytes before
+        the transaction began (the API does that, so no lock is held while records are read).
         """
         require(self.actor, "submit")
-        check_limits([Upload("case.yaml", case_yaml), *records], self.limits)
-        named: dict[str, bytes] = {}
-        for up in records:
-            name = record_name(up.name)
-            if name in named:
-                raise InputError("the same record name is sent twice", file=up.name)
-            named[name] = up.data
-        model = read_case(case_yaml, named, limits=self.limits.records)
+        named = named_records(case_yaml, records, self.limits)
+        model = parsed or read_case(case_yaml, named, limits=self.limits.records)
         key = submission_key(case_yaml, named)
         existing = self.session.scalars(
             select(CaseRow).where(CaseRow.submission_key == key)
@@ -547,8 +562,24 @@ class Workflow:
         self._event("write", "resubmitted", case=case, note="same application; no new case")
         return SubmitOut(case=self.case_out(case), created=False)
 
-    def attach_records(self, case_id: str, records: Sequence[Upload]) -> list[DocumentOut]:
-        """Add records to an open case (a name already on file is refused, not replaced)."""
+    def attachable_case_yaml(self, case_id: str) -> bytes:
+        """The case.yaml of a case records may be attached to now (checks role and state)."""
+        case = self._write_case(case_id, "attach_record")
+        state = CaseState(case.state)
+        if state not in OPEN_STATES:
+            raise ConflictError(
+                f"records cannot be added to a case in state '{state.value}'", field="state"
+            )
+        return self.blobs.get(self._documents(case.id, "case_yaml")[0].sha256)
+
+    def attach_records(
+        self, case_id: str, records: Sequence[Upload], *, checked: bool = False
+    ) -> list[DocumentOut]:
+        """Add records to an open case (a name already on file is refused, not replaced).
+
+        ``checked``: the records were already read with the case's case.yaml
+        (:meth:`attachable_case_yaml` and :func:`read_case`, outside the transaction).
+        """
         case = self._write_case(case_id, "attach_record")
         state = CaseState(case.state)
         if state not in OPEN_STATES:
@@ -566,8 +597,9 @@ class Workflow:
                 raise ConflictError(f"a record named {name!r} is already on file", file=up.name)
             named[name] = up.data
         # every record must be readable now, not at draft time
-        yaml_doc = self._documents(case.id, "case_yaml")[0]
-        read_case(self.blobs.get(yaml_doc.sha256), named, limits=self.limits.records)
+        if not checked:
+            yaml_doc = self._documents(case.id, "case_yaml")[0]
+            read_case(self.blobs.get(yaml_doc.sha256), named, limits=self.limits.records)
         out = []
         for name, data in named.items():
             row = self._store_document(case, "record", name, data)
