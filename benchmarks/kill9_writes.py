@@ -36,6 +36,8 @@ from bench_api import SEED, free_port, setup_keys  # noqa: E402
 
 NOTE = b"2016-08-01 Progress note. Low back pain 6/10; physical therapy helped.\n"
 _numbers = itertools.count()
+REFUSED: dict[str, int] = {}
+"""Answers other than 201 (a benchmark run should have none)."""
 _lock = threading.Lock()
 
 
@@ -96,6 +98,10 @@ def writer(url: str, key: str, acked: list[tuple[int, str]], stop: threading.Eve
                 return  # the server died: this write was never acknowledged
             if r.status_code == 201:
                 acked.append((n, r.json()["case"]["id"]))
+            else:
+                REFUSED[f"{r.status_code} {r.text[:120]}"] = (
+                    REFUSED.get(f"{r.status_code} {r.text[:120]}", 0) + 1
+                )
 
 
 def check(url: str, key: str, acked: list[tuple[int, str]]) -> tuple[int, int]:
@@ -120,7 +126,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--max-delay", type=float, default=1.5, help="seconds before the kill")
+    parser.add_argument("--max-delay", type=float, default=4.0, help="seconds before the kill")
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="openimr-kill9-")
     env = {
@@ -147,7 +153,7 @@ def main() -> int:
         ]
         for t in threads:
             t.start()
-        time.sleep(rng.uniform(0.2, args.max_delay))
+        time.sleep(rng.uniform(0.5, args.max_delay))
         os.kill(server.pid, signal.SIGKILL)
         server.wait()
         stop.set()
@@ -191,6 +197,8 @@ def main() -> int:
     }
     for k, v in summary.items():
         print(f"{k}: {v}")
+    for answer, count in REFUSED.items():
+        print(f"refused {count}x: {answer}")
     return (
         0 if summary["lost"] == 0 and summary["missing or corrupt files"] == 0 and report.ok else 1
     )
