@@ -2,7 +2,7 @@
 operation; none may get a server error, and every answer must be as the document says (status
 code, content type, body schema, headers, authentication not ignored). Bounded: a fixed
 number of examples per run and a time budget, derandomized so a failure reproduces. The
-longer pass is ``benchmarks/fuzz_api.py``.
+longer pass sets the environment variables below (5 minutes per role and database).
 
 One schemathesis check is left out: ``positive_data_acceptance`` ("a schema-valid request must
 succeed"). The service refuses some schema-valid requests on their meaning, with a documented
@@ -11,6 +11,7 @@ reviewer named on a non-reviewer key, a case.yaml that is not a case (docs/secur
 
 from __future__ import annotations
 
+import os
 import time
 
 import hypothesis
@@ -20,8 +21,9 @@ from apisupport import ATTACHED, Api
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-MAX_EXAMPLES = 300
-TIME_BUDGET_S = 90.0
+MAX_EXAMPLES = int(os.environ.get("OPENIMR_API_FUZZ_EXAMPLES", "300"))
+TIME_BUDGET_S = float(os.environ.get("OPENIMR_API_FUZZ_SECONDS", "90"))
+"""The long pass sets both: ``OPENIMR_API_FUZZ_EXAMPLES=100000 OPENIMR_API_FUZZ_SECONDS=300``."""
 
 
 @pytest.mark.parametrize("who", ["admin", "rev-a"])

@@ -1,7 +1,11 @@
 """The REST API (FastAPI): a thin shell over :class:`openimr.service.Workflow`.
 
 Each request is one transaction: the endpoint authenticates the API key, runs one service
-action and commits before answering; any error rolls everything back (no half case). Errors
+action and commits before answering; any error rolls everything back (no half case). Slow
+work stays outside the transaction: uploaded records are read before it opens, and a draft
+reads the case, runs the engine with no transaction open, then stores the result (or runs
+as a background job, ``/draft-jobs``). Routes are synchronous, so uploads are read on a
+worker thread, never on the event loop. Errors
 a caller can cause come back as ``{"error": code, "message": ..., "field": ...}`` with a 4xx
 status. Record text is never logged.
 """
