@@ -739,7 +739,21 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
         with ctx.unit(key) as wf:
             return wf.issue_letter(case_id)
 
-    @app.get("/api/cases/{case_id}/letter", tags=["letters"])
+    @app.get(
+        "/api/cases/{case_id}/letter",
+        tags=["letters"],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The letter: PDF as stored, or HTML or text",
+                "content": {
+                    "application/pdf": {},
+                    "text/html": {"schema": {"type": "string"}},
+                    "text/plain": {"schema": {"type": "string"}},
+                },
+            }
+        },
+    )
     def get_letter(
         key: Key, case_id: CaseId, format: Literal["pdf", "html", "text"] = "pdf"
     ) -> Response:
