@@ -83,6 +83,13 @@ _DX_PROSE = re.compile(
     r"revealed|recommends?|recommended|discussed|believe|think|feel|agrees?|requested)\b",
     re.IGNORECASE,
 )
+# prose a long sentence gives away wherever it stands: a first person, or "have all been
+# discussed"
+_DX_PROSE_LONG = re.compile(
+    r"\b(?:i|we)\s+(?:\w+\s+)?(?:believe|think|feel|recommend|would|will|discussed|have)\b"
+    r"|\b(?:has|have)\s+(?:all\s+)?been\s+(?:discussed|explained|reviewed)\b",
+    re.IGNORECASE,
+)
 # a study's finding stated as evidence ("There is electrodiagnostic evidence of an acute L5
 # radiculopathy") names a diagnosis; "There is no evidence of ..." does not
 _DX_EVIDENCE = re.compile(
@@ -93,7 +100,15 @@ _DX_EVIDENCE = re.compile(
 _DX_NOT_MADE = re.compile(r"\bdifferential\b|\bno\s+(?:\w+\s+)?$", re.IGNORECASE)
 _DX_SKIP = re.compile(
     r"^(?:no|none|same|normal|abnormal study|correlate|recommend|good|fair|poor|status|"
-    r"improving|progress\w*|objective functional|failed|stable|see|findings|the patient|pt|patient)\b",
+    r"improving|progress\w*|objective functional|failed|stable|see|findings|the patient|pt|patient|"
+    r"this|that|these|those|it|them|rendered|made|given|established)\b",
+    re.IGNORECASE,
+)
+# what a cue points back to instead of naming a condition ("treated for this", "treatment
+# for the current problem includes the following: ..."): no diagnosis in the sentence
+_DX_NOT_NAMED = re.compile(
+    r"^\s*(?:the\s+|this\s+|her\s+|his\s+)?(?:current\s+|present\s+|same\s+|above\s+)?"
+    r"(?:problem|problems|condition|complaint|complaints|injury|this|that|it|them)\b",
     re.IGNORECASE,
 )
 _VISIT_WORDS = re.compile(
@@ -1524,9 +1539,18 @@ class _Run:
             # a list item or a short assessment names a diagnosis; a sentence of prose in an
             # impression ("I would recommend ...", "There is no evidence of ...") does not
             first = re.split(r"[,(]", span.quote, maxsplit=1)[0]
-            if _DX_EVIDENCE.match(first) or not _DX_PROSE.search(first):
+            # a long sentence of prose after an opening phrase ("At this point, I believe the
+            # patient is a good candidate for ...") is not a list item either
+            prose = _DX_PROSE.search(first) or (
+                len(span.quote.split()) > 10 and _DX_PROSE_LONG.search(span.quote)
+            )
+            if _DX_EVIDENCE.match(first) or not prose:
                 out.extend(self._diagnoses(span, span.start, span.end, whole=True, sent=sent))
-        elif dx_cue is not None and not _DX_NOT_MADE.search(whole.quote[: dx_cue.start("dx")]):
+        elif (
+            dx_cue is not None
+            and not _DX_NOT_MADE.search(whole.quote[: dx_cue.start("dx")])
+            and not _DX_NOT_NAMED.match(dx_cue.group("dx"))
+        ):
             out.extend(
                 self._diagnoses(
                     whole,

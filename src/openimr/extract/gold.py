@@ -333,11 +333,11 @@ def score(
     records: list[Record],
     extractor: Extractor | None = None,
     split: str = "all",
-    prefix: str | None = None,
-    exclude_prefix: str | None = None,
+    prefix: str | tuple[str, ...] | None = None,
+    exclude_prefix: str | tuple[str, ...] | None = None,
 ) -> GoldReport:
     """Score ``extractor`` on the gold set; ``prefix`` keeps only the records whose file name
-    starts with it, ``exclude_prefix`` leaves those out."""
+    starts with it (or with one of a tuple of prefixes), ``exclude_prefix`` leaves those out."""
     if split not in SPLITS:
         raise OpenIMRError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     ex = extractor or default_extractor()

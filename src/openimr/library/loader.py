@@ -105,7 +105,7 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
         if not ctx.keys(
             spec,
             p,
-            {"type", "unit", "meaning", "describes", "qualified", "located", "when_silent"},
+            {"type", "unit", "meaning", "describes", "qualified", "located", "when_silent", "pick"},
             {"type", "meaning", "describes"},
         ):
             continue
@@ -126,8 +126,16 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
             qualified=bool(spec.get("qualified", False)),
             located="nerve" if located == "nerve" else bool(located),
             when_silent=_when_silent(ctx, spec.get("when_silent", "not_applicable"), p),
+            pick=_fact_pick(ctx, spec.get("pick", "latest"), p),
         )
     return out
+
+
+def _fact_pick(ctx: _Ctx, raw: Any, path: PathKey) -> str:
+    if raw not in PICKS:
+        ctx.error(f"pick must be one of {', '.join(PICKS)}", (*path, "pick"))
+        return "latest"
+    return str(raw)
 
 
 def _when_silent(ctx: _Ctx, raw: Any, path: PathKey) -> WhenSilent:
@@ -230,7 +238,8 @@ class _SetLoader:
                 self.ctx.error(f"a {kind} rule takes exactly one test of: {', '.join(TESTS)}", path)
                 return Rule(kind=kind, subject=subject, test="present", line=line)  # type: ignore[arg-type]
             test = tests[0]
-            pick = str(raw.get("pick", "latest"))
+            fact_def = self.facts.get(subject) if kind == "fact" else None
+            pick = str(raw.get("pick", fact_def.pick if fact_def is not None else "latest"))
             if pick not in PICKS:
                 self.ctx.error(f"pick must be one of {', '.join(PICKS)}", (*path, "pick"))
             value = self.value(raw[test], (*path, test))

@@ -85,6 +85,11 @@ class FactDef:
     flag): for a request about a body region or side, one located elsewhere does not count.
     ``"nerve"``: a neurologic finding, which bears on the limb where it is found and on the
     spinal region whose nerve roots serve that limb (and the other way round)."""
+    pick: str = "latest"
+    """Which of several mentions a rule reads when the rule does not say (``pick``):
+    ``latest`` by default; ``any_true`` for examination findings, where one abnormal finding
+    is documented whatever other parts of the examination were normal ("gait normal" does
+    not undo "lumbar flexion to 60 degrees")."""
     when_silent: WhenSilent = "not_applicable"
     """How the records' silence on this fact is read in a criterion's ``when``
     (``engine/course.py``): ``burden`` (prior use of the requested treatment: the condition
