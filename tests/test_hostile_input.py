@@ -239,3 +239,15 @@ def test_the_cli_refuses_a_symlink_out_with_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "outside the case directory" in result.stderr and "Traceback" not in result.stderr
     assert "root:" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "path", ["records/" + "note" * 100 + ".txt", "records/a\x00b.txt"], ids=["too-long", "nul"]
+)
+def test_a_record_path_the_system_refuses_is_a_case_error(tmp_path: Path, path: str) -> None:
+    """Found by the fuzzer: a listed record name too long for the file system."""
+    text = GOOD + "records:\n  - " + json.dumps(path) + "\n"
+    case = make_case(tmp_path, text)
+    with pytest.raises(CaseFormatError) as err:
+        load_case(case)
+    assert err.value.field == "records[0]" and err.value.line == 11

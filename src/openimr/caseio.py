@@ -226,11 +226,20 @@ def _record_paths(case_dir: Path, listed: Any, doc: LoadedYaml) -> list[str]:
         )
     out: list[str] = []
     for i, rel in enumerate(listed):
-        target = (case_dir / rel).resolve()
         where = {"file": doc.file, "field": f"records[{i}]", "line": doc.line_of(("records", i))}
-        if root not in target.parents:
+        try:
+            target = (case_dir / rel).resolve()
+            inside = root in target.parents
+            exists = inside and target.is_file()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte ...
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise CaseFormatError(
+                f"record path {rel[:80]!r} cannot be used: {detail}",
+                **where,  # type: ignore[arg-type]
+            ) from None
+        if not inside:
             raise CaseFormatError(f"{rel!r} is outside the case directory", **where)  # type: ignore[arg-type]
-        if not target.is_file():
+        if not exists:
             raise CaseFormatError(f"record file {rel!r} does not exist", **where)  # type: ignore[arg-type]
         if target.suffix.lower() not in SUPPORTED_SUFFIXES:
             raise CaseFormatError(
