@@ -241,3 +241,18 @@ def test_the_sweep_removes_only_old_unreferenced_blobs(env: Env, tmp_path: Path)
     assert sorted(Path(r).name for r in report.removed) == sorted([orphan.name, ".abc.tmp"])
     assert not orphan.exists() and not tmp.exists() and fresh.exists()
     assert kept_before <= {p.name for p in env.blobs.files()}
+
+
+def test_a_draft_job_lost_with_its_server_is_reported_failed_and_can_be_redone(env: Env) -> None:
+    case_id = to_state(env, "records_received")
+    rev = reviewer_actor("rev-a")
+    with env.wf(rev) as wf:
+        job = wf.queue_draft(case_id)
+    with env.wf(rev) as wf, pytest.raises(ConflictError, match=f"job {job.id}"):
+        wf.queue_draft(case_id)  # one draft job per case at a time
+    env.clock.advance(seconds=300 + 61)  # nobody ran it: its server stopped
+    with env.wf(rev) as wf:
+        seen = wf.get_job(job.id)
+        assert seen.state == "failed" and "interrupted" in (seen.error or "")
+        again = wf.queue_draft(case_id)
+        assert again.state == "queued" and again.id != job.id

@@ -699,9 +699,8 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
     @app.get("/api/draft-jobs/{job_id}", tags=["review"], response_model=JobOut)
     def get_draft_job(key: Key, job_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> JobOut:
         """A background draft's state: ``queued``, ``running``, ``done`` or ``failed``."""
-        stale = ctx.settings.max_review_seconds * max(2, 1 + ctx.settings.draft_workers) + 60
         with ctx.unit(key) as wf:
-            return wf.get_job(job_id, stale_after=stale)
+            return wf.get_job(job_id)
 
     @app.get("/api/cases/{case_id}/draft", tags=["review"], response_model=DraftOut)
     def get_draft(key: Key, case_id: CaseId) -> DraftOut:

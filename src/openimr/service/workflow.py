@@ -947,7 +947,7 @@ class Workflow:
         busy = self.session.scalars(
             select(JobRow).where(JobRow.case_id == case.id, JobRow.state.in_(("queued", "running")))
         ).first()
-        if busy is not None:
+        if busy is not None and not self._fail_if_lost(busy):
             raise ConflictError(
                 f"a draft of this case is already {busy.state} (job {busy.id})", field="case_id"
             )
@@ -966,27 +966,43 @@ class Workflow:
         self._event("write", "draft_queued", case=case, job=job.id)
         return JobOut.model_validate(job)
 
-    def get_job(self, job_id: int, *, stale_after: float | None = None) -> JobOut:
-        """A draft job, as its caller (or an administrator/auditor) may see it.
-
-        A job queued or running for longer than ``stale_after`` seconds was lost (the server
-        stopped): it is marked failed so that a draft can be asked for again.
-        """
+    def get_job(self, job_id: int) -> JobOut:
+        """A draft job, as its caller (or an administrator/auditor) may see it."""
         require(self.actor, "read_draft")
         job = self.session.get(JobRow, job_id)
         if job is None:
             raise NotFoundError(f"no job {job_id}", field="job_id")
         self._case(job.case_id)  # reviewers see only the jobs of their own cases
-        if (
-            stale_after is not None
-            and job.state in ("queued", "running")
-            and self.now() - job.created_at > dt.timedelta(seconds=stale_after)
-        ):
+        self._fail_if_lost(job)
+        return JobOut.model_validate(job)
+
+    def _fail_if_lost(self, job: JobRow) -> bool:
+        """Mark ``job`` failed if it can no longer be running (its server stopped).
+
+        A running job ends within the review time limit; a queued one within that limit for
+        each job ahead of it. Past that (and a minute's grace) it was lost.
+        """
+        if job.state not in ("queued", "running"):
+            return False
+        per_job = dt.timedelta(seconds=self.limits.max_review_seconds + 60)
+        if job.state == "running":
+            lost = job.started_at is not None and self.now() - job.started_at > per_job
+        else:
+            ahead = int(
+                self.session.scalar(
+                    select(func.count())
+                    .select_from(JobRow)
+                    .where(JobRow.id < job.id, JobRow.state.in_(("queued", "running")))
+                )
+                or 0
+            )
+            lost = self.now() - job.created_at > per_job * (ahead + 1)
+        if lost:
             job.state = "failed"
             job.finished_at = self.now()
             job.error = "the job was interrupted (the server stopped); draft again"
             self._flush()
-        return JobOut.model_validate(job)
+        return lost
 
     def _draft_out(self, case: CaseRow, draft: DraftRow) -> DraftOut:
         review = CaseReview.model_validate(draft.review)
