@@ -54,6 +54,17 @@ def case_yaml(n: int) -> bytes:
     return yaml.safe_dump(data, sort_keys=False).encode("utf-8")
 
 
+SERVERS: list[subprocess.Popen[bytes]] = []
+"""Every server started, so that none outlives the benchmark (killed or interrupted)."""
+
+
+def _stop_all(*_: Any) -> None:
+    for server in SERVERS:
+        if server.poll() is None:
+            server.kill()
+    raise SystemExit(130)
+
+
 def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [
@@ -71,6 +82,7 @@ def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         ],
         env={**os.environ, **env, "BENCH_ENGINE": "fake", "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"},
     )
+    SERVERS.append(server)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -128,6 +140,8 @@ def main() -> int:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--max-delay", type=float, default=4.0, help="seconds before the kill")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _stop_all)
+    signal.signal(signal.SIGINT, _stop_all)
     tmp = tempfile.TemporaryDirectory(prefix="openimr-kill9-")
     env = {
         "OPENIMR_DATA_DIR": tmp.name,
