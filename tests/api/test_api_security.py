@@ -379,3 +379,19 @@ def test_the_server_answers_while_hostile_uploads_are_refused(api: Api) -> None:
             assert_responsive(health_ms, name)
     with api.client:
         assert api.call("admin", "GET", "/api/cases").json() == []  # nothing half-written
+
+
+def test_a_deactivated_reviewer_signed_in_to_the_web_page_is_shown_why(api: Api) -> None:
+    profile = api.call("admin", "GET", "/api/reviewers/rev-a").json()
+    body = {k: v for k, v in profile.items() if k not in ("current_load", "qualification_problems")}
+    nested = body.pop("profile")
+    assert (
+        api.call(
+            "admin", "PUT", "/api/reviewers/rev-a", json={**body, **nested, "active": False}
+        ).status_code
+        == 200
+    )
+    client = TestClient(api.app, cookies={"openimr_key": api.keys["rev-a"]})
+    page = client.get("/ui/cases")
+    assert page.status_code == 403 and "deactivated" in page.text
+    assert "text/html" in page.headers["content-type"]

@@ -18,7 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from openimr.errors import AuthenticationError, NotFoundError, OpenIMRError
+from openimr.errors import (
+    AuthenticationError,
+    NotFoundError,
+    OpenIMRError,
+    PermissionDeniedError,
+)
 from openimr.service.schemas import DecideIn
 
 if TYPE_CHECKING:
@@ -109,6 +114,8 @@ def register(app: FastAPI, ctx: Context) -> None:
                 actor = wf.actor
         except AuthenticationError:
             return RedirectResponse("/ui/login", status_code=303)
+        except PermissionDeniedError as exc:  # e.g. a deactivated reviewer
+            return _page("error.html.j2", 403, message=str(exc))
         return _page("cases.html.j2", cases=cases, actor=actor)
 
     @app.get("/ui/cases/{case_id}", include_in_schema=False)
@@ -129,6 +136,8 @@ def register(app: FastAPI, ctx: Context) -> None:
             return RedirectResponse("/ui/login", status_code=303)
         except NotFoundError as exc:
             return _page("error.html.j2", 404, message=str(exc))
+        except PermissionDeniedError as exc:
+            return _page("error.html.j2", 403, message=str(exc))
         return _page("case.html.j2", case=case, draft=draft, actor=actor, error=error, note=note)
 
     def _act(request: Request, case_id: str, run: Any, done: str) -> Response:
