@@ -191,7 +191,7 @@ def test_electronic_service_adds_two_court_days() -> None:
             {"signed_by": "physician-designated", "physician_designation_after_ur": None},
             "physician_designation_after_ur",
         ),
-        ({"date_of_injury": D(2012, 1, 1), "ur_decision_date": None}, "ur_decision_date"),
+        ({"date_of_injury": D(2012, 1, 1), "ur_decision_date": None}, "ur_decision_communicated"),
         ({"date_of_injury": None, "ur_decision_date": None}, "date_of_injury"),
     ],
 )

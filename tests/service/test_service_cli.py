@@ -96,3 +96,24 @@ def test_keys_revocation_sweep_and_audit_verify(run, tmp_path: Path) -> None:  #
     assert "event 2: content does not match its hash" in out
     assert "trigger events_no_update is missing" in out
     assert "Traceback" not in out + err
+
+
+def test_review_without_records_waits_for_overdue_records(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("cases", "init-db")
+    rev = tmp_path / "rev.yaml"
+    rev.write_text(
+        "id: rev-1\nname: Dr. One\nlicenses: [{state: CA, number: G1}]\n"
+        "board_certifications: [{board: ABA, specialty: Anesthesiology, "
+        "subspecialty: Pain Medicine}]\nspecialties: [Physical Medicine and Rehabilitation]\n"
+        "years_in_practice: 10\nweekly_practice_hours: 30\n",
+        encoding="utf-8",
+    )
+    assert run("cases", "add-reviewer", str(rev))[0] == 0
+    case_id = run("cases", "submit", str(SEED))[1].split()[0]
+    run("cases", "screen", case_id, "--fact", "ur_decision_attached=true")
+    code, out, err = run("cases", "assign", case_id)
+    assert code == 0, err
+    code, _, err = run("cases", "review-without-records", case_id)
+    assert code == 2 and "not overdue until the end of" in err and "Traceback" not in err
+    code, out, _ = run("cases", "due", "--window", "30")
+    assert code == 0 and "records_due" in out and "next:" not in out

@@ -153,6 +153,7 @@ def test_every_transition_is_exercised_by_these_tests() -> None:
         "reassign",
         "request_records",
         "receive_records",
+        "proceed_without_records",  # tests/service/test_law_paths.py
         "start_review",
         "finalize",
         "issue_letter",

@@ -670,6 +670,16 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
         with ctx.unit(key) as wf:
             return wf.receive_records(case_id, body.reason if body else None)
 
+    @app.post(
+        "/api/cases/{case_id}/review-without-records", tags=["workflow"], response_model=CaseOut
+    )
+    def review_without_records(
+        key: Key, case_id: CaseId, body: OptionalReasonIn | None = None
+    ) -> CaseOut:
+        """The records are overdue: review on the documents at hand (8 CCR 9792.10.6(b)(2))."""
+        with ctx.unit(key) as wf:
+            return wf.review_without_records(case_id, body.reason if body else None)
+
     @app.post("/api/cases/{case_id}/draft", tags=["review"], response_model=DraftOut)
     def draft(key: Key, case_id: CaseId) -> DraftOut:
         """Run the engine on the case's records and store its draft determination (waits).

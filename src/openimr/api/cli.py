@@ -327,6 +327,15 @@ def records_received_cmd(case_id: str) -> None:
     typer.echo(f"{out.id} {out.state}")
 
 
+@app.command("review-without-records")
+def review_without_records_cmd(
+    case_id: str, reason: Annotated[str | None, typer.Option()] = None
+) -> None:
+    """The claims administrator's records are overdue: review on the documents at hand."""
+    out = _run(lambda wf: wf.review_without_records(case_id, reason))
+    typer.echo(f"{out.id} {out.state}")
+
+
 @app.command("draft")
 def draft_cmd(case_id: str, reviewer: Reviewer = None) -> None:
     """Run the engine on the case and print its draft."""
@@ -394,6 +403,8 @@ def due_cmd(
         for r in rows:
             d = r.deadline
             typer.echo(f"  {r.case_id}  {d.kind:<24} due {d.due_date}  {r.state}  {d.citation}")
+            if d.next_step:
+                typer.echo(f"      next: {d.next_step}")
 
 
 def serve(

@@ -1077,7 +1077,8 @@ class _Run:
             return False
         if not sections or ("default" in sections and sent.section is None):
             return True
-        return sent.section in sections
+        # as for a concept: the extractor's section or the sectionizer's ("procedure")
+        return sent.section in sections or sent.context_section in sections
 
     def treatments(self, therapies: Sequence[Mention]) -> list[Mention]:
         drugs = self.rules.drug_classes

@@ -34,6 +34,13 @@ def check(
         formulary_path = (root / "formulary.yaml") if root else FORMULARY_PATH
         if formulary_path.exists():
             load_formulary(formulary_path)
+        from openimr.workflow.law import load_law, parse_law
+
+        law_path = (root / "law.yaml") if root else None
+        if law_path is None:
+            load_law()
+        elif law_path.exists():
+            parse_law(law_path.read_text(encoding="utf-8"), str(law_path))
         catalogue_path = (root / "treatments.yaml") if root else None
         if root is None or (catalogue_path is not None and catalogue_path.exists()):
             from openimr.request import check_catalogue

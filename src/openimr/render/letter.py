@@ -82,6 +82,11 @@ DOCUMENTS_LEAD = (
     "below\u201d are relied on in the decisions that follow."
 )
 NO_DOCUMENTS = "The case file held no medical records."
+RECORDS_NOT_RECEIVED = (
+    "The claims administrator's medical records were not received. As 8 CCR 9792.10.6(b)(2) "
+    "allows, this determination rests on the summary of medical records in the utilization "
+    "review decision and the documents submitted by the employee or the requesting physician."
+)
 
 
 def _process_paragraph(org: str, with_reviewer: bool) -> str:
@@ -382,6 +387,10 @@ def _ca_guideline(item: ItemDetermination, case: Case) -> str:
     return claims_administrator_wording(None)
 
 
+def _with_missing(text: str, options: LetterOptions) -> str:
+    return f"{RECORDS_NOT_RECEIVED} {text}" if options.records_not_received else text
+
+
 def build_view(review: CaseReview, case: Case, options: LetterOptions | None = None) -> LetterView:
     """Word and format everything the templates show (pure: no I/O, no clock)."""
     opts = options or LetterOptions()
@@ -429,8 +438,8 @@ def build_view(review: CaseReview, case: Case, options: LetterOptions | None = N
         credentials=credentials,
         credentials_lead=CREDENTIALS_LEAD,
         documents=_documents(case, review),
-        documents_lead=DOCUMENTS_LEAD,
-        no_documents=NO_DOCUMENTS,
+        documents_lead=_with_missing(DOCUMENTS_LEAD, opts),
+        no_documents=_with_missing(NO_DOCUMENTS, opts),
         summary_lead=SUMMARY_LEAD,
         summary=_paragraphs(review.summary),
         issues_lead=ISSUES_LEAD,

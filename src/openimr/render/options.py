@@ -58,6 +58,10 @@ class LetterOptions(BaseModel):
     """The day the case was assigned to the reviewer (header "Date Assigned")."""
     decision_date: dt.date | None = None
     """The day of this determination (header "Decision Date"); never read from the clock."""
+    records_not_received: bool = False
+    """The claims administrator's records never arrived; the determination rests on the UR
+    decision's summary of records and the documents the employee or physician sent
+    (8 CCR 9792.10.6(b)(2)). The letter says so."""
     include_evidence: bool = True
     """Add the EVIDENCE appendix (HTML and PDF) and the criteria notes that point into it."""
     templates_dir: Path | None = None

@@ -28,7 +28,7 @@ from openimr.service.schemas import (
 )
 from openimr.store.models import CaseRow, DeadlineRow, ReviewerRow
 from openimr.workflow.calendar import CaliforniaCalendar
-from openimr.workflow.deadlines import Deadline, compute_deadlines, due_report
+from openimr.workflow.deadlines import Deadline, compute_deadlines, due_report, next_step
 from openimr.workflow.eligibility import PriorApplication, PriorStatus, screen_application
 from openimr.workflow.fromcase import deadline_inputs_from_case, facts_from_case, parties_from_case
 from openimr.workflow.lifecycle import CaseState
@@ -40,6 +40,7 @@ from openimr.workflow.reviewers import (
     qualification_problems,
     rank_reviewers,
 )
+from openimr.workflow.signing import require_final, stated_qualifications
 
 CALENDAR = CaliforniaCalendar()
 
@@ -180,6 +181,7 @@ def deadlines_for(
         "assignment_notice_sent": milestones.get("assign"),
         "notice_method": facts.get("notice_method") or "electronic",
         "records_received": day("receive_records"),
+        "review_without_records": day("proceed_without_records"),
         "determination_issued": issued,
         "determination_served": issued,
         "determination_service_method": (
@@ -243,6 +245,9 @@ def deadline_out(
         open=row.open and state not in CLOCKS_STOPPED,
         status=status,
         rolled_forward=deadline.rolled_forward,
+        next_step=next_step(deadline, status),
+        closed=deadline.closed,
+        relied_on=deadline.relied_on,
     )
 
 
@@ -383,20 +388,21 @@ def letter_facts(
 ) -> dict[str, Any]:
     """What the letter says of the reviewer (never the name), checked against the parties.
 
-    :func:`credentials_paragraph` refuses a reviewer with a conflict of interest, so a
-    determination can never be signed by one.
+    :func:`openimr.workflow.signing.require_final` refuses a reviewer who may not sign today
+    (a qualification problem, a conflict of interest, no qualification the letter could
+    state), naming why; so a final determination is always signed by a qualified reviewer.
     """
     profile = profile_of(reviewer, 0)
-    paragraph = credentials_paragraph(profile, today=today, parties=case_parties(case, facts))
-    licensure = [US_STATES[lic.state] for lic in profile.licenses if lic.in_force(today)]
-    certifications: list[str] = []
-    for cert in profile.board_certifications:
-        if cert.in_force(today):
-            certifications.append(cert.specialty)
-            if cert.subspecialty:
-                certifications.append(cert.subspecialty)
-    creds = ReviewerCredentials(licensure=tuple(licensure), certifications=tuple(certifications))
+    parties = case_parties(case, facts)
+    check = require_final(profile, today=today, parties=parties)
+    paragraph = credentials_paragraph(profile, today=today, parties=parties)
+    states, certifications = stated_qualifications(profile, today)
+    creds = ReviewerCredentials(
+        licensure=tuple(US_STATES[s] for s in states), certifications=tuple(certifications)
+    )
     return {
         "credentials": creds.model_dump(mode="json"),
         "credentials_paragraph": paragraph,
+        "status": check.status,
+        "signing_citation": check.citation,
     }

@@ -44,6 +44,12 @@ class DeadlineOut(_Out):
     status: Literal["pending", "due_soon", "overdue", "met", "missed"] = "pending"
     rolled_forward: bool = False
     """True when a weekend or holiday moved the last day (Code Civ. Proc. 12a)."""
+    next_step: str | None = None
+    """What the law lets the IMRO do about this clock now (e.g. overdue records)."""
+    closed: str | None = None
+    """Why the clock stopped without its act (e.g. records never received)."""
+    relied_on: str | None = None
+    """The words of the rule's text the clock relies on (None: the text was not read)."""
 
 
 class ReasonOut(_Out):
@@ -307,6 +313,9 @@ class ApplicationFactsIn(BaseModel):
     physician_designation_after_ur: bool | None = None
     ur_decision_served: dt.date | None = None
     """Day the written UR decision was served (starts the 30-day filing clock)."""
+    ur_decision_communicated: dt.date | None = None
+    """Day the UR decision was communicated to the requesting physician (Lab. Code
+    4610.5(a)(2): decides whether IMR applies to a pre-2013 injury)."""
     ur_service_method: ServiceMethod | None = None
     ur_decision_attached: bool | None = None
     """A copy of the written UR decision came with the application."""

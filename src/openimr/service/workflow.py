@@ -852,6 +852,56 @@ class Workflow:
         self._recompute_deadlines(case)
         return self.case_out(case)
 
+    def review_without_records(self, case_id: str, reason: str | None = None) -> CaseOut:
+        """Send the case to review on the documents at hand: the claims administrator's
+        records are overdue (8 CCR 9792.10.6(b)(2)).
+
+        Refused while the records are not yet overdue, and when no document is on file: a
+        determination may rest on the UR decision's summary of records and the documents the
+        employee or requesting physician sent, "No independent medical review determination
+        shall issue based solely on the information provided by a utilization review
+        determination". openimr does not know who sent a stored record: every attached record
+        is taken as sent by the employee or the requesting physician.
+        """
+        case = self._write_case(case_id, "receive_records")
+        transition(case.state, "proceed_without_records")
+        rows = {r.kind: r for r in self._deadline_rows(case.id)}
+        due = rows.get("records_due")
+        if due is None or not due.open:
+            raise ConflictError(
+                "the case has no open records clock; mark the records received instead",
+                field="state",
+            )
+        deadline = rules.deadline_of(due)
+        if deadline.due_at(rules.CALENDAR) > self.now():
+            raise ConflictError(
+                "the claims administrator's records are not overdue until the end of "
+                f"{due.due_date.isoformat()}; the review can go ahead without them only after "
+                "that (8 CCR 9792.10.6(b)(2))",
+                field="state",
+            )
+        records = self._documents(case.id, "record")
+        if not records:
+            raise ConflictError(
+                "no document is on file: a determination cannot rest on the UR decision alone; "
+                "attach the documents the employee or requesting physician sent "
+                "(8 CCR 9792.10.6(b)(2))"
+            )
+        self._move(
+            case,
+            "proceed_without_records",
+            reason=reason,
+            records=len(records),
+            records_due=due.due_date.isoformat(),
+        )
+        self._recompute_deadlines(case)
+        return self.case_out(case)
+
+    def _records_not_received(self, case: CaseRow) -> bool:
+        """The case went to review without the claims administrator's records."""
+        steps = self._milestones(case)
+        return "proceed_without_records" in steps and "receive_records" not in steps
+
     def withdraw(self, case_id: str, reason: str) -> CaseOut:
         case = self._write_case(case_id, "withdraw")
         self._move(case, "withdraw", reason=_need_reason(reason))
@@ -1133,6 +1183,7 @@ class Workflow:
         assigned = self._milestones(case).get("assign")
         letter["date_assigned"] = local_day(assigned).isoformat() if assigned else None
         letter["decision_date"] = self.today().isoformat()
+        letter["records_not_received"] = self._records_not_received(case)
         final = final_review(review, decisions)
         self._move(case, "finalize", draft=draft.id, items=len(review.items))
         try:
@@ -1161,6 +1212,18 @@ class Workflow:
             raise NotFoundError(f"case {case.id} has no final determination yet")
         return row
 
+    def _require_signed(self, case: CaseRow) -> None:
+        """Refuse to issue a determination no reviewer signed with stated qualifications."""
+        row = self._determination(case)
+        creds = ReviewerCredentials.model_validate(row.letter.get("credentials") or {})
+        if not row.reviewer_id or creds.empty:
+            raise ConflictError(
+                "the determination cannot be issued as final: it names no signing reviewer "
+                "whose qualifications it states (8 CCR 9792.10.6(b)(1), (d)); finalize it "
+                "again as the assigned reviewer",
+                field="reviewer",
+            )
+
     def letter_options(self, case: CaseRow) -> LetterOptions:
         """The letter's reviewer credentials (never the name), dates and issuing organization."""
         stored = self._determination(case).letter
@@ -1169,6 +1232,7 @@ class Workflow:
             reviewer=ReviewerCredentials.model_validate(stored["credentials"]),
             date_assigned=stored.get("date_assigned"),
             decision_date=stored.get("decision_date"),
+            records_not_received=bool(stored.get("records_not_received")),
         )
 
     def get_determination(self, case_id: str) -> dict[str, Any]:
@@ -1185,6 +1249,7 @@ class Workflow:
         from openimr.render.letter import render_pdf
 
         review = self._final(case)
+        self._require_signed(case)
         model = self.load_case_model(case)
         pdf = render_pdf(review, model, self.letter_options(case))
         doc = self._store_document(case, "letter", LETTER_NAME, pdf)

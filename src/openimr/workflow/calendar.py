@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_pkg
 
 from openimr.errors import OpenIMRError
+from openimr.workflow.law import rule_on_or_none
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -192,9 +193,22 @@ class CaliforniaCalendar:
         return dict(sorted(days.items()))
 
     def is_business_day(self, d: dt.date) -> bool:
-        """Monday to Friday and not a holiday (Labor Code 4600.4(b))."""
+        """Monday to Friday and not a holiday, under the definition in force on ``d``.
+
+        From 1 January 2020 Labor Code 4600.4(b) excludes every CalHR holiday. Before, the
+        Day after Thanksgiving was a working day (*CDCR v. WCAB (Gomez)* 2018); the dated rule
+        is ``business-day`` in ``library/data/law.yaml``.
+        """
         d = _as_date(d)
-        return d.weekday() < 5 and not self.is_holiday(d)
+        if d.weekday() >= 5:
+            return False
+        name = self.holiday_name(d)
+        return name is None or _holiday_is_business_day(d, name)
+
+    def is_office_closed(self, d: dt.date) -> bool:
+        """A Saturday, a Sunday, or a day state offices close (Code Civ. Proc. 12b)."""
+        d = _as_date(d)
+        return d.weekday() >= 5 or self.is_holiday(d)
 
     def is_working_day(self, d: dt.date) -> bool:
         """Same as :meth:`is_business_day` (Pa'u 2019; Labor Code 4600.4(b))."""
@@ -247,7 +261,7 @@ class CaliforniaCalendar:
     def is_filing_holiday(self, d: dt.date) -> bool:
         """True when a last day ``d`` is extended (Code Civ. Proc. 12a, 12b; 8 CCR 10600)."""
         d = _as_date(d)
-        if not self.is_business_day(d):
+        if self.is_office_closed(d):
             return True
         return self.judicial_holidays and d in judicial_only_holidays(d.year)
 
@@ -301,6 +315,16 @@ class CaliforniaCalendar:
         if local.time() > cutoff:
             day += dt.timedelta(days=1)
         return self.next_business_day(day)
+
+
+def _holiday_is_business_day(day: dt.date, name: str) -> bool:
+    """Whether the business-day rule in force on ``day`` counts the holiday ``name``."""
+    if not name.startswith("Day After Thanksgiving"):
+        return False
+    version = rule_on_or_none("business-day", day)
+    return bool(
+        version is not None and version.values.get("day_after_thanksgiving_is_business_day")
+    )
 
 
 def _as_date(value: dt.date) -> dt.date:

@@ -2,8 +2,12 @@
 
 :func:`compute_deadlines` turns the dated events of one IMR (UR decision served, application
 received, assignment notice sent, records received ...) into :class:`Deadline` values; each
-records the event that started it, its unit, the rule in plain words and its citation. Every
-rule and what is still unverified is listed in ``docs/workflow-rules.md``.
+records the event that started it, its unit, the rule in plain words, its citation and the
+words of the text it relies on (``relied_on``, from the dated law data of
+:mod:`openimr.workflow.law`). Every rule, and which texts could not be read, is listed in
+``docs/workflow-rules.md``. When the claims administrator's records never arrive the case may
+go to review on the documents at hand (8 CCR 9792.10.6(b)(2)): ``review_without_records``
+closes the records clock as missed and starts the decision clock.
 
 Counting follows Code Civ. Proc. 12 (the day of the event is excluded, the last day included);
 a last day counted in calendar days that falls on a weekend or holiday runs to the next
@@ -24,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.errors import OpenIMRError
 from openimr.workflow.calendar import CaliforniaCalendar
+from openimr.workflow.law import LawVersion, rule_on, rule_on_or_none
 
 ReviewType = Literal["regular", "expedited"]
 ServiceMethod = Literal["mail", "electronic", "personal"]
@@ -72,6 +77,10 @@ class DeadlineInputs(_Frozen):
     # sending time is used (the earliest the notice can have been received).
     assignment_notice_received: dt.datetime | None = None
     records_received: dt.date | None = None
+    # 8 CCR 9792.10.6(b)(2): the claims administrator's records never came and the case went
+    # to review on the documents at hand (the UR decision's summary of records and what the
+    # employee or requesting physician sent) on this day.
+    review_without_records: dt.date | None = None
     determination_issued: dt.date | None = None
     determination_served: dt.date | None = None
     determination_service_method: ServiceMethod | None = None
@@ -116,6 +125,10 @@ class Deadline(_Frozen):
     extension_days: int = 0
     verified: bool = True
     completed: dt.date | dt.datetime | None = None
+    closed: str | None = None
+    """Why an unmet clock stopped running without its act (e.g. records never received)."""
+    relied_on: str | None = None
+    """The words of the rule's text the clock relies on (``library/data/law.yaml``)."""
 
     @property
     def rolled_forward(self) -> bool:
@@ -124,7 +137,7 @@ class Deadline(_Frozen):
 
     @property
     def is_open(self) -> bool:
-        return self.completed is None
+        return self.completed is None and self.closed is None
 
     def due_at(self, calendar: CaliforniaCalendar) -> dt.datetime:
         """The instant the deadline passes: for a date, the end of that Pacific day."""
@@ -134,9 +147,9 @@ class Deadline(_Frozen):
         return end.replace(tzinfo=calendar.tz)
 
     def met(self, calendar: CaliforniaCalendar) -> bool | None:
-        """Whether the act was done in time (None while it is still open)."""
+        """Whether the act was done in time (None while it is still open; False if closed)."""
         if self.completed is None:
-            return None
+            return False if self.closed is not None else None
         if isinstance(self.completed, dt.datetime):
             return _utc(calendar.localize(self.completed)) < _utc(self.due_at(calendar))
         if isinstance(self.due, dt.datetime):
@@ -248,6 +261,15 @@ def _business_day_deadline(
 # -- the rules ------------------------------------------------------------------------------
 
 
+def _law_on(rule_id: str, day: dt.date) -> LawVersion:
+    return rule_on(rule_id, max(day, dt.date(2013, 1, 1)))
+
+
+def _with_words(deadline: Deadline, rule_id: str, day: dt.date) -> Deadline:
+    """The deadline with the words of its rule's text (``relied_on``)."""
+    return deadline.model_copy(update={"relied_on": _law_on(rule_id, day).relied_on()})
+
+
 def _application_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
     served = inputs.ur_decision_served
     if served is None:
@@ -257,26 +279,27 @@ def _application_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> De
         "The signed DWC Form IMR with a copy of the UR decision must reach the Administrative "
         f"Director within 30 days of service of the UR decision; {why}"
     )
-    return _calendar_day_deadline(
+    deadline = _calendar_day_deadline(
         kind="application_due",
         start=StartEvent(event="UR decision served", at=served),
         start_day=served,
         days=30,
         extension=extension,
         basis=basis,
-        citation="Lab. Code 4610.5(h)(1); 8 CCR 9792.10.1(b)(1); Code Civ. Proc. 1013(a), 12a",
+        citation=_law_on("application-filing", served).citation + "; Code Civ. Proc. 1013(a), 12a",
         responsible="employee",
         calendar=calendar,
         verified=ext_verified and not inputs.formulary_dispute,
         completed=inputs.application_received,
     )
+    return _with_words(deadline, "application-filing", served)
 
 
 def _eligibility_info_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
     asked = inputs.info_request_received
     if asked is None:
         return None
-    return _business_day_deadline(
+    deadline = _business_day_deadline(
         kind="eligibility_info_due",
         start=StartEvent(event="AD request for information received", at=asked),
         start_day=asked,
@@ -290,6 +313,7 @@ def _eligibility_info_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) 
         verified=True,
         completed=inputs.info_received,
     )
+    return _with_words(deadline, "info-response", asked)
 
 
 def _assignment_notice_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
@@ -297,7 +321,7 @@ def _assignment_notice_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar)
     if found is None:
         return None
     sent = inputs.assignment_notice_sent
-    return _business_day_deadline(
+    deadline = _business_day_deadline(
         kind="assignment_notice_due",
         start=StartEvent(event="eligibility finding received", at=found),
         start_day=found,
@@ -311,19 +335,32 @@ def _assignment_notice_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar)
         verified=True,
         completed=_local_date(sent, calendar) if sent is not None else None,
     )
+    return _with_words(deadline, "assignment-notice", found)
+
+
+def _records_closed(inputs: DeadlineInputs) -> str | None:
+    went = inputs.review_without_records
+    if went is None or inputs.records_received is not None:
+        return None
+    return (
+        f"not received; the review went ahead on the documents at hand on {went.isoformat()} "
+        "(8 CCR 9792.10.6(b)(2))"
+    )
 
 
 def _records_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
     sent = inputs.assignment_notice_sent
     if sent is None:
         return None
-    citation = "8 CCR 9792.10.5(a)(1)"
+    law = rule_on("records-due", max(_local_date(sent, calendar), dt.date(2013, 1, 1)))
+    citation = law.citation
     if inputs.review_type == "expedited":
         received = inputs.assignment_notice_received
         start_at = calendar.localize(received if received is not None else sent)
         event = "assignment notice received" if received is not None else "assignment notice sent"
         # Elapsed hours, not wall-clock hours: add in UTC so a DST change is counted right.
-        due = (start_at.astimezone(dt.UTC) + dt.timedelta(hours=24)).astimezone(calendar.tz)
+        hours = int(law.values["expedited_hours"])
+        due = (start_at.astimezone(dt.UTC) + dt.timedelta(hours=hours)).astimezone(calendar.tz)
         basis = (
             "Expedited review: the IMRO must receive the claims administrator's records within "
             "24 hours of receipt of the assignment notice"
@@ -334,16 +371,20 @@ def _records_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadli
             kind="records_due",
             due=due,
             unit="hours",
-            amount=24,
+            amount=hours,
             started_by=StartEvent(event=event, at=start_at),
             basis=basis,
             citation=citation,
             responsible="claims administrator",
             nominal_due=due,
-            verified=True,
+            verified=law.verified,
             completed=inputs.records_received,
+            closed=_records_closed(inputs),
+            relied_on=law.relied_on(),
         )
-    days = 15 if inputs.notice_method == "mail" else 12
+    days = (
+        law.values["mail_days"] if inputs.notice_method == "mail" else law.values["electronic_days"]
+    )
     how = "mailed" if inputs.notice_method == "mail" else "sent electronically"
     sent_day = _local_date(sent, calendar)
     return _calendar_day_deadline(
@@ -357,68 +398,100 @@ def _records_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadli
         citation=citation,
         responsible="claims administrator",
         calendar=calendar,
-        verified=True,
+        verified=law.verified,
         completed=inputs.records_received,
-    )
+    ).model_copy(update={"closed": _records_closed(inputs), "relied_on": law.relied_on()})
 
 
 def _decision_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
     received = inputs.records_received
-    if received is None:
+    start_day: dt.date
+    if received is not None:
+        start_day = received
+        start = StartEvent(event="request and supporting records received", at=received)
+        how = "receipt of the request for review and supporting documentation"
+        missing: LawVersion | None = None
+    elif inputs.review_without_records is not None:
+        start_day = inputs.review_without_records
+        start = StartEvent(
+            event="review on the documents at hand (records not received)", at=start_day
+        )
+        how = (
+            "the day the review went ahead without the claims administrator's records "
+            "(8 CCR 9792.10.6(b)(2) does not say when this clock starts: assumed)"
+        )
+        missing = _law_on("records-missing", start_day)
+    else:
         return None
-    start = StartEvent(event="request and supporting records received", at=received)
+
+    def cite(law: LawVersion) -> str:
+        return law.citation + (f"; {missing.citation}" if missing is not None else "")
+
+    def words(law: LawVersion) -> str | None:
+        parts = [law.relied_on() or f"{law.citation}: text not read"]
+        if missing is not None:
+            parts.append(missing.relied_on() or "")
+        return "; ".join(p for p in parts if p)
+
+    def verified(law: LawVersion) -> bool:
+        return law.verified and missing is None
+
     options: list[Deadline] = []
     if inputs.review_type == "expedited":
+        law = _law_on("decision-expedited", start_day)
         options.append(
             _calendar_day_deadline(
                 kind="decision_due",
                 start=start,
-                start_day=received,
-                days=3,
+                start_day=start_day,
+                days=int(law.values["days"]),
                 extension=0,
                 basis="Expedited review (imminent and serious threat to health): the "
-                "determination issues within 3 days of receipt of the information",
-                citation="Lab. Code 4610.6(d)(2)",
+                f"determination issues within {law.values['days']} days of {how}",
+                citation=cite(law),
                 responsible="IMRO",
                 calendar=calendar,
-                verified=False,
+                verified=verified(law),
                 completed=inputs.determination_issued,
-            )
+            ).model_copy(update={"relied_on": words(law)})
         )
-    if inputs.formulary_dispute:
+    # Lab. Code 4610.5(a)(3): formulary disputes are IMR disputes from 1 January 2018; before
+    # that a formulary flag has no clock of its own.
+    formulary = rule_on_or_none("decision-formulary", start_day)
+    if inputs.formulary_dispute and formulary is not None:
         options.append(
             _business_day_deadline(
                 kind="decision_due",
                 start=start,
-                start_day=received,
-                days=5,
+                start_day=start_day,
+                days=int(formulary.values["working_days"]),
                 unit="working days",
-                basis="Drug formulary dispute: the determination issues within 5 working days "
-                "of receipt of the request for review and supporting documentation",
-                citation="Lab. Code 4610.6(d)(1)(A)",
+                basis="Drug formulary dispute: the determination issues within "
+                f"{formulary.values['working_days']} working days of {how}",
+                citation=cite(formulary),
                 responsible="IMRO",
                 calendar=calendar,
-                verified=True,
+                verified=verified(formulary),
                 completed=inputs.determination_issued,
-            )
+            ).model_copy(update={"relied_on": words(formulary)})
         )
     if not options:
+        law = _law_on("decision-regular", start_day)
         options.append(
             _calendar_day_deadline(
                 kind="decision_due",
                 start=start,
-                start_day=received,
-                days=30,
+                start_day=start_day,
+                days=int(law.values["days"]),
                 extension=0,
-                basis="The determination issues within 30 days of receipt of the request for "
-                "review and supporting documentation (a late determination stays valid: "
-                "CHP v. WCAB (Margaris) 2016)",
-                citation="Lab. Code 4610.6(d)(1)(B)",
+                basis=f"The determination issues within {law.values['days']} days of {how} "
+                "(a late determination stays valid: CHP v. WCAB (Margaris) 2016)",
+                citation=cite(law),
                 responsible="IMRO",
                 calendar=calendar,
-                verified=True,
+                verified=verified(law),
                 completed=inputs.determination_issued,
-            )
+            ).model_copy(update={"relied_on": words(law)})
         )
     return min(options, key=lambda d: _utc(d.due_at(calendar)))
 
@@ -427,21 +500,23 @@ def _implementation_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) ->
     served = inputs.determination_served
     if served is None or inputs.determination_overturned is not True:
         return None
-    return _business_day_deadline(
+    law = _law_on("implementation", served)
+    deadline = _business_day_deadline(
         kind="implementation_due",
         start=StartEvent(event="final determination (overturned) served", at=served),
         start_day=served,
-        days=5,
+        days=int(law.values["working_days"]),
         unit="working days",
         basis="After a determination that overturns the UR decision, the claims administrator "
         "authorizes the treatment within 5 working days of receiving it (counted here from "
         "service, the earliest receipt)",
-        citation="8 CCR 9792.10.7(a)",
+        citation=law.citation,
         responsible="claims administrator",
         calendar=calendar,
         verified=False,
         completed=inputs.treatment_authorized,
     )
+    return deadline.model_copy(update={"relied_on": law.relied_on()})
 
 
 def _appeal_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
@@ -451,20 +526,22 @@ def _appeal_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadlin
     extension, why, ext_verified = service_extension(
         inputs.determination_service_method, served, calendar
     )
-    return _calendar_day_deadline(
+    law = _law_on("appeal", served)
+    deadline = _calendar_day_deadline(
         kind="appeal_due",
         start=StartEvent(event="final determination served", at=served),
         start_day=served,
-        days=30,
+        days=int(law.values["days"]),
         extension=extension,
         basis="A verified appeal to the WCAB must be filed within 30 days of the mailing "
         f"(service) of the determination; {why}",
         citation="Lab. Code 4610.6(h); Matute v. LAUSD (2015) WCAB en banc; 8 CCR 10605",
         responsible="any party",
         calendar=calendar,
-        verified=ext_verified,
+        verified=ext_verified and law.verified,
         completed=inputs.appeal_filed,
     )
+    return deadline.model_copy(update={"relied_on": law.relied_on()})
 
 
 _RULES = (
@@ -491,12 +568,31 @@ def compute_deadlines(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> l
 # -- the due report -------------------------------------------------------------------------
 
 
+RECORDS_OVERDUE_STEP = (
+    "The claims administrator's records are overdue: the case may go to review on the "
+    "documents at hand, the UR decision's summary of medical records and the documents the "
+    "employee or requesting physician sent, never the UR decision alone (8 CCR 9792.10.6(b)(2))"
+)
+
+
+def next_step(deadline: Deadline, status: str) -> str | None:
+    """The path the law opens when ``deadline`` is overdue (``status`` of the due report)."""
+    if status == "overdue" and deadline.kind == "records_due" and deadline.is_open:
+        return RECORDS_OVERDUE_STEP
+    return None
+
+
 class DueItem(_Frozen):
     case_id: str
     deadline: Deadline
     due_at: dt.datetime
     remaining: dt.timedelta
     status: Literal["overdue", "due_soon"]
+
+    @property
+    def next_step(self) -> str | None:
+        """What the law lets the IMRO do about an overdue clock (None: nothing specific)."""
+        return next_step(self.deadline, self.status)
 
     @property
     def days_remaining(self) -> int:

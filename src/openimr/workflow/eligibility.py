@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.workflow.calendar import CaliforniaCalendar
 from openimr.workflow.deadlines import ServiceMethod, service_extension
+from openimr.workflow.law import rule_on
 from openimr.workflow.names import name_tokens, names_match, normalize_item
 
 ReasonCode = Literal[
@@ -56,10 +57,18 @@ PriorStatus = Literal[
 #: The order reasons are reported in.
 REASON_ORDER: tuple[ReasonCode, ...] = get_args(ReasonCode)
 
-IMR_INJURY_START = dt.date(2013, 1, 1)
-IMR_UR_START = dt.date(2013, 7, 1)
-#: SB 1160 (Stats. 2016, ch. 868) took "delayed" out of "disputed medical treatment".
+_APPLIES = rule_on("imr-applies", dt.date(2013, 1, 1))
+IMR_INJURY_START: dt.date = _APPLIES.values["injury_from"]
+#: Lab. Code 4610.5(a)(2): the UR decision "communicated to the requesting physician on or
+#: after July 1, 2013, regardless of the date of injury".
+IMR_UR_START: dt.date = _APPLIES.values["communicated_from"]
+#: SB 1160 (Stats. 2016, ch. 868) took "delayed" out of "disputed medical treatment"
+#: (the ``disputed-treatment`` rule in ``library/data/law.yaml``).
 DELAY_REMOVED = dt.date(2017, 1, 1)
+#: Lab. Code 4610(i)(4)(A) / 9792.9.1(e)(3): the UR decision reaches the requesting physician
+#: within 24 hours of being made (read only in practitioner summaries). Used when the day of
+#: communication is unknown.
+COMMUNICATION_HOURS = 24
 #: DWC stopped sending reminder letters for a missing UR decision on 1 April 2014.
 UR_COPY_REQUIRED = dt.date(2014, 4, 1)
 OPEN_PRIOR: frozenset[str] = frozenset({"pending", "eligible", "assigned", "in_review"})
@@ -77,6 +86,9 @@ class ApplicationFacts(_Frozen):
     physician_designation_after_ur: bool | None = None
     application_received: dt.date | None = None
     ur_decision_date: dt.date | None = None
+    # Lab. Code 4610.5(a)(2): the day the UR decision was communicated to the requesting
+    # physician (on or after the decision date). Unknown: the decision date stands in for it.
+    ur_decision_communicated: dt.date | None = None
     ur_decision_served: dt.date | None = None
     ur_service_method: ServiceMethod | None = None
     ur_decision_attached: bool | None = None
@@ -100,6 +112,11 @@ class ApplicationFacts(_Frozen):
     def _dates_in_order(self) -> ApplicationFacts:
         decided = self.ur_decision_date
         if decided is not None:
+            told = self.ur_decision_communicated
+            if told is not None and told < decided:
+                raise ValueError(
+                    f"ur_decision_communicated ({told}) is before ur_decision_date ({decided})"
+                )
             if self.ur_decision_served is not None and self.ur_decision_served < decided:
                 raise ValueError(
                     f"ur_decision_served ({self.ur_decision_served}) is before "
@@ -237,33 +254,65 @@ class _Screen:
     # jurisdiction
 
     def era(self) -> None:
-        injury, ur = self.app.date_of_injury, self.app.ur_decision_date
+        """Lab. Code 4610.5(a): injury from 2013, or the UR decision communicated to the
+        requesting physician from 1 July 2013.
+
+        When the day of communication is unknown the UR decision date stands in: the decision
+        is communicated on or after the day it is made, so a decision from 1 July 2013 is in;
+        a decision made before 30 June 2013 was communicated before 1 July if it reached the
+        physician within the 24 hours the UR rules allow (assumed, ``verified=False``); a
+        decision of 30 June 2013 needs the day of communication.
+        """
+        applies = rule_on("imr-applies", IMR_INJURY_START)
+        injury = self.app.date_of_injury
+        told, decided = self.app.ur_decision_communicated, self.app.ur_decision_date
         if injury is not None and injury >= IMR_INJURY_START:
             return
+        if told is None and decided is not None and decided >= IMR_UR_START:
+            return  # communicated on or after the decision date
+        if told is not None and told >= IMR_UR_START:
+            return
         if injury is None:
-            if ur is not None and ur >= IMR_UR_START:
-                return
             self.need(
                 "date_of_injury",
-                "IMR covers injuries from 1 Jan 2013 or UR decisions "
-                "from 1 Jul 2013; neither is known",
+                "IMR covers injuries from 1 Jan 2013 or UR decisions communicated to the "
+                "requesting physician from 1 Jul 2013; neither is known",
             )
             return
-        if ur is None:
-            self.need(
-                "ur_decision_date",
-                "the injury is before 2013, so IMR applies only to a "
-                "UR decision communicated on or after 1 Jul 2013",
-            )
-            return
-        if ur < IMR_UR_START:
+        if told is None:
+            if decided is None:
+                self.need(
+                    "ur_decision_communicated",
+                    "the injury is before 2013, so IMR applies only to a UR decision "
+                    "communicated to the requesting physician on or after 1 Jul 2013",
+                )
+                return
+            latest = decided + dt.timedelta(hours=COMMUNICATION_HOURS)
+            if latest >= IMR_UR_START:
+                self.need(
+                    "ur_decision_communicated",
+                    f"the UR decision of {decided.isoformat()} may have reached the requesting "
+                    "physician on or after 1 Jul 2013, when IMR began for pre-2013 injuries",
+                )
+                return
             self.reason(
                 "ur_before_imr_era",
                 f"The injury ({injury.isoformat()}) is before 1 January 2013 and the UR "
-                f"decision ({ur.isoformat()}) is before 1 July 2013, so the dispute is not "
+                f"decision ({decided.isoformat()}) was made before 30 June 2013; the day it was "
+                "communicated to the requesting physician is not known, and within the 24 "
+                "hours the UR rules allow it was before 1 July 2013, so the dispute is not "
                 "decided by Independent Medical Review.",
-                "Lab. Code 4610.5(a)(1)-(2); 8 CCR 9792.10.1 (applicability)",
+                applies.cite(),
+                verified=False,
             )
+            return
+        self.reason(
+            "ur_before_imr_era",
+            f"The injury ({injury.isoformat()}) is before 1 January 2013 and the UR decision "
+            f"was communicated to the requesting physician on {told.isoformat()}, before "
+            "1 July 2013, so the dispute is not decided by Independent Medical Review.",
+            applies.cite(),
+        )
 
     def ur_dispute(self) -> None:
         outcome = self.app.ur_outcome
@@ -285,13 +334,16 @@ class _Screen:
                 self.need(
                     "ur_decision_date", "a UR delay is reviewable only for decisions before 2017"
                 )
-            elif ur >= DELAY_REMOVED:
+                return
+            version = rule_on("disputed-treatment", max(ur, IMR_INJURY_START))
+            if "delayed" not in version.values["outcomes"]:
                 self.reason(
                     "not_ur_dispute",
                     "Utilization review delayed the treatment rather than denying or "
-                    "modifying it; since 2017 only a denial or modification can be reviewed.",
-                    "Lab. Code 4610.5(c)(1) as amended by SB 1160 (2016)",
-                    verified=False,
+                    f"modifying it; for a UR decision of {ur.isoformat()} only a denial or "
+                    "modification can be reviewed.",
+                    version.cite(),
+                    verified=version.verified,
                 )
 
     def medical_necessity(self) -> None:
@@ -300,7 +352,7 @@ class _Screen:
                 "not_medical_necessity",
                 "The dispute is not about whether the treatment is medically necessary; "
                 "IMR decides only medical necessity.",
-                "Lab. Code 4610.5(c)(1), 4610.6(a)",
+                rule_on("medical-necessity-only", IMR_INJURY_START).cite(),
             )
 
     def ur_timeliness(self) -> None:
@@ -319,7 +371,7 @@ class _Screen:
                 "authorized",
                 "The claims administrator has since authorized the treatment, which ends "
                 "the review.",
-                "8 CCR 9792.10.6(a)",
+                rule_on("authorized-ends-review", IMR_INJURY_START).cite(),
                 effect="terminated",
             )
 
@@ -409,8 +461,8 @@ class _Screen:
             f"The application arrived on {received.isoformat()}, after the last day to file, "
             f"{due.isoformat()}: 30 days after the UR decision was served on "
             f"{served.isoformat()}, {how}.",
-            "Lab. Code 4610.5(h)(1); 8 CCR 9792.10.1(b)(1); Code Civ. Proc. 1013(a), 12a; "
-            "Avila v. UC Irvine Medical Center (2015 WCAB panel)",
+            rule_on("application-filing", IMR_INJURY_START).cite()
+            + "; Code Civ. Proc. 1013(a), 12a; Avila v. UC Irvine Medical Center (2015 WCAB panel)",
             verified=not self.app.formulary_dispute,
         )
 
@@ -428,7 +480,8 @@ class _Screen:
             self.reason(
                 "ur_missing",
                 "The application does not include a copy of the UR decision" + note + ".",
-                "8 CCR 9792.10.1(b)(1); DWC notice of 1 Apr 2014 ending reminder letters",
+                rule_on("ur-copy", IMR_INJURY_START).cite()
+                + "; DWC notice of 1 Apr 2014 ending reminder letters",
             )
 
     def cnc(self) -> None:
@@ -460,7 +513,7 @@ class _Screen:
                 f"Application {prior.application_id} for the same worker and the same UR "
                 f"decision ({app.ur_decision_date.isoformat()}) is already pending for: "
                 f"{', '.join(shared)}.",
-                "8 CCR 9792.10.3(a)(2)",
+                rule_on("previous-application", IMR_INJURY_START).cite(),
                 related=[prior.application_id],
             )
 
@@ -490,12 +543,14 @@ class _Screen:
             if names_match(app.physician, prior.physician) != "exact":
                 continue
             outcome = f" ({prior.outcome})" if prior.outcome else ""
+            twelve = rule_on("twelve-month-rule", max(reference, IMR_INJURY_START))
             self.reason(
                 "already_decided",
                 f"IMR {prior.application_id} decided the same treatment ({', '.join(shared)}) "
                 f"for this worker and physician on {prior.decided_on.isoformat()}{outcome}, "
                 "less than 12 months ago, and no change in the material facts is documented.",
-                "8 CCR 9792.10.3(a)(2); Lab. Code 4610(i)(6) (12-month rule)",
+                rule_on("previous-application", IMR_INJURY_START).cite()
+                + f"; by analogy {twelve.cite()}",
                 verified=False,
                 related=[prior.application_id],
             )
@@ -508,7 +563,7 @@ class _Screen:
                 "liability_deferred",
                 "The claims administrator disputes liability for a reason other than medical "
                 "necessity; the review waits until that dispute is resolved.",
-                "8 CCR 9792.10.3(d); 8 CCR 9792.10.1",
+                rule_on("liability-deferral", IMR_INJURY_START).cite(),
                 effect="deferred",
             )
 

@@ -29,7 +29,8 @@ class CaseState(StrEnum):
     RECORDS_REQUESTED = "records_requested"
     """The claims administrator has been asked for the records (9792.10.5)."""
     RECORDS_RECEIVED = "records_received"
-    """The records are in; the review clock runs from here."""
+    """Ready for review: the records are in, or (8 CCR 9792.10.6(b)(2)) they are overdue and
+    the review goes ahead on the documents at hand; the decision clock runs from here."""
     IN_REVIEW = "in_review"
     """The engine's draft is made; the reviewer is accepting or overriding each item."""
     DETERMINED = "determined"
@@ -102,6 +103,13 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
             {S.ASSIGNED, S.RECORDS_REQUESTED},
             S.RECORDS_RECEIVED,
             "the records are in",
+        ),
+        *_t(
+            "proceed_without_records",
+            {S.ASSIGNED, S.RECORDS_REQUESTED},
+            S.RECORDS_RECEIVED,
+            "the claims administrator's records are overdue; the review goes ahead on the "
+            "documents at hand (8 CCR 9792.10.6(b)(2))",
         ),
         *_t("start_review", {S.RECORDS_RECEIVED}, S.IN_REVIEW, "the engine's draft is made"),
         *_t("finalize", {S.IN_REVIEW}, S.DETERMINED, "the reviewer signs the determination"),

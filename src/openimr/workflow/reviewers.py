@@ -54,7 +54,13 @@ Profession = Literal[
 ]
 
 SPECIALTIES_RESOURCE = "data/specialties.yaml"
-CITE_139_5 = "Lab. Code 139.5"
+CITE_139_5 = "Lab. Code 139.5 (assumed: text after subdivision (b) not read)"
+#: Years in practice and weekly hours are not in Lab. Code 139.5 as far as it could be read:
+#: they are the IMRO's own practice, as its determinations state it.
+YEARS_HOURS_SOURCE = (
+    'IMRO practice stated in its determinations ("more than five years", "at least 24 '
+    'hours a week"), not a statute'
+)
 
 
 class ReviewerError(OpenIMRError):
@@ -263,14 +269,14 @@ def qualification_issues(
             "too_few_years",
             f"{reviewer.years_in_practice:g} years in active practice; more than "
             f"{pol.min_years_in_practice:g} required",
-            f"{CITE_139_5}; IMRO practice stated in determinations",
+            YEARS_HOURS_SOURCE,
         )
     if reviewer.weekly_practice_hours < pol.min_weekly_hours:
         add(
             "too_few_hours",
             f"{reviewer.weekly_practice_hours:g} hours a week in active practice; at least "
             f"{pol.min_weekly_hours:g} required",
-            "IMRO practice stated in determinations",
+            YEARS_HOURS_SOURCE,
         )
     if reviewer.disciplinary_actions:
         what = "; ".join(
@@ -533,7 +539,13 @@ def specialties_for(
 def reviewer_specialties(
     reviewer: ReviewerProfile, *, today: dt.date, smap: SpecialtyMap | None = None
 ) -> list[str]:
-    """Canonical ids of the reviewer's specialties and current board certifications."""
+    """Canonical ids of the reviewer's specialties and current board certifications.
+
+    Listed specialties count as well as board-certified ones. Lab. Code 139.5 (whose text
+    after subdivision (b) could not be read) is assumed to ask for a clinician knowledgeable
+    in the condition and treatment; whether the board certification itself must be in a
+    fitting specialty was not read, so openimr does not require it (``docs/workflow-rules.md``).
+    """
     m = smap or load_specialty_map()
     texts: list[str] = []
     for cert in reviewer.board_certifications:

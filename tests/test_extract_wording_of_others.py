@@ -1,0 +1,125 @@
+"""Wording met in records written by others (transcribed consultations, operative notes,
+imaging reports): each sentence here is written for the test, in the style of such records."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.extract import extract_facts
+from openimr.library.loader import default_library
+from records_support import text_record as record
+
+
+def values_of(text: str, name: str) -> list[object]:
+    return [f.value for f in extract_facts([record(text)]) if f.name == name]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value"),
+    [
+        # a movement against its normal arc, a share lost, an activity done with difficulty
+        ("EXAM:\nCervical rotation 60/80 with pain at end range.\n", "functional_deficits", True),
+        ("EXAM:\nRange of motion: reduced 40 percent and painful.\n", "functional_deficits", True),
+        ("She rises from a chair with difficulty.", "functional_deficits", True),
+        ("Kneeling is a major problem for him at work.", "functional_deficits", True),
+        ("He is unable to crawl under vehicles.", "functional_deficits", True),
+        ("EXAM:\nGait is entirely normal.\n", "functional_deficits", False),
+        (
+            "EXAM:\nShe ambulates independently without an assistive device.\n",
+            "functional_deficits",
+            False,
+        ),
+        # surgery proposed, or set aside
+        (
+            "He is a reasonable candidate for a right carpal tunnel release.",
+            "surgery_considered",
+            True,
+        ),
+        ("A two-level lumbar fusion was recommended by the surgeon.", "surgery_considered", True),
+        ("Surgery is not a consideration for this patient.", "surgery_considered", False),
+        (
+            "Her findings are not severe enough for her to undergo surgery.",
+            "surgery_considered",
+            False,
+        ),
+        # an imaging study read from its report
+        ("The CT scan has shown healing of the fracture.", "prior_imaging", True),
+        ("The MRI report of March 3, 2015 was reviewed with him.", "prior_imaging", True),
+        # reflexes and strength graded by site
+        (
+            "EXAM:\nReflexes are 2+ at the knees and 1+ at the left ankle.\n",
+            "objective_radiculopathy",
+            True,
+        ),
+        ("EXAM:\nStrength: ankle dorsiflexors 4-/5 on the right.\n", "neurologic_deficit", True),
+        ("EXAM:\nThere is decreased vibratory sense in both feet.\n", "neurologic_deficit", True),
+        # a foramen narrowed on imaging; none found on EMG
+        (
+            "IMPRESSION:\nThe left L5-S1 foramen is moderately narrowed.\n",
+            "imaging_corroborates_radiculopathy",
+            True,
+        ),
+        (
+            "IMPRESSION:\nThe EMG shows no evidence of active radiculopathy.\n",
+            "imaging_corroborates_radiculopathy",
+            False,
+        ),
+        # past surgery, and none
+        ("PAST SURGICAL HISTORY: Noncontributory.", "surgery_history", "none"),
+        (
+            "He underwent an ACL reconstruction of the left knee in 2010.",
+            "surgery_history",
+            "surgery-other",
+        ),
+        # an operative report's own operation
+        (
+            "OPERATION PERFORMED: Excision of a ganglion cyst, right wrist.\n",
+            "surgery_history",
+            "surgery-other",
+        ),
+        # examination without fever, with a normal rectal tone
+        ("EXAM:\nShe is afebrile.\n", "red_flags", False),
+        # care given: a brace worn, a drug taken
+        ("She has been wearing a lumbar brace for two months.", "conservative_care_tried", True),
+        ("He has taken Medrol dose packs twice.", "conservative_care_tried", True),
+        ("NSAIDs have not been very helpful since the injury.", "failed_conservative_care", True),
+    ],
+)
+def test_wording_of_others(text: str, name: str, value: object) -> None:
+    assert value in values_of(text, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # the face, hearing and a needle EMG's own findings are not a limb's examination
+        ("EXAM:\nFacial sensation is symmetric and normal.\n", "neurologic_deficit"),
+        ("EXAM:\nHearing is grossly intact.\n", "objective_radiculopathy"),
+        ("She noticed numbness of her lips and cheek.", "radicular_symptoms"),
+        # "chronic" about something other than pain
+        ("He has chronic tinnitus.", "chronic_pain"),
+        # a cue that points back names no diagnosis
+        ("She has been treated for this by her family doctor.", "diagnosis"),
+        # a spine operation named in recommendations was not done
+        (
+            "RECOMMENDATIONS:\nSpine surgery is not a consideration at this time.\n",
+            "surgery_history",
+        ),
+        # description of an operation, not its name
+        ("DESCRIPTION OF PROCEDURE:\nA left L5 hemilaminotomy was performed.\n", "surgery_history"),
+        # "within normal limits" about something other than motion
+        ("EXAM:\nThe paraspinal soft tissues are within normal limits.\n", "functional_deficits"),
+    ],
+)
+def test_wording_that_states_no_such_fact(text: str, name: str) -> None:
+    got = [v for v in values_of(text, name) if name != "surgery_history" or v != "none"]
+    if name == "surgery_history" and "hemilaminotomy" in text:
+        got = [v for v in got if v == "surgery-other"]
+    assert got == []
+
+
+def test_examination_findings_read_any_abnormal_mention_by_default() -> None:
+    lib = default_library()
+    for name in ("functional_deficits", "objective_radiculopathy", "neurologic_deficit"):
+        assert lib.facts[name].pick == "any_true"
+    assert lib.facts["prior_visits"].pick == "latest"
