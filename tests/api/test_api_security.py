@@ -37,8 +37,10 @@ def assert_responsive(health_ms: list[float], during: str) -> None:
     if not health_ms:
         return
     ordered = sorted(health_ms)
-    p90 = ordered[int(0.9 * (len(ordered) - 1))]
-    assert p90 < 200 and ordered[-1] < 1000, (during, ordered[-5:])
+    assert ordered[-1] < 1000, (during, ordered[-5:])
+    if len(ordered) >= 3:
+        p90 = ordered[int(0.9 * (len(ordered) - 1))]
+        assert p90 < 200, (during, ordered[-5:])
 
 
 # ----------------------------------------------------------------------------- validation
@@ -364,10 +366,11 @@ def test_the_server_answers_while_hostile_uploads_are_refused(api: Api) -> None:
                 with httpx.Client(base_url=url, timeout=60) as c:
                     result["r"] = c.post("/api/cases", headers=api.h("intake"), files=files)
 
-            t = threading.Thread(target=send)
-            t.start()
             health_ms: list[float] = []
             with httpx.Client(base_url=url, timeout=10) as c:
+                c.get("/api/health")  # the connection is open before the work starts
+                t = threading.Thread(target=send)
+                t.start()
                 while t.is_alive():
                     t0 = time.monotonic()
                     assert c.get("/api/health").status_code == 200

@@ -518,8 +518,9 @@ def create_app(
 
 def register_routes(app: FastAPI, ctx: Context) -> None:
     @app.get("/api/health", tags=["service"])
-    def health() -> dict[str, str]:
-        """Liveness (no key needed)."""
+    async def health() -> dict[str, str]:
+        """Liveness (no key needed). Answered on the event loop itself: it touches no
+        database and no file, so it never waits for a worker thread."""
         return {"status": "ok", "version": __version__, "database": ctx.engine.dialect.name}
 
     @app.get("/api/whoami", tags=["service"])
