@@ -121,6 +121,31 @@ def test_unknown_letter_extension_is_refused_before_anything_is_written(tmp_path
     assert not out.exists()
 
 
+def test_unknown_letter_extension_is_refused_before_the_review_runs(tmp_path: Path) -> None:
+    # issue 13: --letter x.docx was refused only after the whole review ran
+    case = make_case(tmp_path, GOOD)
+    out = tmp_path / "letter.docx"
+    result = run("review", str(case), "--letter", str(out))
+    assert result.returncode == 2
+    assert result.stdout == ""  # no review was printed: refused first
+    assert "letter.docx" in result.stderr and "use .pdf, .html or .txt" in result.stderr
+    assert not out.exists()
+
+
+def test_the_command_line_letter_is_a_dated_draft(tmp_path: Path) -> None:
+    # issue 13, defect 6: no date and no draft marking; software never signs
+    import datetime as dt
+
+    case = make_case(tmp_path, GOOD)
+    result = run("review", str(case), "--format", "text")
+    assert result.returncode == 0, result.stderr
+    assert "DRAFT \u2014 NOT A FINAL DETERMINATION" in result.stdout
+    assert "Date Prepared:" in result.stdout
+    today = dt.date.today()
+    assert f"{today.month:02d}/{today.day:02d}/{today.year}" in result.stdout
+    assert "The expert reviewer developed" not in result.stdout
+
+
 def test_batch_goes_on_after_each_kind_of_bad_case(tmp_path: Path) -> None:
     """An unreadable record, a bad case.yaml, a missing case: one JSON error line each (case
     path and error, no traceback), the good cases reviewed, exit status 1 at the end."""
@@ -169,3 +194,10 @@ def test_an_unexpected_failure_of_one_case_does_not_stop_the_batch(
     single = CliRunner().invoke(app, ["review", str(boom)])
     assert single.exit_code == 1
     assert "unexpected RuntimeError" in single.output and "Traceback" not in single.output
+
+
+def test_shell_completion_is_offered() -> None:
+    # issue 13: shell completion was turned off
+    result = run("--help")
+    assert result.returncode == 0
+    assert "--install-completion" in result.stdout and "--show-completion" in result.stdout

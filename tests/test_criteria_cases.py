@@ -216,3 +216,58 @@ def test_a_decision_outside_the_mtus_is_not_worded_as_based_on_the_mtus() -> Non
         assert refs and not any(r.mtus for r in refs[1:])
         line = guideline_wording(refs) or ""
         assert "did not base their decision on the MTUS" in line, line
+
+
+def test_evidence_shows_what_met_a_choice_and_what_made_a_criterion_apply() -> None:
+    """A criterion met by one branch of an `any_of` shows that branch's facts, not the facts
+    of branches not met; the facts of its `when` come last, marked as the condition, and no
+    span is shown twice."""
+    from openimr.engine.determine import to_results
+    from openimr.engine.logic import EvalContext, evaluate
+    from openimr.library.model import Rule
+
+    library = default_library()
+    version = next(iter(library.sets.values())).versions[0]
+    request = _request({"treatment": "epidural-steroid-injection", "text": "lumbar ESI"})
+    case = _case({"date": "2016-12-01"}, request)
+    facts = _facts(
+        [
+            {"name": "neurologic_deficit", "value": False},
+            {"name": "objective_radiculopathy", "value": True},
+        ]
+    )
+    choice = Rule(
+        kind="any_of",
+        children=(
+            Rule(kind="fact", subject="neurologic_deficit", test="is", value=True),
+            Rule(kind="fact", subject="objective_radiculopathy", test="is", value=True),
+        ),
+    )
+    out = evaluate(choice, EvalContext(case=case, request=request, facts=facts, version=version))
+    assert out.status is Status.MET
+    assert [f.name for f in out.facts] == ["objective_radiculopathy"]
+    # neither met: every branch's facts are shown (what the records say instead)
+    out = evaluate(
+        choice, EvalContext(case=case, request=request, facts=facts[:1], version=version)
+    )
+    assert [f.name for f in out.facts] == ["neurologic_deficit"]
+
+    # a repeat injection: the prior injection makes the relief criteria apply
+    request = _request({"treatment": "epidural-steroid-injection", "text": "repeat lumbar ESI"})
+    case = _case({"date": "2016-12-01"}, request)
+    facts = _facts(
+        [
+            {"name": "prior_esi", "value": True},
+            {"name": "esi_relief_percent", "value": 60},
+            {"name": "esi_relief_weeks", "value": 8},
+        ]
+    )
+    det = determine(case, request, facts, library)
+    results = to_results(det.evaluated, request, ("records/test.txt",))
+    conditioned = [r for r in results if any(e.role == "condition" for e in r.evidence)]
+    assert conditioned, "no criterion showed the fact that made it apply"
+    for r in results:
+        spans = [(e.record, e.start, e.end) for e in r.evidence]
+        assert len(spans) == len(set(spans)), f"{r.id}: a span shown twice"
+        roles = [e.role for e in r.evidence]
+        assert roles == sorted(roles, key=lambda x: x is not None), f"{r.id}: condition first"

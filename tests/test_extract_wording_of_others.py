@@ -83,6 +83,33 @@ def values_of(text: str, name: str) -> list[object]:
         ("She has been wearing a lumbar brace for two months.", "conservative_care_tried", True),
         ("He has taken Medrol dose packs twice.", "conservative_care_tried", True),
         ("NSAIDs have not been very helpful since the injury.", "failed_conservative_care", True),
+        # limits, walking aids and preserved motion as therapy notes write them
+        ("EXAM:\nRotation of the right hip was limited by pain.\n", "functional_deficits", True),
+        (
+            "Her activity level has been significantly restricted since the fall.",
+            "functional_deficits",
+            True,
+        ),
+        ("EXAM:\nHe walks with a cane.\n", "functional_deficits", True),
+        ("EXAM:\nMotion at the subtalar joint is preserved.\n", "functional_deficits", False),
+        ("EXAM:\nThere was normal station and gait.\n", "functional_deficits", False),
+        # care without an operation
+        ("He has been in a walking boot for three weeks.", "conservative_care_tried", True),
+        ("We casted him at the first visit.", "conservative_care_tried", True),
+        # symptoms that progressed
+        ("Her symptoms have progressed to both hands.", "significant_change", True),
+        # a normal neurologic examination however written
+        ("EXAM:\nDTRs were normoactive and symmetrical.\n", "neurologic_deficit", False),
+        (
+            "EXAM:\nStraight leg raises are negative bilaterally.\n",
+            "objective_radiculopathy",
+            False,
+        ),
+        (
+            "EXAM:\nThere is half-grade weakness of the left hip flexors.\n",
+            "neurologic_deficit",
+            True,
+        ),
     ],
 )
 def test_wording_of_others(text: str, name: str, value: object) -> None:
@@ -107,6 +134,11 @@ def test_wording_of_others(text: str, name: str, value: object) -> None:
         ),
         # description of an operation, not its name
         ("DESCRIPTION OF PROCEDURE:\nA left L5 hemilaminotomy was performed.\n", "surgery_history"),
+        # an operative description is no functional examination
+        (
+            "DESCRIPTION OF PROCEDURE:\nThe cannula was inserted without difficulty.\n",
+            "functional_deficits",
+        ),
         # "within normal limits" about something other than motion
         ("EXAM:\nThe paraspinal soft tissues are within normal limits.\n", "functional_deficits"),
     ],

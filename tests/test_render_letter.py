@@ -246,6 +246,7 @@ OPTIONS = LetterOptions(
     ),
     date_assigned=dt.date(2016, 11, 18),
     decision_date=dt.date(2016, 12, 19),
+    final=True,  # a signed determination: the draft tests pass final=False
 )
 
 
@@ -347,11 +348,11 @@ def test_no_undecided_item_no_referral_sentence() -> None:
 def test_every_document_is_listed_individually() -> None:
     text = " ".join(render_letter(make_review(), make_case(), "text", OPTIONS).split())
     docs = text[text.index("DOCUMENTS REVIEWED") : text.index("CLINICAL CASE SUMMARY")]
-    assert (
-        "1. records/2016-10-28-pr2.txt Progress report (PR-2); date of service 10/28/2016; "
-        "1 page; SHA-256 abababababab; cited below" in docs
-    )
-    assert "2. records/pt-notes.pdf 2 pages; SHA-256 cdcdcdcdcdcd; cited below" in docs
+    # titles, dates and types; a file's bare name only when its type is unknown
+    assert "1. Progress report (PR-2), dated 10/28/2016 1 page; cited below" in docs
+    assert "2. pt-notes.pdf 2 pages; cited below" in docs
+    # never a directory path or a hash prefix (defect 7 of issue 13)
+    assert "records/" not in docs and "SHA-256" not in docs and "abababab" not in docs
 
 
 def test_uncited_record_is_listed_but_not_marked() -> None:
@@ -462,15 +463,17 @@ def test_html_sections_and_evidence_appendix_links() -> None:
         assert f'id="{target}"' in html
         assert f'href="#{back}"' in html
     appendix = html[html.index("<h2>EVIDENCE</h2>") :]
-    # quotes with record, page, offsets; the duplicate span appears once; page from the record
-    start = PT_TEXT.index("Patient reports")
-    end = start + len("Patient reports no change in function.")
-    assert appendix.count(f"records/pt-notes.pdf, page 1, characters {start}\u2013{end}") == 1
+    # quotes with their document and page; the duplicate span appears once
+    assert appendix.count("Patient reports no change in function.") == 1
+    assert '<a href="#doc-2">Document 2</a>, page 1' in appendix
     assert "&ldquo;Subjective" not in appendix  # summary evidence is not a criterion's
     assert (
-        "Records searched for this criterion: records/2016-10-28-pr2.txt, records/pt-notes.pdf"
-        in appendix
+        "Records searched for this criterion: Document 1 (Progress report (PR-2)), "
+        "Document 2 (record)" in appendix
     )
+    # no internal ids, fact names, paths or character offsets (defect 7 of issue 13)
+    for internal in ("physical-therapy.mtus", "records/", "characters ", "<code>", "fact "):
+        assert internal not in appendix, internal
     assert "12 visits are asked against a limit of 10." in appendix
     assert "Not met" in appendix and "Not documented" in appendix and ">Met<" in appendix
     assert "ACUPUNCTURE" not in appendix  # undecided item has no criteria

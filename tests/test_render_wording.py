@@ -14,6 +14,7 @@ from openimr.render.wording import (
     citation_text,
     claims_administrator_wording,
     decision_label,
+    finding_words,
     guideline_wording,
     join_phrases,
     request_heading,
@@ -103,8 +104,36 @@ def test_claims_administrator_line() -> None:
     assert claims_administrator_wording(None) == NO_CA_EVIDENCE
     assert claims_administrator_wording("  ") == NO_CA_EVIDENCE
     assert claims_administrator_wording("Decision based on\n MTUS  CPMTG") == (
-        "Decision based on MTUS CPMTG"
+        "Decision based on MTUS CPMTG."
     )
+
+
+def test_claims_administrator_citation_is_worded_as_the_letters_word_it() -> None:
+    # issue 13, defect 8: not echoed raw
+    assert claims_administrator_wording(
+        "Non-MTUS: ACOEM, 2nd Edition (2004), Low Back Complaints, page 127"
+    ) == (
+        "The Claims Administrator did not base their decision on the MTUS. Decision based on "
+        "Non-MTUS Citation ACOEM, 2nd Edition (2004), Low Back Complaints, page(s) 127."
+    )
+    assert claims_administrator_wording("MTUS Chronic Pain Medical Treatment Guidelines") == (
+        "Decision based on MTUS Chronic Pain Medical Treatment Guidelines."
+    )
+    assert claims_administrator_wording("ODG Low Back Chapter") == (
+        "Decision based on ODG Low Back Chapter."
+    )
+
+
+def test_findings_are_worded_not_raw_values() -> None:
+    # issue 13, defect 5: "prior esi: True" is not for a reader
+    assert finding_words("prior esi: True") == ("documented: a previous epidural steroid injection")
+    assert finding_words("prior esi: False") == (
+        "documented as absent: a previous epidural steroid injection"
+    )
+    assert finding_words("visit purpose: epidural-steroid-injection") == (
+        "visit purpose: epidural steroid injection"
+    )
+    assert finding_words("guideline max visits: 10 visits") == "guideline max visits: 10 visits"
 
 
 def _item(**kw: object) -> ItemDetermination:

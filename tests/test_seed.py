@@ -102,8 +102,10 @@ def test_seed_pdf_opens_and_has_the_sections(seed, tmp_path: Path) -> None:  # t
     pdf = tmp_path / "letter.pdf"
     pdf.write_bytes(render_pdf(review, case))
     text = "\n".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
+    # openimr alone drafts: the letter says it is a draft (a reviewer signs in the service)
     for heading in (
-        "HOW THE IMR FINAL DETERMINATION WAS MADE",
+        "DRAFT \u2014 NOT A FINAL DETERMINATION",
+        "HOW THIS DRAFT WAS PREPARED",
         "CLINICAL CASE SUMMARY",
         "IMR ISSUES, DECISIONS AND RATIONALES",
     ):

@@ -11,7 +11,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,8 +23,14 @@ app = typer.Typer(
     help="Open, auditable California workers' compensation Independent Medical Review.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
+
+
+def _progress(done: int, total: int, path: Path) -> None:
+    """One progress line on stderr for batches, when stderr is a terminal (never in pipes)."""
+    if total > 1 and sys.stderr.isatty():
+        typer.echo(f"openimr: [{done}/{total}] {path}", err=True)
 
 
 class OutputFormat(StrEnum):
@@ -55,12 +61,10 @@ def version() -> None:
 
 
 def _unexpected(path: Path, exc: Exception) -> str:
-    """The one line for an error openimr did not foresee: its kind, never its message (which
-    might quote a record) and never a traceback."""
-    return (
-        f"{path}: the case could not be reviewed: unexpected {type(exc).__name__} "
-        "(an openimr bug; please report it with the case's structure, not its records)"
-    )
+    """The one line for an error openimr did not foresee (``openimr.batch.unexpected``)."""
+    from openimr.batch import unexpected
+
+    return unexpected(path, exc)
 
 
 AbstainBelow = Annotated[
@@ -85,7 +89,12 @@ def _abstain(value: float | None) -> dict[str, float]:
 
 @app.command()
 def review(
-    cases: Annotated[list[Path], typer.Argument(help="Case directories or case.yaml files.")],
+    cases: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Case directories, case.yaml files, folders of cases, or case lists (- : stdin)."
+        ),
+    ],
     fmt: Annotated[
         OutputFormat | None,
         typer.Option("--format", "-f", help="json (one case), jsonl, text or html."),
@@ -119,12 +128,63 @@ def review(
         bool, typer.Option("--no-evidence", help="Leave the evidence appendix out of HTML/PDF.")
     ] = False,
     abstain_below: AbstainBelow = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", help="Worker processes for a batch (default: the cores).", min=1
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the JSON lines to this file (each naming its case) instead of stdout.",
+        ),
+    ] = None,
+    unordered: Annotated[
+        bool,
+        typer.Option("--unordered", help="Write each line as its case finishes, not in order."),
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="With --output: keep the reviews already in the file, review only the rest.",
+        ),
+    ] = False,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            help="Seconds a case may take in a batch before it gives an error line (0: none).",
+            min=0,
+        ),
+    ] = 600.0,
 ) -> None:
-    """Review cases and print the determination (JSON by default)."""
+    """Review cases and print the determination (JSON by default).
+
+    CASES are case directories, case.yaml files, folders of case directories (reviewed in
+    name order), or files listing case paths one a line (- for standard input). Several
+    cases give one JSON line each (docs/batch.md)."""
+    from openimr.batch import BatchInputError, expand_cases
     from openimr.caseio import load_case
     from openimr.engine import review_case
     from openimr.render import review_to_json
     from openimr.render.options import LetterOptions
+
+    try:
+        cases = [Path(p) for p in expand_cases(cases)]
+    except BatchInputError as exc:
+        raise fail(str(exc)) from None
+    if not cases:
+        raise fail("no case to review")
+    if resume and output is None:
+        raise fail("--resume needs --output FILE")
+    if output is not None and (
+        letter is not None or checklist or fmt not in (None, OutputFormat.jsonl, OutputFormat.json)
+    ):
+        raise fail("--output writes JSON lines: it takes no --letter, --checklist or --format")
 
     try:
         options = LetterOptions(
@@ -133,9 +193,16 @@ def review(
             decision_date=_date_option("--decision-date", decision_date),
             date_assigned=_date_option("--date-assigned", date_assigned),
             include_evidence=not no_evidence,
+            # the command line never signs: its letter is a draft, dated the day it is made
+            prepared_on=dt.date.today(),
         )
     except ValueError as exc:
         raise fail(f"bad letter option: {exc}") from None
+    if letter is not None and letter.suffix.lower() not in (".pdf", ".html", ".htm", ".txt"):
+        # refused before the review runs, not after
+        raise fail(
+            f"{letter}: unknown letter type {letter.suffix or '(none)'!r}; use .pdf, .html or .txt"
+        )
     chosen = fmt or (OutputFormat.jsonl if len(cases) > 1 else OutputFormat.json)
     if letter is not None and len(cases) != 1:
         raise fail("--letter takes exactly one case")
@@ -144,8 +211,20 @@ def review(
             chosen = OutputFormat.jsonl
         else:
             raise fail(f"--format {chosen.value} takes exactly one case")
+    if output is not None or (chosen is OutputFormat.jsonl and not checklist):
+        _review_batch(
+            [str(p) for p in cases],
+            abstain=_abstain(abstain_below),
+            jobs=jobs,
+            output=output,
+            ordered=not unordered,
+            resume=resume,
+            time_limit=time_limit,
+        )
+        return
     failed = False
-    for path in cases:
+    for done, path in enumerate(cases, start=1):
+        _progress(done, len(cases), path)
         try:
             case = load_case(path)
             for warning in case.warnings:
@@ -192,6 +271,176 @@ def review(
         raise typer.Exit(1)
 
 
+def _review_batch(
+    cases: list[str],
+    *,
+    abstain: dict[str, float],
+    jobs: int | None,
+    output: Path | None,
+    ordered: bool,
+    resume: bool,
+    time_limit: float,
+) -> None:
+    """Many cases: one JSON line each, on stdout or in ``output`` (openimr.batch)."""
+    from openimr.batch import (
+        BatchInputError,
+        LineWriter,
+        Outcome,
+        Settings,
+        default_jobs,
+        resume_file,
+        run_batch,
+    )
+
+    try:
+        if resume and output is not None:
+            done = resume_file(output)
+            cases = [c for c in cases if c not in done]
+        elif output is not None and output.exists():
+            output.write_bytes(b"")
+        writer = LineWriter(output) if output is not None else None
+    except BatchInputError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{output}: cannot write: {exc.strerror}") from None
+    settings = Settings(abstain=abstain, time_limit=time_limit or None, name_case=bool(output))
+    show = sys.stderr.isatty() and len(cases) > 1
+
+    def emit(outcome: Outcome) -> None:
+        for warning in outcome.warnings:
+            typer.echo(f"openimr: warning: {warning}", err=True)
+        if writer is not None:
+            writer.write(outcome.line)
+        else:
+            typer.echo(outcome.line)
+
+    try:
+        if show:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            with Progress(
+                TextColumn("reviewing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+                redirect_stdout=False,  # the JSON lines stay on stdout
+            ) as bar:
+                task = bar.add_task("reviewing", total=len(cases))
+                failed = run_batch(
+                    cases,
+                    emit,
+                    settings=settings,
+                    jobs=jobs or default_jobs(),
+                    ordered=ordered,
+                    progress=lambda n: bar.advance(task, n),
+                )
+        else:
+            failed = run_batch(
+                cases, emit, settings=settings, jobs=jobs or default_jobs(), ordered=ordered
+            )
+    finally:
+        if writer is not None:
+            writer.close()
+    if failed:
+        if output is not None:
+            typer.echo(f"openimr: {failed} of {len(cases)} cases failed (error lines)", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("cluster-review")
+def cluster_review(
+    cases: Annotated[
+        list[Path],
+        typer.Argument(help="Case directories, folders of cases, or case lists (- : stdin)."),
+    ],
+    output_dir: Annotated[
+        Path,
+        typer.Option("--output-dir", "-o", help="Directory for the part-NNNNN.jsonl files."),
+    ],
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address (tcp://host:8786), or 'local' for a cluster on "
+            "this machine.",
+        ),
+    ] = "local",
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="With --scheduler local: worker processes.", min=1),
+    ] = None,
+    partition_size: Annotated[
+        int, typer.Option("--partition-size", help="Cases per output file (and task).", min=1)
+    ] = 1000,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds per case (0: none).", min=0)
+    ] = 600.0,
+    abstain_below: AbstainBelow = None,
+) -> None:
+    """Review cases on a Dask cluster, writing partitioned JSON lines (docs/batch.md).
+
+    Each line names its case. Running again over the same --output-dir reviews only the
+    partitions not written yet. Needs the [distributed] extra."""
+    from openimr.batch import BatchInputError, Settings, default_jobs, expand_cases
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise fail(
+            "cluster-review needs Dask distributed: pip install 'openimr[distributed]'"
+        ) from None
+    from openimr.distributed import run_on_dask
+
+    try:
+        paths = expand_cases(cases)
+    except BatchInputError as exc:
+        raise fail(str(exc)) from None
+    if not paths:
+        raise fail("no case to review")
+    settings = Settings(
+        abstain=_abstain(abstain_below), time_limit=time_limit or None, name_case=True
+    )
+    if scheduler == "local":
+        cluster: Any = LocalCluster(
+            n_workers=workers or default_jobs(),
+            threads_per_worker=1,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    else:
+        cluster = None
+        try:
+            client = Client(scheduler, timeout=30)
+        except OSError as exc:
+            raise fail(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        results = run_on_dask(
+            client, paths, output_dir, settings=settings, partition_size=partition_size
+        )
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    failed = sum(r.failed for r in results)
+    skipped = sum(r.skipped for r in results)
+    typer.echo(
+        f"openimr: {len(paths)} cases in {len(results)} partitions under {output_dir}"
+        f" ({skipped} already there; {failed} error lines)",
+        err=True,
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command()
 def evaluate(
     directory: Annotated[
@@ -220,7 +469,7 @@ def evaluate(
         return list(review_case(load_case(path), **_abstain(abstain_below)).items)
 
     def progress(it: Iterator[Path], total: int) -> Iterator[Path]:
-        if total < 10 or not sys.stderr.isatty():
+        if total < 2 or not sys.stderr.isatty():
             return it
         return iter(track(it, total=total, description="reviewing", transient=True))
 

@@ -56,6 +56,7 @@ def test_reviewer_drafts_decides_and_finalizes_in_the_browser(
 ) -> None:
     case_id = prepare_case(live_server)
     page = browser.new_page()
+    page.on("dialog", lambda d: d.accept())  # "sign and finalize?"
     try:
         page.goto(f"{live_server.url}/ui/cases/{case_id}")
         assert "/ui/login" in page.url  # no cookie yet
@@ -74,10 +75,13 @@ def test_reviewer_drafts_decides_and_finalizes_in_the_browser(
         first = page.locator("#item-0")
         assert "upheld" in first.locator(".engine-decision").inner_text()
         assert first.locator(".status").first.inner_text() == "not documented"
-        assert first.locator("blockquote.quote").count() >= 1  # an evidence quote
+        # not documented: the passage read for it is there, folded away, not as its evidence
+        assert first.locator("blockquote.quote").count() == 0
+        assert first.locator(".related-quote").count() >= 1
         assert page.locator("#finalize").is_disabled()
 
         # an override with no reason is stopped in the page and, if sent, by the server
+        first.locator("details.composer > summary").click()  # the override composer
         first.locator(".override-decision").select_option("overturned")
         first.locator(".override-button").click()
         assert page.locator("#item-0 .reviewer-action").count() == 0

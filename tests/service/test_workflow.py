@@ -12,6 +12,7 @@ from wfsupport import (
     INTAKE,
     Env,
     case_bytes,
+    fake_engine,
     profile,
     reviewer_actor,
     seed_records,
@@ -28,6 +29,7 @@ from openimr.errors import (
     PermissionDeniedError,
     UploadTooLargeError,
 )
+from openimr.model import Case, CaseReview
 from openimr.service import Limits, Upload, Workflow
 from openimr.service.schemas import DecideIn
 from openimr.workflow.lifecycle import TRANSITIONS
@@ -209,7 +211,12 @@ def test_override_needs_a_reason_and_is_kept_beside_the_draft(env: Env) -> None:
         final = wf.get_determination(case_id)
     assert [i["decision"] for i in final["items"]] == ["overturned", "upheld"]
     assert final["items"][0]["medically_necessary"] is True
-    assert final["items"][0]["rationale"] == "Relief is documented."
+    # the reviewer's reason as what the records show, concluded for the reviewer's decision
+    assert final["items"][0]["rationale"] == (
+        "Relief is documented. Therefore, based on guidelines and a review of the evidence, "
+        "the request for follow-up visit with anesthesiologist for the lumbar is medically "
+        "necessary."
+    )
     with env.wf(INTAKE) as wf:
         wf.issue_letter(case_id)
         text, _ = wf.letter(case_id, "text")
@@ -217,7 +224,7 @@ def test_override_needs_a_reason_and_is_kept_beside_the_draft(env: Env) -> None:
 
 
 def test_accept_needs_an_engine_decision(env: Env) -> None:
-    from openimr.model import Case, CaseReview, ItemDetermination
+    from openimr.model import CaseReview, ItemDetermination
 
     def undecided(case: Case) -> CaseReview:
         items = tuple(
@@ -247,16 +254,49 @@ def test_finalize_needs_every_item_decided(env: Env) -> None:
         wf.finalize(case_id)
 
 
-def test_redraft_clears_decisions(env: Env) -> None:
+def test_redraft_keeps_the_reviewers_decisions(env: Env) -> None:
+    # issue 13, defect 2: running the engine again erased every accept, override and reason
     case_id = to_state(env, "in_review")
     rev = reviewer_actor("rev-a")
     with env.wf(rev) as wf:
         wf.decide_item(case_id, 0, DecideIn(action="accept"))
+        wf.decide_item(
+            case_id, 1, DecideIn(action="override", decision="overturned", reason="Relief 60%.")
+        )
     with env.wf(rev) as wf:
         draft = wf.draft(case_id)
-    assert all(i.reviewer is None for i in draft.items)
+    assert [i.final_decision for i in draft.items] == ["upheld", "overturned"]
+    assert draft.items[1].reviewer is not None
+    assert draft.items[1].reviewer.reason == "Relief 60%."
+    assert draft.cleared_decisions == [] and draft.complete
     with env.wf(AUDITOR) as wf:
-        assert any(e.action == "redraft" for e in wf.events(case_id))
+        redraft = [e for e in wf.events(case_id) if e.action == "redraft"]
+    assert redraft and redraft[0].detail["kept_decisions"] == [0, 1]
+
+
+def test_redraft_clears_only_an_accept_the_engine_no_longer_drafts(env: Env) -> None:
+    case_id = to_state(env, "in_review")
+    rev = reviewer_actor("rev-a")
+    with env.wf(rev) as wf:
+        wf.decide_item(case_id, 0, DecideIn(action="accept"))
+        wf.decide_item(
+            case_id, 1, DecideIn(action="override", decision="overturned", reason="Relief 60%.")
+        )
+
+    def overturns(case: Case) -> CaseReview:
+        review = fake_engine(case)
+        items = tuple(
+            i.model_copy(update={"decision": "overturned", "medically_necessary": True})
+            for i in review.items
+        )
+        return review.model_copy(update={"items": items})
+
+    env.review_engine = overturns
+    with env.wf(rev) as wf:
+        draft = wf.draft(case_id)
+    assert draft.cleared_decisions == [0]
+    assert draft.items[0].reviewer is None
+    assert draft.items[1].final_decision == "overturned"  # the override stays
 
 
 def test_the_real_engine_drafts_the_seed_case(env: Env) -> None:
@@ -428,10 +468,26 @@ def test_the_same_application_twice_makes_one_case(env: Env) -> None:
     assert env.count("cases") == 1
 
 
-def test_same_case_number_with_other_content_is_a_conflict(env: Env) -> None:
-    submit_seed(env)
+def test_a_corrected_application_replaces_the_case_yaml_while_in_intake(env: Env) -> None:
+    # issue 13, defect 9: a corrected case.yaml could not be resubmitted (409)
+    first = submit_seed(env)
+    with env.wf(INTAKE) as wf:
+        out = wf.submit(case_bytes(review_type="expedited"), seed_records())
+    assert out.created is False and out.corrected is True
+    assert out.case.id == first and out.case.review_type == "expedited"
+    kinds = sorted(d.kind for d in out.case.documents)
+    assert kinds.count("case_yaml") == 1 and kinds.count("superseded") == 1
+    assert env.count("cases") == 1
+    with env.wf(AUDITOR) as wf:
+        assert any(e.action == "application_corrected" for e in wf.events(first))
+
+
+def test_same_case_number_with_other_content_after_screening_is_a_conflict(env: Env) -> None:
+    case_id = to_state(env, "assigned")
     with env.wf(INTAKE) as wf, pytest.raises(ConflictError, match="already on file"):
         wf.submit(case_bytes(review_type="expedited"), seed_records())
+    with env.wf(INTAKE) as wf:
+        assert wf.get_case(case_id).review_type == "regular"
     assert env.count("cases") == 1
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openimr import __version__
+from openimr.api.warm import warm_lifespan
 from openimr.errors import (
     AuthenticationError,
     ConflictError,
@@ -108,6 +109,22 @@ def error_body(exc: OpenIMRError) -> dict[str, Any]:
         value = getattr(exc, attr)
         if value is not None:
             body[attr] = value
+    return body
+
+
+def validation_body(exc: RequestValidationError) -> dict[str, Any]:
+    """A request-validation error as ``{"error", "message", "field"}`` (the first problem)."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    where = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    field = ".".join(where) or None
+    message = str(first.get("msg", "the request is not valid"))
+    body: dict[str, Any] = {
+        "error": "invalid_input",
+        "message": f"{field}: {message}" if field else message,
+    }
+    if field:
+        body["field"] = field
     return body
 
 
@@ -465,6 +482,7 @@ def create_app(
     app = FastAPI(
         title="openimr IMR workflow service",
         version=__version__,
+        lifespan=warm_lifespan(review_engine is None),
         description=(
             "Cases for California workers' compensation Independent Medical Review: submit, "
             "screen, assign, draft, decide, finalize, issue the Final Determination Letter. "
@@ -477,22 +495,6 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # the documented error shape, naming the first field at fault
-        errors = exc.errors()
-        first = errors[0] if errors else {}
-        loc = [str(p) for p in first.get("loc", ())]
-        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
-            loc = loc[1:]
-        body: dict[str, Any] = {
-            "error": "invalid_input",
-            "message": str(first.get("msg", "invalid request")),
-        }
-        if loc:
-            body["field"] = ".".join(loc)
-        return JSONResponse(body, status_code=422)
-
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> JSONResponse:
         # e.g. a NUL character PostgreSQL cannot store: the input's fault, not the server's
@@ -500,6 +502,16 @@ def create_app(
             {"error": "invalid_input", "message": "a value cannot be stored (invalid characters)"},
             status_code=422,
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # the documented error shape, not FastAPI's {"detail": [...]}; a page for the pages
+        body = validation_body(exc)
+        if request.url.path.startswith("/ui/"):
+            from openimr.web import error_page
+
+            return error_page(f"The form was not complete: {body['message']}", 422)
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(OpenIMRError)
     async def _openimr_error(request: Request, exc: OpenIMRError) -> JSONResponse:
@@ -737,6 +749,24 @@ def register_routes(app: FastAPI, ctx: Context) -> None:
         """The final determination (the engine's JSON shape, with the reviewer's decisions)."""
         with ctx.unit(key) as wf:
             return wf.get_determination(case_id)
+
+    @app.get("/api/cases/{case_id}/determination/fhir", tags=["review"])
+    def determination_fhir(key: Key, case_id: CaseId) -> Response:
+        """The final determination as a FHIR R4 ClaimResponse (Da Vinci PAS shape), validated
+        with fhir.resources."""
+        with ctx.unit(key) as wf:
+            body = wf.determination_fhir(case_id)
+        return Response(json.dumps(body), media_type="application/fhir+json")
+
+    @app.get("/api/cases/{case_id}/letter/preview", tags=["letters"])
+    def preview_letter(
+        key: Key, case_id: CaseId, format: Literal["pdf", "html", "text"] = "html"
+    ) -> Response:
+        """The letter as it stands: a draft (marked as one) from the engine's draft and the
+        reviewer's decisions so far, or once finalized the final letter."""
+        with ctx.unit(key) as wf:
+            data, media = wf.letter_preview(case_id, format)
+        return Response(data, media_type=media)
 
     @app.post(
         "/api/cases/{case_id}/letter",

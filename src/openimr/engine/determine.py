@@ -35,6 +35,9 @@ class EvaluatedCriterion:
     burden: bool = False
     """Applied although the records do not establish its ``when`` (burden of documentation:
     whether the treatment was given before is not established)."""
+    condition_facts: list[Fact] = field(default_factory=list)
+    """The facts that made the criterion apply (its ``when``): shown apart from the facts that
+    meet or fail it."""
 
     @property
     def met_by_silence(self) -> bool:
@@ -234,7 +237,7 @@ def evaluate_version(
             # the rule reads silence as not met (`if_absent: not_met`); applied only because
             # the records are silent on its condition, that silence is not documentation
             status = Status.NOT_DOCUMENTED
-        facts_used = [*when_facts, *result.facts]
+        facts_used = list(result.facts)
         exception = False
         if status is not Status.MET and crit.unless is not None:
             exc = evaluate(crit.unless.rule, ctx)
@@ -259,6 +262,7 @@ def evaluate_version(
             version=version,
             set_id=cs.id,
             burden=burden,
+            condition_facts=when_facts,
         )
         if "current" in nested_holder:
             ev.nested, ev.nested_set, ev.nested_version = nested_holder["current"]
@@ -349,7 +353,18 @@ def to_results(
         version = ev.version
         assert version is not None
         cid = f"{prefix}{ev.set_id}.{version.id}.{ev.criterion.id}"
-        evidence = tuple(Evidence.from_span(s, fact=f.name) for f in ev.facts for s in f.spans)
+        # each span once: the facts that meet or fail the criterion, then those that made it
+        # apply (a span already shown as support is not repeated as a condition)
+        seen: set[tuple[str, int, int]] = set()
+        shown: list[Evidence] = []
+        for facts, role in ((ev.facts, None), (ev.condition_facts, "condition")):
+            for f in facts:
+                for s in f.spans:
+                    if (s.record, s.start, s.end) in seen:
+                        continue
+                    seen.add((s.record, s.start, s.end))
+                    shown.append(Evidence.from_span(s, fact=f.name, role=role))  # type: ignore[arg-type]
+        evidence = tuple(shown)
         silent = ev.met_by_silence
         out.append(
             CriterionResult(

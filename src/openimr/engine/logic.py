@@ -250,7 +250,14 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
         outs = [evaluate(c, ctx) for c in rule.children]
         combine = combine_all if rule.kind == "all_of" else combine_any
         status = combine([o.status for o in outs])
-        facts = [f for o in outs for f in o.facts]
+        # a choice met by one branch rests on that branch: the facts of the branches not met
+        # ("sensation normal" beside "straight leg raise positive") are not its evidence
+        shown = (
+            [o for o in outs if o.status is Status.MET]
+            if rule.kind == "any_of" and status is Status.MET
+            else outs
+        )
+        facts = [f for o in shown for f in o.facts]
         values: dict[str, object] = {}
         for o in outs:
             values.update(o.values)

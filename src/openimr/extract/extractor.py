@@ -24,6 +24,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
+from openimr.extract.layout import relayout
 from openimr.extract.locate import Location, Locator, Place, Side
 from openimr.extract.rules import (
     ConceptRule,
@@ -222,11 +223,12 @@ class Sentence:
 
 def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
     import numpy
-    import spacy
     from medspacy.context import ConText  # noqa: F401  (registers the factory)
     from medspacy.ner import TargetMatcher, TargetRule  # noqa: F401
     from spacy.attrs import IDX, SENT_START
     from spacy.language import Language
+
+    from openimr.nlp import blank_english
 
     if not Language.has_factory("openimr_sentences"):
 
@@ -243,7 +245,7 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[
             doc.from_array([SENT_START], flags.astype(numpy.uint64))
             return doc
 
-    nlp = spacy.blank("en")
+    nlp = blank_english()
     nlp.add_pipe("openimr_sentences")
     # all matches, overlapping ones too (in a span group): "returned to full duty" is both a
     # return to work and a work status; overlaps within one fact are resolved later
@@ -265,7 +267,9 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[
     context: Any = nlp.add_pipe(
         "medspacy_context", config={"input_span_type": "group", "rules": None}
     )
-    context.add(_context_rules(context.DEFAULT_RULES_FILEPATH, rules.context_rules))
+    context.add(
+        _as_phrases(_context_rules(context.DEFAULT_RULES_FILEPATH, rules.context_rules), nlp)
+    )
     return (
         nlp,
         {f"P{n}": concepts for n, concepts in enumerate(phrase_to_concepts.values())},
@@ -297,6 +301,81 @@ def _context_rules(default_path: str, added: Sequence[ContextRuleSpec] = ()) -> 
     ]
     replaced = {r.literal for r in added}
     return [*(r for r in defaults if r.literal not in replaced), *ours]
+
+
+MAX_PHRASES_PER_RULE = 400
+
+
+def _token_choices(token: dict[str, Any]) -> tuple[list[str], bool] | None:
+    """The lower-case words a token pattern accepts and whether it may be left out, when it
+    is a plain choice of words (``{"LOWER": {"IN": [...]}, "OP": "?"}``); else None."""
+    op = token.get("OP")
+    if op not in (None, "?") or not set(token) - {"OP"}:
+        return None
+    keys = set(token) - {"OP"}
+    if keys == {"LOWER"}:
+        value = token["LOWER"]
+        words = value.get("IN") if isinstance(value, dict) and set(value) == {"IN"} else value
+        words = [words] if isinstance(words, str) else words
+    elif keys == {"TEXT"} and isinstance(token["TEXT"], str):
+        words = [token["TEXT"]]  # only when case cannot matter (",")
+        if any(c.isalpha() for c in words[0]):
+            return None
+    else:
+        return None
+    if not isinstance(words, list) or not all(
+        isinstance(w, str) and w == w.lower() and w and " " not in w for w in words
+    ):
+        return None
+    return list(dict.fromkeys(words)), op == "?"
+
+
+def _expand(pattern: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
+    """Every word sequence a token pattern of plain word choices matches, or None."""
+    seqs: list[tuple[str, ...]] = [()]
+    for token in pattern:
+        choice = _token_choices(token)
+        if choice is None:
+            return None
+        words, optional = choice
+        seqs = [*((*s, w) for s in seqs for w in words), *(seqs if optional else [])]
+        if len(seqs) > MAX_PHRASES_PER_RULE:
+            return None
+    return [s for s in seqs if s]
+
+
+def _as_phrases(rules: list[Any], nlp: Any) -> list[Any]:
+    """ConText rules whose token pattern is a plain choice of words, each as the phrase
+    rules of its word sequences (spaCy's phrase matcher finds them in a fraction of the
+    token matcher's time; the matches are the same: a sequence is kept only when the
+    tokenizer reads its text as exactly those words). Other rules are kept as they are."""
+    from medspacy.context import ConTextRule
+
+    out: list[Any] = []
+    for rule in rules:
+        seqs = _expand(rule.pattern) if isinstance(rule.pattern, list) else None
+        if seqs is None or not all(
+            [t.text for t in nlp.tokenizer(" ".join(seq))] == list(seq) for seq in seqs
+        ):
+            out.append(rule)
+            continue
+        out.extend(
+            ConTextRule(
+                " ".join(seq),
+                rule.category,
+                direction=rule.direction,
+                max_scope=rule.max_scope,
+                allowed_types=rule.allowed_types,
+                excluded_types=rule.excluded_types,
+                max_targets=rule.max_targets,
+                terminated_by=rule.terminated_by,
+                on_match=rule.on_match,
+                on_modifies=rule.on_modifies,
+                metadata=rule.metadata,
+            )
+            for seq in seqs
+        )
+    return out
 
 
 def _case_sensitive(word: str) -> bool:
@@ -382,9 +461,11 @@ class Extractor:
 
         # the words of ConText's negations ("no", "without"), to tell a negation that a
         # pattern's match holds itself from one that denies it
+        # (the rules as written: the pipeline holds some of them as their word sequences)
+        context = self.nlp.get_pipe("medspacy_context")
         self._negation_cues = frozenset(
             " ".join(str(rule.literal).lower().split())
-            for rule in self.nlp.get_pipe("medspacy_context").rules
+            for rule in _context_rules(context.DEFAULT_RULES_FILEPATH, self.rules.context_rules)
             if rule.category == "NEGATED_EXISTENCE"
             and rule.direction not in ("TERMINATE", "PSEUDO")
         )
@@ -505,6 +586,25 @@ class Extractor:
         return found, mentions, not_findings, negations
 
     def extract(self, record: Record) -> list[Fact]:
+        """The facts of one record, each with its spans in the record's own text."""
+        view = relayout(record.text) if record.kind != "fhir" else record.text
+        if view is record.text:
+            return self._extract(record)
+        # read the text with its lost line breaks put back (same offsets), quote the record
+        facts = self._extract(record.model_copy(update={"text": view}))
+        original = record.text
+        return [
+            f.model_copy(
+                update={
+                    "spans": tuple(
+                        s.model_copy(update={"quote": original[s.start : s.end]}) for s in f.spans
+                    )
+                }
+            )
+            for f in facts
+        ]
+
+    def _extract(self, record: Record) -> list[Fact]:
         text = record.text
         heads = find_sections(text)
         index = SectionIndex(heads)

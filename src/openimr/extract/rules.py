@@ -574,6 +574,7 @@ _PATTERN_KEYS = {
 
 @lru_cache(maxsize=1)
 def default_rules() -> ExtractionRules:
+    from openimr.diskcache import cached
     from openimr.library.loader import default_library
 
-    return load_rules(DATA, set(default_library().facts))
+    return cached("extraction-rules", lambda: load_rules(DATA, set(default_library().facts)))

@@ -648,4 +648,7 @@ def load_library(root: Path | None = None) -> Library:
 
 @lru_cache(maxsize=4)
 def default_library() -> Library:
-    return load_library()
+    """The shipped library, from the start-up cache when it is current (``diskcache``)."""
+    from openimr.diskcache import cached
+
+    return cached("library", load_library)

@@ -31,9 +31,14 @@ class Evidence(_Frozen):
     quote: str
     page: int | None = None
     fact: str | None = None
+    role: Literal["condition"] | None = None
+    """``condition``: the span shows the criterion applies (the fact its ``when`` reads: "for
+    continued use" and the drug list that shows the use), not that it is met."""
 
     @classmethod
-    def from_span(cls, span: Span, fact: str | None = None) -> Evidence:
+    def from_span(
+        cls, span: Span, fact: str | None = None, role: Literal["condition"] | None = None
+    ) -> Evidence:
         return cls(
             record=span.record,
             start=span.start,
@@ -41,6 +46,7 @@ class Evidence(_Frozen):
             quote=span.quote,
             page=span.page,
             fact=fact,
+            role=role,
         )
 
 
@@ -127,6 +133,9 @@ class ItemDetermination(_Frozen):
     draft_decision: Literal["upheld", "overturned"] | None = None
     """The engine's decision before abstention: an item whose confidence is below the
     threshold goes to a person (``needs_review``) with this draft and the reason."""
+    reviewer_action: Literal["accept", "override"] | None = None
+    """In a determination the service finalized: whether the expert reviewer accepted the
+    engine's draft of this item or overrode it (the criteria stay the draft's findings)."""
 
 
 class CaseReview(_Frozen):

@@ -14,7 +14,7 @@ import functools
 import re
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -349,33 +349,38 @@ def _sectionizer() -> SectionFinder:
         logger.disable("PyRuSH")
     except ImportError:  # pragma: no cover - loguru comes with medspaCy
         pass
-    import spacy
+    from medspacy.common.medspacy_matcher import MedspacyMatcher
     from medspacy.section_detection import SectionRule
 
-    nlp = spacy.blank("en")
+    from openimr.nlp import blank_english
+
+    nlp = blank_english()
     nlp.max_length = 100_000_000  # tokenizer only: a long case file is fine
-    sectionizer: Any = nlp.add_pipe(
-        "medspacy_sectionizer",
-        config={"rules": None, "require_start_line": False, "span_attrs": None},
-    )
+    # the Sectionizer's own matcher (phrase rules on lower-cased tokens, the longest of
+    # overlapping matches kept): each match is a section title, as the Sectionizer makes
+    # them without parents or a start-line rule, without its marking of every token
+    matcher = MedspacyMatcher(nlp, name="openimr_sections", phrase_matcher_attr="LOWER")
     specs = section_rules().rules
     needs_colon = {spec.title: spec.needs_colon for spec in specs}
-    sectionizer.add([SectionRule(literal=spec.title, category=spec.category) for spec in specs])
+    matcher.add([SectionRule(literal=spec.title, category=spec.category) for spec in specs])
+    strings = nlp.vocab.strings
 
     def find(text: str) -> list[tuple[str, int, int]]:
         with warnings.catch_warnings():  # W036: its token Matcher is empty (phrase rules only)
             warnings.filterwarnings("ignore", message=r"\[W036\]")
-            doc = sectionizer(nlp.make_doc(text))
+            doc = nlp.make_doc(text)
+            matches = matcher(doc)
         out: list[tuple[str, int, int]] = []
-        for sec in doc._.sections:
-            if sec.category is None or sec.rule is None:
+        for match_id, start, end in sorted(matches, key=lambda m: (m[1], m[2])):
+            rule = matcher.rule_map[strings[match_id]]
+            if rule.category is None:
                 continue
-            title = doc[sec.title_start : sec.title_end]
+            title = doc[start:end]
             extent = _heading_extent(
-                text, title.start_char, title.end_char, needs_colon.get(sec.rule.literal, False)
+                text, title.start_char, title.end_char, needs_colon.get(rule.literal, False)
             )
             if extent is not None:
-                out.append((str(sec.category), *extent))
+                out.append((str(rule.category), *extent))
         return out
 
     return find

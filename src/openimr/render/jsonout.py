@@ -27,6 +27,7 @@ def item_to_json(item: ItemDetermination) -> dict[str, Any]:
             }
             for g in item.guidelines
         ],
+        **({"reviewer_action": item.reviewer_action} if item.reviewer_action else {}),
         "criteria": [
             {
                 "id": c.id,

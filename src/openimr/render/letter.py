@@ -41,8 +41,10 @@ from openimr.errors import OpenIMRError
 from openimr.model import Case, CaseReview, CriterionResult, Evidence, ItemDetermination, Record
 from openimr.render.options import LetterOptions, ReviewerCredentials, reviewer_credentials
 from openimr.render.wording import (
+    NOT_MTUS,
     claims_administrator_wording,
     decision_label,
+    finding_words,
     guideline_wording,
     is_decided,
     pages_phrase,
@@ -68,6 +70,27 @@ TEXT_WIDTH = 95
 LetterFormat = Literal["text", "html"]
 
 TITLE = "INDEPENDENT MEDICAL REVIEW FINAL DETERMINATION"
+DRAFT_TITLE = "DRAFT \u2014 NOT A FINAL DETERMINATION"
+DRAFT_NOTICE = (
+    "DRAFT. This is not a determination: no expert reviewer has signed it, it binds no one and "
+    "it must not be served on the parties. It was prepared from the case file as a draft for "
+    "the expert reviewer, who accepts or changes each decision and signs the Final "
+    "Determination."
+)
+DRAFT_NOT_MTUS = "This draft is not based on the MTUS."
+DRAFT_SUMMARY_LEAD = (
+    "The following clinical case summary was drafted from the case file, including all "
+    "medical records:"
+)
+DRAFT_ISSUES_LEAD = (
+    "Proposed decisions for the disputed items/services (none is final until the expert "
+    "reviewer signs the determination):"
+)
+DRAFT_CLOSING = (
+    "This draft is not a determination. The binding effect of a Final Determination (Labor "
+    "Code section 4610.6(g)) and the parties' appeal rights (Labor Code section 4610.6(h)) "
+    "attach only to the determination the expert reviewer signs.",
+)
 SUMMARY_LEAD = (
     "The expert reviewer developed the following clinical case summary based on a review of "
     "the case file, including all medical records:"
@@ -89,12 +112,31 @@ RECORDS_NOT_RECEIVED = (
 )
 
 
-def _process_paragraph(org: str, with_reviewer: bool) -> str:
-    if with_reviewer:
+def _practice_sentence(creds: ReviewerCredentials) -> str:
+    """Years and weekly hours of practice, as the letters state them (profile facts only)."""
+    parts = []
+    years = creds.years_in_practice
+    if years is not None:
+        if years > 5:
+            parts.append("has been in active clinical practice for more than five years")
+        else:
+            parts.append(f"has been in active clinical practice for {years:g} years")
+    hours = creds.weekly_practice_hours
+    if hours is not None:
+        if hours >= 24:
+            parts.append("is currently working at least 24 hours a week in active practice")
+        else:
+            parts.append(f"is currently working {hours:g} hours a week in active practice")
+    return f"He/she {' and '.join(parts)}. " if parts else ""
+
+
+def _process_paragraph(org: str, creds: ReviewerCredentials | None) -> str:
+    if creds is not None:
         return (
             f"{org} sent the complete case file to an expert reviewer. He/she has no "
             "affiliation with the employer, employee, providers or the claims administrator. "
-            "The expert reviewer was selected based on his/her clinical experience, education, "
+            + _practice_sentence(creds)
+            + "The expert reviewer was selected based on his/her clinical experience, education, "
             "background, and expertise in the same or similar specialties that evaluate and/or "
             "treat the medical condition and disputed items/services. He/she is familiar with "
             "governing laws and regulations, including the strength of evidence hierarchy that "
@@ -164,17 +206,23 @@ class DocumentView:
     relied_on: bool
 
     @property
-    def details(self) -> str:
-        """Record type, date of service, pages and checksum, as one line."""
-        parts: list[str] = []
+    def title(self) -> str:
+        """What the document is, for a reader: its type and date of service (the file's own
+        name only when its type is unknown; never a directory path or a checksum)."""
         if self.record_type:
-            parts.append(_record_type_label(self.record_type))
+            title = _record_type_label(self.record_type)
+        else:
+            title = self.path.replace("\\", "/").rsplit("/", 1)[-1]
         if self.date_of_service:
-            parts.append(f"date of service {self.date_of_service}")
+            title += f", dated {self.date_of_service}"
+        return title
+
+    @property
+    def details(self) -> str:
+        """Pages, and whether the decisions rely on it, as one line."""
+        parts: list[str] = []
         if self.pages:
             parts.append(pages_phrase(self.pages))
-        if self.sha256:
-            parts.append(f"SHA-256 {self.sha256}")
         if self.relied_on:
             parts.append("cited below")
         return "; ".join(parts)
@@ -192,10 +240,10 @@ class EvidenceView:
 
     @property
     def location(self) -> str:
-        where = [self.record]
+        """Where the passage is, for a reader: the document's number and page."""
+        where = [f"Document {self.document}" if self.document is not None else "the records"]
         if self.page is not None:
             where.append(f"page {self.page}")
-        where.append(f"characters {self.start}\u2013{self.end}")
         return ", ".join(where)
 
 
@@ -231,6 +279,8 @@ class ItemView:
     criteria: tuple[CriterionView, ...]
     evidence_tier: str | None
     tier_note: str | None
+    overridden: bool = False
+    """The expert reviewer decided otherwise than the draft: its criteria are the draft's."""
 
 
 @dataclass(frozen=True)
@@ -239,6 +289,9 @@ class LetterView:
 
     organization: str
     title: str
+    draft: bool
+    draft_notice: str | None
+    process_heading: str
     case_id: str | None
     header: tuple[HeaderField, ...]
     process: str
@@ -286,8 +339,10 @@ def _header(case_id: str | None, case: Case, options: LetterOptions) -> tuple[He
     if options.date_assigned:
         fields.append(HeaderField("Date Assigned", us_date(options.date_assigned)))
     fields.append(HeaderField("Date of Injury", us_date(case.patient.date_of_injury)))
-    if options.decision_date:
+    if options.decision_date and options.final:
         fields.append(HeaderField("Decision Date", us_date(options.decision_date)))
+    if options.prepared_on and not options.final:
+        fields.append(HeaderField("Date Prepared", us_date(options.prepared_on)))
     fields.append(HeaderField("UR Denial Date", us_date(case.utilization_review.date)))
     priority = "Expedited" if case.review_type == "expedited" else "Standard"
     fields.append(HeaderField("Priority", priority))
@@ -330,10 +385,11 @@ def _documents(case: Case, review: CaseReview) -> tuple[DocumentView, ...]:
 def _evidence(
     evidence: tuple[Evidence, ...], records: dict[str, Record], numbers: dict[str, int]
 ) -> tuple[EvidenceView, ...]:
-    seen: set[tuple[str, int, int]] = set()
+    seen: set[tuple[str, str]] = set()
     out: list[EvidenceView] = []
     for ev in evidence:
-        key = (ev.record, ev.start, ev.end)
+        # one passage once, however many facts it supports
+        key = (ev.record, " ".join(ev.quote.split()).lower())
         if key in seen:
             continue
         seen.add(key)
@@ -370,11 +426,32 @@ def _criterion(
         status=crit.status.value,
         status_label=status_label(crit.status),
         required=crit.required,
-        finding=" ".join(crit.finding.split()) if crit.finding else None,
-        evidence=_evidence(crit.evidence, records, numbers),
-        searched=crit.searched,
+        finding=finding_words(" ".join(crit.finding.split())) if crit.finding else None,
+        # a criterion not documented quotes nothing: the passages read for it fall short of
+        # it, and beside "not found" they would read as if they documented it
+        evidence=(
+            ()
+            if crit.status.value == "not_documented"
+            else _evidence(crit.evidence, records, numbers)
+        ),
+        searched=tuple(_searched_title(p, records, numbers) for p in crit.searched),
         source_check=crit.source_check,
     )
+
+
+def _searched_title(path: str, records: dict[str, Record], numbers: dict[str, int]) -> str:
+    rec = records.get(path)
+    if rec is None or path not in numbers:
+        return path.replace("\\", "/").rsplit("/", 1)[-1]
+    label = _record_type_label(rec.record_type) if rec.record_type else "record"
+    return f"Document {numbers[path]} ({label})"
+
+
+def _guideline_line(item: ItemDetermination, draft: bool) -> str | None:
+    line = guideline_wording(item.guidelines)
+    if line is not None and draft:
+        line = line.replace(NOT_MTUS, DRAFT_NOT_MTUS)
+    return line
 
 
 def _ca_guideline(item: ItemDetermination, case: Case) -> str:
@@ -394,6 +471,7 @@ def _with_missing(text: str, options: LetterOptions) -> str:
 def build_view(review: CaseReview, case: Case, options: LetterOptions | None = None) -> LetterView:
     """Word and format everything the templates show (pure: no I/O, no clock)."""
     opts = options or LetterOptions()
+    draft = not opts.final
     credentials = reviewer_credentials(opts, case.extra, case.source)
     records = {rec.path: rec for rec in case.records}
     numbers = _document_numbers(case)
@@ -409,14 +487,14 @@ def build_view(review: CaseReview, case: Case, options: LetterOptions | None = N
                 heading=request_heading(item.request),
                 decided=decided,
                 decision=item.decision if decided else None,
-                decision_label=decision_label(item),
+                decision_label=decision_label(item) + (" (proposed)" if draft and decided else ""),
                 reason=(
                     " ".join((item.reason or "no criteria set applies to this request").split())
                     if not decided
                     else None
                 ),
                 claims_administrator_guideline=_ca_guideline(item, case),
-                guideline=guideline_wording(item.guidelines),
+                guideline=_guideline_line(item, draft),
                 rationale=_paragraphs(item.rationale),
                 criteria=tuple(
                     _criterion(c, number, i, records, numbers)
@@ -424,6 +502,7 @@ def build_view(review: CaseReview, case: Case, options: LetterOptions | None = N
                 ),
                 evidence_tier=item.evidence_tier,
                 tier_note=item.tier_note,
+                overridden=item.reviewer_action == "override",
             )
         )
     any_overturned = any(i.decided and i.decision == "overturned" for i in items)
@@ -431,20 +510,25 @@ def build_view(review: CaseReview, case: Case, options: LetterOptions | None = N
     case_id = review.case_id or case.case_id
     return LetterView(
         organization=opts.organization,
-        title=TITLE,
+        title=DRAFT_TITLE if draft else TITLE,
+        draft=draft,
+        draft_notice=DRAFT_NOTICE if draft else None,
+        process_heading=(
+            "HOW THIS DRAFT WAS PREPARED" if draft else "HOW THE IMR FINAL DETERMINATION WAS MADE"
+        ),
         case_id=case_id,
         header=_header(case_id, case, opts),
-        process=_process_paragraph(opts.organization, credentials is not None),
+        process=_process_paragraph(opts.organization, credentials),
         credentials=credentials,
         credentials_lead=CREDENTIALS_LEAD,
         documents=_documents(case, review),
         documents_lead=_with_missing(DOCUMENTS_LEAD, opts),
         no_documents=_with_missing(NO_DOCUMENTS, opts),
-        summary_lead=SUMMARY_LEAD,
+        summary_lead=DRAFT_SUMMARY_LEAD if draft else SUMMARY_LEAD,
         summary=_paragraphs(review.summary),
-        issues_lead=ISSUES_LEAD,
+        issues_lead=DRAFT_ISSUES_LEAD if draft else ISSUES_LEAD,
         items=tuple(items),
-        closing=_closing_paragraphs(any_overturned, any_undecided),
+        closing=DRAFT_CLOSING if draft else _closing_paragraphs(any_overturned, any_undecided),
         include_evidence=opts.include_evidence,
         engine_version=review.engine_version,
         library_version=review.library_version,

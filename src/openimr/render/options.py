@@ -27,6 +27,10 @@ class ReviewerCredentials(BaseModel):
     """States in which the reviewer holds a licence, e.g. ``("California", "Texas")``."""
     certifications: tuple[str, ...] = ()
     """Board certifications and specialties, e.g. ``("Pain Management",)``."""
+    years_in_practice: float | None = Field(default=None, ge=0)
+    """Years in active clinical practice (from the panel profile)."""
+    weekly_practice_hours: float | None = Field(default=None, ge=0)
+    """Hours a week currently in active practice (from the panel profile)."""
 
     @field_validator("licensure", "certifications", mode="before")
     @classmethod
@@ -58,6 +62,12 @@ class LetterOptions(BaseModel):
     """The day the case was assigned to the reviewer (header "Date Assigned")."""
     decision_date: dt.date | None = None
     """The day of this determination (header "Decision Date"); never read from the clock."""
+    final: bool = False
+    """A Final Determination signed by an expert reviewer. Anything else is a draft, and says
+    so in its title, a notice at the top, the running header of every PDF page and the closing
+    (a letter openimr drafts by itself never claims a reviewer or a determination)."""
+    prepared_on: dt.date | None = None
+    """The day a draft was prepared (header "Date Prepared"; never read from the clock)."""
     records_not_received: bool = False
     """The claims administrator's records never arrived; the determination rests on the UR
     decision's summary of records and the documents the employee or physician sent
@@ -86,7 +96,16 @@ def credentials_from_case(
             file=where,
             field="reviewer",
         )
-    known = {k: raw[k] for k in ("licensure", "certifications") if k in raw}
+    known = {
+        k: raw[k]
+        for k in (
+            "licensure",
+            "certifications",
+            "years_in_practice",
+            "weekly_practice_hours",
+        )
+        if k in raw
+    }
     try:
         creds = ReviewerCredentials.model_validate(known)
     except ValidationError as exc:

@@ -82,10 +82,69 @@ def guideline_wording(refs: Sequence[GuidelineRef]) -> str | None:
     return " ".join(parts) if parts else None
 
 
+CA_NOT_MTUS = "The Claims Administrator did not base their decision on the MTUS."
+_NON_MTUS_LEAD = re.compile(r"^\s*non[- ]?mtus(?:\s+citation)?\s*[:,-]?\s*", re.IGNORECASE)
+_MTUS_LEAD = re.compile(r"^\s*(?:the\s+)?(?:CA\s+|California\s+)?MTUS\b[\s:,-]*", re.IGNORECASE)
+_PAGE_WORD = re.compile(r"\b(?:page|pages|pg|pp)\.?\s+(?=\d)", re.IGNORECASE)
+
+
 def claims_administrator_wording(guideline: str | None) -> str:
-    """The claims administrator's citation as given, or the letters' sentence for none."""
-    text = " ".join((guideline or "").split())
-    return text or NO_CA_EVIDENCE
+    """The claims administrator's citation worded as the letters word it.
+
+    ``Non-MTUS: ACOEM ..., page 127`` becomes "The Claims Administrator did not base their
+    decision on the MTUS. Decision based on Non-MTUS Citation ACOEM ..., page(s) 127";
+    ``MTUS Chronic Pain ...`` becomes "Decision based on MTUS Chronic Pain ..."; a line
+    already worded ("Decision based on ...", "The Claims Administrator ...") is kept; none
+    at all gives the letters' sentence for no evidence cited.
+    """
+    text = " ".join((guideline or "").split()).rstrip()
+    if not text:
+        return NO_CA_EVIDENCE
+    if text.lower().startswith(("decision based on", "the claims administrator")):
+        return _sentence(text)
+    text = _PAGE_WORD.sub("page(s) ", text)
+    if _NON_MTUS_LEAD.match(text):
+        rest = _NON_MTUS_LEAD.sub("", text, count=1)
+        return f"{CA_NOT_MTUS} {_sentence('Decision based on Non-MTUS Citation ' + rest)}"
+    if _MTUS_LEAD.match(text):
+        rest = _MTUS_LEAD.sub("", text, count=1)
+        return _sentence(f"Decision based on MTUS {rest}")
+    return _sentence(f"Decision based on {text}")
+
+
+_BOOL_PART = re.compile(r"^(?P<key>[a-z][a-z0-9 ]*): (?P<value>True|False)$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+
+
+def finding_words(finding: str | None) -> str | None:
+    """An engine finding in plain words: ``prior esi: True`` -> "documented: a previous
+    epidural steroid injection" (the fact's own description from the library), slugs such as
+    ``epidural-steroid-injection`` as words. Other parts are kept as they are."""
+    if not finding:
+        return finding
+    parts = []
+    for part in finding.split("; "):
+        m = _BOOL_PART.match(part)
+        if m:
+            what = _fact_description(m["key"])
+            if m["value"] == "True":
+                parts.append(f"documented: {what}")
+            else:
+                parts.append(f"documented as absent: {what}")
+            continue
+        key, sep, value = part.partition(": ")
+        if sep and _SLUG.match(value):
+            part = f"{key}: {value.replace('-', ' ')}"
+        parts.append(part)
+    return "; ".join(parts)
+
+
+def _fact_description(key: str) -> str:
+    name = key.replace(" ", "_")
+    from openimr.library.loader import default_library
+
+    fact = default_library().facts.get(name)
+    return fact.describes if fact is not None else key
 
 
 def is_decided(item: ItemDetermination) -> bool:

@@ -348,22 +348,29 @@ class _WordIndex:
     """
 
     def __init__(self) -> None:
-        self._by_key: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self._by_key: dict[str, list[tuple[int, str]]] = {}
         self._compiled: dict[str, re.Pattern[str]] = {}
+        """Regexes are compiled when a text first needs them: a request needs a few of the
+        thousands, and compiling them all is most of the catalogue's start-up."""
 
     def add(self, phrase: str, regex: str, value: int) -> None:
         m = _TOKEN.search(phrase.lower())
         key = m.group(0) if m else ""
-        rx = self._compiled.setdefault(regex, re.compile(regex, re.IGNORECASE))
-        if (value, rx) not in self._by_key.get(key, []):
-            self._by_key.setdefault(key, []).append((value, rx))
+        if (value, regex) not in self._by_key.get(key, []):
+            self._by_key.setdefault(key, []).append((value, regex))
+
+    def _rx(self, regex: str) -> re.Pattern[str]:
+        rx = self._compiled.get(regex)
+        if rx is None:
+            rx = self._compiled[regex] = re.compile(regex, re.IGNORECASE)
+        return rx
 
     def candidates(self, text: str) -> list[tuple[int, re.Pattern[str]]]:
-        out: list[tuple[int, re.Pattern[str]]] = list(self._by_key.get("", ()))
+        out = [(v, self._rx(r)) for v, r in self._by_key.get("", ())]
         for prefix in _prefixes(text):
             found = self._by_key.get(prefix)
             if found:
-                out.extend(found)
+                out.extend((v, self._rx(r)) for v, r in found)
         return out
 
 
@@ -573,5 +580,8 @@ def load_catalogue(path: Path | str, display: str | None = None) -> Catalogue:
 
 @functools.cache
 def catalogue() -> Catalogue:
-    """The shipped treatment catalogue (loaded and compiled once)."""
-    return load_catalogue(CATALOGUE_PATH)
+    """The shipped treatment catalogue (loaded and compiled once; from the start-up cache
+    when it is current, ``diskcache``)."""
+    from openimr.diskcache import cached
+
+    return cached("catalogue", lambda: load_catalogue(CATALOGUE_PATH))

@@ -398,7 +398,10 @@ def letter_facts(
     paragraph = credentials_paragraph(profile, today=today, parties=parties)
     states, certifications = stated_qualifications(profile, today)
     creds = ReviewerCredentials(
-        licensure=tuple(US_STATES[s] for s in states), certifications=tuple(certifications)
+        licensure=tuple(US_STATES[s] for s in states),
+        certifications=tuple(certifications),
+        years_in_practice=profile.years_in_practice,
+        weekly_practice_hours=profile.weekly_practice_hours,
     )
     return {
         "credentials": creds.model_dump(mode="json"),

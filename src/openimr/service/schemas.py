@@ -21,7 +21,8 @@ class _Out(BaseModel):
 
 class DocumentOut(_Out):
     id: int
-    kind: Literal["case_yaml", "record", "letter"]
+    kind: Literal["case_yaml", "record", "letter", "superseded"]
+    """``superseded``: a case.yaml replaced by a corrected application (kept for the audit)."""
     name: str
     media_type: str
     size: int
@@ -115,6 +116,8 @@ class SubmitOut(_Out):
     case: CaseOut
     created: bool
     """False when the same application was already on file (the existing case is returned)."""
+    corrected: bool = False
+    """True when a corrected case.yaml (same case number) replaced the one on file."""
 
 
 class EventOut(_Out):
@@ -155,6 +158,9 @@ class DraftOut(_Out):
     library_version: str | None
     summary: str
     items: list[DraftItemOut]
+    cleared_decisions: list[int] = []
+    """Items whose accept was cleared by this new draft (the engine now drafts another
+    decision for them); overrides and other accepts are kept."""
     complete: bool
     """True when every item has the reviewer's decision (the case can be finalized)."""
 
@@ -309,6 +315,8 @@ class ApplicationFactsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    application_signed: bool | None = None
+    """The application is signed (what case.yaml's ``application.signed`` says; this wins)."""
     signed_by: Signer | None = None
     physician_designation_after_ur: bool | None = None
     ur_decision_served: dt.date | None = None

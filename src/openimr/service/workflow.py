@@ -71,7 +71,7 @@ from openimr.service.schemas import (
     ReviewerOut,
     SubmitOut,
 )
-from openimr.store.blobs import BlobStore
+from openimr.store.blobs import BlobStore, sha256_hex
 from openimr.store.models import (
     ApiKeyRow,
     CaseRow,
@@ -97,9 +97,17 @@ from openimr.workflow.reviewers import ReviewerError
 log = logging.getLogger("openimr.service")
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
+CORRECTABLE = frozenset({CaseState.RECEIVED, CaseState.SCREENING, CaseState.DEFERRED})
+"""States in which a corrected application (same case number, new case.yaml) is taken."""
 Clock = Callable[[], dt.datetime]
 ReviewEngine = Callable[[Case], CaseReview]
 LETTER_NAME = "final-determination-letter.pdf"
+
+
+_CASE_CACHE: dict[tuple[object, ...], Case] = {}
+_CASE_CACHE_LOCK = threading.Lock()
+"""Cases read from stored files, by the files' checksums (reading PDFs again is slow; a Case
+is immutable, and the key changes with any file)."""
 
 
 def system_clock() -> dt.datetime:
@@ -339,13 +347,30 @@ class Workflow:
         yaml_docs = [d for d in docs if d.kind == "case_yaml"]
         if not yaml_docs:
             raise OpenIMRError(f"case {case.id} has no stored case.yaml")
+        key = (yaml_docs[-1].sha256, read_records, *((d.name, d.sha256) for d in docs))
+        cached = _CASE_CACHE.get(key)
+        if cached is not None:
+            return cached
         records = {d.name: self.blobs.get(d.sha256) for d in docs if d.kind == "record"}
-        return read_case(
-            self.blobs.get(yaml_docs[0].sha256),
+        model = read_case(
+            self.blobs.get(yaml_docs[-1].sha256),
             records,
             read_records=read_records,
             limits=self.limits.records,
         )
+        with _CASE_CACHE_LOCK:
+            _CASE_CACHE[key] = model
+            while len(_CASE_CACHE) > 16:
+                _CASE_CACHE.pop(next(iter(_CASE_CACHE)))
+        return model
+
+    def case_records(self, case_id: str) -> Case:
+        """The case's records as the engine reads them (the page's record viewer)."""
+        require(self.actor, "read_record")
+        case = self._case(case_id)
+        model = self.load_case_model(case)
+        self._event("read", "view_records", case=case, records=len(model.records))
+        return model
 
     def _latest_draft(self, case_id: str) -> DraftRow | None:
         return self.session.scalars(
@@ -500,9 +525,13 @@ class Workflow:
                 select(CaseRow).where(CaseRow.case_number == model.case_id)
             ).first()
             if same_number is not None:
+                if CaseState(same_number.state) in CORRECTABLE and not self.actor.is_reviewer:
+                    return self._correct(same_number, case_yaml, named, model, key, facts)
                 raise ConflictError(
                     f"case number {model.case_id} is already on file as {same_number.id} "
-                    "with different content; attach further records to that case instead",
+                    "with different content, and its screening is over (a corrected "
+                    "case.yaml is taken only while the case is received, in screening or "
+                    "deferred); attach further records to that case instead",
                     field="case_id",
                 )
         now = self.now()
@@ -556,6 +585,60 @@ class Workflow:
         self._flush()
         return SubmitOut(case=self.case_out(row), created=True)
 
+    def _correct(
+        self,
+        case: CaseRow,
+        case_yaml: bytes,
+        named: dict[str, bytes],
+        model: Case,
+        key: str,
+        facts: ApplicationFactsIn | None,
+    ) -> SubmitOut:
+        """A corrected application for a case still in intake: the new case.yaml replaces the
+        old one (kept, marked superseded), new records are added, and the screening starts
+        over. A record sent again under its name must be the same file."""
+        case = self._case(case.id, for_update=True)
+        have = {d.name: d for d in self._documents(case.id, "record")}
+        for name, data in named.items():
+            old = have.get(name)
+            if old is not None and old.sha256 != sha256_hex(data):
+                raise ConflictError(
+                    "a record of this name with different content is already on file; "
+                    "send a corrected record under a new name",
+                    file=name,
+                )
+        received_on = model.application.received or case.received_on
+        merged = rules.merge_facts({**case.facts, **_facts_from_case(model)}, facts)
+        rules.check_facts(model, received_on, merged)
+        for old_yaml in self._documents(case.id, "case_yaml"):
+            old_yaml.kind = "superseded"
+            old_yaml.name = f"case.yaml#{old_yaml.id}"
+        self._flush()
+        self._store_document(case, "case_yaml", "case.yaml", case_yaml)
+        added = 0
+        for name, data in named.items():
+            if name not in have:
+                self._store_document(case, "record", name, data)
+                added += 1
+        case.submission_key = key
+        case.review_type = model.review_type
+        case.received_on = received_on
+        case.ur_date = model.utilization_review.date
+        case.date_of_injury = model.patient.date_of_injury
+        case.application_signed = model.application.signed
+        case.parties = model.parties.model_dump(mode="json")
+        case.facts = merged
+        case.claim_number = merged.get("claim_number")
+        case.employee_id = merged.get("employee_id")
+        case.items = [it.model_dump(mode="json") for it in model.utilization_review.items]
+        case.eligibility = None  # screened on the old application: screen again
+        case.updated_at = self.now()
+        self._flush()
+        self._event("write", "application_corrected", case=case, records_added=added)
+        self._recompute_deadlines(case, model)
+        self._flush()
+        return SubmitOut(case=self.case_out(case), created=False, corrected=True)
+
     def _resubmitted(self, case: CaseRow) -> SubmitOut:
         if self.actor.is_reviewer and case.reviewer_id != self.actor.reviewer_id:
             raise ConflictError("this application is already on file")
@@ -570,7 +653,7 @@ class Workflow:
             raise ConflictError(
                 f"records cannot be added to a case in state '{state.value}'", field="state"
             )
-        return self.blobs.get(self._documents(case.id, "case_yaml")[0].sha256)
+        return self.blobs.get(self._documents(case.id, "case_yaml")[-1].sha256)
 
     def attach_records(
         self, case_id: str, records: Sequence[Upload], *, checked: bool = False
@@ -598,7 +681,7 @@ class Workflow:
             named[name] = up.data
         # every record must be readable now, not at draft time
         if not checked:
-            yaml_doc = self._documents(case.id, "case_yaml")[0]
+            yaml_doc = self._documents(case.id, "case_yaml")[-1]
             read_case(self.blobs.get(yaml_doc.sha256), named, limits=self.limits.records)
         out = []
         for name, data in named.items():
@@ -946,7 +1029,7 @@ class Workflow:
         return DraftInput(
             case_id=case.id,
             version=case.version,
-            case_yaml=self.blobs.get(yaml_docs[0].sha256),
+            case_yaml=self.blobs.get(yaml_docs[-1].sha256),
             records={d.name: self.blobs.get(d.sha256) for d in docs if d.kind == "record"},
             documents=tuple(d.id for d in docs if d.kind in ("case_yaml", "record")),
         )
@@ -971,14 +1054,13 @@ class Workflow:
             review=review.model_dump(mode="json"),
         )
         self.session.add(row)
-        cleared = 0
-        for old in self._decisions(case.id).values():
-            self.session.delete(old)
-            cleared += 1
+        self._flush()
+        kept, cleared = self._carry_decisions(case, row, review)
         self._flush()
         detail: dict[str, Any] = {
             "draft": row.id,
             "items": len(review.items),
+            "kept_decisions": kept,
             "cleared_decisions": cleared,
         }
         if state is CaseState.IN_REVIEW:
@@ -987,7 +1069,32 @@ class Workflow:
         else:
             self._move(case, "start_review", **detail)
         self._flush()
-        return self._draft_out(case, row)
+        return self._draft_out(case, row).model_copy(update={"cleared_decisions": cleared})
+
+    def _carry_decisions(
+        self, case: CaseRow, draft: DraftRow, review: CaseReview
+    ) -> tuple[list[int], list[int]]:
+        """Keep the reviewer's decisions across a new draft: an override always (it is the
+        reviewer's own decision and reason), an accept while the engine still drafts the same
+        decision for the same request. Only an accept of a decision the engine no longer
+        drafts is cleared (returned, and in the audit event, so the page can say so)."""
+        kept: list[int] = []
+        cleared: list[int] = []
+        for index, dec in sorted(self._decisions(case.id).items()):
+            new = review.items[index] if index < len(review.items) else None
+            old_request = case.items[index]["request"] if index < len(case.items) else None
+            same_item = new is not None and (old_request is None or new.request == old_request)
+            if (
+                new is not None
+                and same_item
+                and (dec.action == "override" or dec.decision == new.decision)
+            ):
+                dec.draft_id = draft.id
+                kept.append(index)
+            else:
+                self.session.delete(dec)
+                cleared.append(index)
+        return kept, cleared
 
     # ------------------------------------------------------------------ draft jobs
 
@@ -1226,14 +1333,64 @@ class Workflow:
 
     def letter_options(self, case: CaseRow) -> LetterOptions:
         """The letter's reviewer credentials (never the name), dates and issuing organization."""
-        stored = self._determination(case).letter
+        row = self._determination(case)
+        stored = row.letter
+        creds = ReviewerCredentials.model_validate(stored.get("credentials") or {})
         return LetterOptions(
             organization=self.organization,
-            reviewer=ReviewerCredentials.model_validate(stored["credentials"]),
+            reviewer=creds,
             date_assigned=stored.get("date_assigned"),
             decision_date=stored.get("decision_date"),
             records_not_received=bool(stored.get("records_not_received")),
+            # final only when signed by a reviewer whose qualifications it states (the rule
+            # issue_letter enforces); anything else is marked as a draft
+            final=bool(row.reviewer_id) and not creds.empty,
         )
+
+    def _draft_letter_options(self, case: CaseRow) -> LetterOptions:
+        """A draft letter's options: the assigned reviewer's credentials when there is one
+        free of conflicts, dated today, marked as a draft."""
+        creds = None
+        reviewer = self.session.get(ReviewerRow, case.reviewer_id) if case.reviewer_id else None
+        if reviewer is not None:
+            model = self.load_case_model(case, read_records=False)
+            try:
+                facts = rules.letter_facts(reviewer, model, case.facts, self.today())
+            except ReviewerError:
+                facts = None
+            if facts is not None:
+                creds = ReviewerCredentials.model_validate(facts["credentials"])
+        assigned = self._milestones(case).get("assign")
+        return LetterOptions(
+            organization=self.organization,
+            reviewer=creds,
+            date_assigned=local_day(assigned) if assigned else None,
+            prepared_on=self.today(),
+            records_not_received=self._records_not_received(case),
+            final=False,
+        )
+
+    def letter_preview(self, case_id: str, fmt: str = "html") -> tuple[bytes, str]:
+        """The letter as it stands: before finalize, a draft from the engine's draft and the
+        reviewer's decisions so far (undecided items as the engine drafted them), marked as a
+        draft everywhere; once finalized, the final letter (as :meth:`letter`)."""
+        require(self.actor, "read_letter")
+        case = self._case(case_id)
+        if self.session.get(DeterminationRow, case.id) is not None:
+            return self.letter(case_id, fmt)
+        draft = self._latest_draft(case.id)
+        if draft is None:
+            raise NotFoundError(
+                f"case {case_id} has no draft yet; run the engine first", field="case_id"
+            )
+        review = final_review(
+            CaseReview.model_validate(draft.review), self._decisions(case.id), partial=True
+        )
+        model = self.load_case_model(case)
+        options = self._draft_letter_options(case)
+        data, media = _render_letter(review, model, fmt, options)
+        self._event("read", "preview_letter", case=case, format=fmt, draft=draft.id)
+        return data, media
 
     def get_determination(self, case_id: str) -> dict[str, Any]:
         require(self.actor, "read_draft")
@@ -1241,6 +1398,23 @@ class Workflow:
         review = self._final(case)
         self._event("read", "read_determination", case=case)
         return review_to_json(review)
+
+    def determination_fhir(self, case_id: str) -> dict[str, Any]:
+        """The final determination as a FHIR R4 ClaimResponse (Da Vinci PAS shape)."""
+        require(self.actor, "read_draft")
+        case = self._case(case_id)
+        row = self._determination(case)
+        from openimr.render.fhir import claim_response
+
+        out = claim_response(
+            CaseReview.model_validate(row.review),
+            case_id=case.id,
+            case_number=case.case_number,
+            organization=self.organization,
+            finalized_at=row.finalized_at.replace(tzinfo=row.finalized_at.tzinfo or dt.UTC),
+        )
+        self._event("read", "read_determination", case=case, format="fhir")
+        return out
 
     def issue_letter(self, case_id: str) -> DocumentOut:
         """Render the Final Determination Letter (PDF) from the final decisions and store it."""
@@ -1263,23 +1437,13 @@ class Workflow:
         """The issued letter as stored (PDF), or the final determination as HTML or text."""
         require(self.actor, "read_letter")
         case = self._case(case_id)
-        if fmt == "pdf":
-            docs = self._documents(case.id, "letter")
-            if not docs:
-                raise NotFoundError(f"case {case_id} has no issued letter yet")
-            data = self.blobs.get(docs[-1].sha256)
-            media = "application/pdf"
-        elif fmt in ("html", "text"):
-            from openimr.render.letter import render_letter
-
-            text = render_letter(
-                self._final(case), self.load_case_model(case), fmt, self.letter_options(case)
-            )
-            data = text.encode("utf-8")
-            media = "text/html; charset=utf-8" if fmt == "html" else "text/plain; charset=utf-8"
+        docs = self._documents(case.id, "letter") if fmt == "pdf" else []
+        if docs:
+            data, media = self.blobs.get(docs[-1].sha256), "application/pdf"
         else:
-            raise InputError(
-                f"unknown letter format {fmt!r}; use pdf, html or text", field="format"
+            # finalized, not yet issued (or HTML/text): rendered from the final determination
+            data, media = _render_letter(
+                self._final(case), self.load_case_model(case), fmt, self.letter_options(case)
             )
         self._event("read", "read_letter", case=case, format=fmt)
         return data, media
@@ -1506,30 +1670,61 @@ def create_key(
     )
 
 
-def final_review(review: CaseReview, decisions: dict[int, ItemDecisionRow]) -> CaseReview:
+def final_review(
+    review: CaseReview, decisions: dict[int, ItemDecisionRow], *, partial: bool = False
+) -> CaseReview:
     """The determination as issued: the engine's items as accepted, overrides applied.
 
-    An overridden item carries the reviewer's decision and the reviewer's reason as its
-    rationale; the engine's draft stays stored beside it, unchanged.
+    An overridden item carries the reviewer's decision and a rationale in the letter's own
+    structure (:func:`openimr.render.override.override_rationale`: the guideline summary, the
+    reviewer's reason as what the records show, the conclusion for the reviewer's decision);
+    the engine's draft stays stored beside it, unchanged. With ``partial`` (a preview), items
+    not yet decided keep the engine's draft.
     """
+    from openimr.render.override import override_rationale
+
     items: list[ItemDetermination] = []
     for i, item in enumerate(review.items):
-        dec = decisions[i]
+        dec = decisions.get(i)
+        if dec is None:
+            if not partial:
+                raise KeyError(i)
+            items.append(item)  # a preview: the engine's draft, as drafted
+            continue
         if dec.action == "override":
             overturned = dec.decision == "overturned"
             item = item.model_copy(
                 update={
                     "decision": dec.decision,
                     "medically_necessary": overturned,
-                    "rationale": dec.reason,
+                    "rationale": override_rationale(
+                        item.request, item.rationale, dec.decision, dec.reason or ""
+                    ),
                     "needs_review": False,
                     "reason": None,
+                    # the sentences traced were the engine's; the reviewer's are not traced
+                    "rationale_trace": (),
+                    "reviewer_action": "override",
                 }
             )
         else:
-            item = item.model_copy(update={"needs_review": False})
+            item = item.model_copy(update={"needs_review": False, "reviewer_action": "accept"})
         items.append(item)
     return review.model_copy(update={"items": tuple(items)})
+
+
+def _render_letter(
+    review: CaseReview, model: Case, fmt: str, options: LetterOptions
+) -> tuple[bytes, str]:
+    from openimr.render.letter import render_letter, render_pdf
+
+    if fmt == "pdf":
+        return render_pdf(review, model, options), "application/pdf"
+    if fmt not in ("html", "text"):
+        raise InputError(f"unknown letter format {fmt!r}; use pdf, html or text", field="format")
+    text = render_letter(review, model, fmt, options)
+    media = "text/html; charset=utf-8" if fmt == "html" else "text/plain; charset=utf-8"
+    return text.encode("utf-8"), media
 
 
 def _reasons_text(result: EligibilityOut) -> str:

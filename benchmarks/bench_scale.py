@@ -1,0 +1,155 @@
+"""A year of IMR in one command: copies of the corpus (new case ids) reviewed by
+``openimr review FOLDER --jobs J --output FILE``, timed from outside.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [--copies 10000] [--jobs 2] [--keep DIR]
+     .venv/bin/python benchmarks/bench_scale.py --copies 200000 --jobs 2 --keep /big/disk/scale
+
+Prints wall time, CPU time (the command and its workers), cases per second, cases per CPU
+second (per core), and the resident memory of the whole process tree sampled through the
+run (start, middle, end, peak), which stays flat when the batch streams. Asserts nothing.
+Each copy is a case directory whose case.yaml is the corpus case's with a new id and whose
+records/ is a symbolic link to the corpus case's records (200,000 copies: about 1.6 GB of
+directories and case files, made in a few minutes). Copies are kept under --keep (reused by
+the next run) or made in a temporary directory and removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def sources() -> list[Path]:
+    found = sorted(p.parent for p in (SHARED / "corpus" / "dwc-cases").glob("*/case.yaml"))
+    return [*found, SHARED / "examples" / "seed-case"]
+
+
+def make_copies(root: Path, copies: int) -> float:
+    """Write ``copies`` case directories under ``root`` (skipping those already there)."""
+    t0 = time.perf_counter()
+    src = sources()
+    texts = [(s / "case.yaml").read_text(encoding="utf-8") for s in src]
+    root.mkdir(parents=True, exist_ok=True)
+    for k in range(copies):
+        case = root / f"c{k:07d}"
+        if (case / "case.yaml").is_file():
+            continue
+        i = k % len(src)
+        case.mkdir(exist_ok=True)
+        lines = texts[i].splitlines()
+        new_id = f"SC{k:08d}"
+        lines = [f"case_id: {new_id}" if ln.startswith("case_id:") else ln for ln in lines]
+        if not any(ln.startswith("case_id:") for ln in lines):
+            lines.insert(0, f"case_id: {new_id}")
+        if not (case / "records").exists():
+            (case / "records").symlink_to(src[i] / "records", target_is_directory=True)
+        tmp = case / "case.yaml.tmp"
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        tmp.replace(case / "case.yaml")
+    return time.perf_counter() - t0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants (MB)."""
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--copies", type=int, default=10_000)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--keep", type=Path, help="make (or reuse) the copies here, and keep them")
+    ap.add_argument("--extra", nargs="*", default=[], help="more options for openimr review")
+    args = ap.parse_args()
+    tmp = None if args.keep else tempfile.mkdtemp(prefix="openimr-scale-")
+    base = args.keep or Path(tmp or ".")
+    try:
+        folder = base / "cases"
+        made = make_copies(folder, args.copies)
+        print(f"{args.copies} cases under {folder} (made in {made:.0f} s)")
+        out = base / "reviews.jsonl"
+        out.unlink(missing_ok=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "openimr",
+            "review",
+            str(folder),
+            "--jobs",
+            str(args.jobs),
+            "--output",
+            str(out),
+            *args.extra,
+        ]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+        samples: list[tuple[float, float]] = []
+
+        def sample() -> None:
+            while proc.poll() is None:
+                samples.append((time.perf_counter() - t0, tree_rss_mb(proc.pid)))
+                time.sleep(1.0)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, err = proc.communicate()
+        wall = time.perf_counter() - t0
+        sampler.join()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        with out.open("rb") as fh:
+            lines = sum(1 for _ in fh)
+        errors = 0
+        with out.open(encoding="utf-8") as fh:
+            for line in fh:
+                errors += '"error":' in line[:300] and '"items"' not in line
+        n = args.copies
+        print(f"exit status {proc.returncode}; {lines} lines ({errors} errors) in {out}")
+        if err.strip():
+            print("stderr (last line):", err.strip().splitlines()[-1][:200])
+        print(
+            f"wall {wall:.1f} s, CPU {cpu:.1f} s (command and workers): "
+            f"{n / wall:.1f} cases/s, {n / cpu:.1f} cases per CPU second (per core), "
+            f"--jobs {args.jobs}"
+        )
+        if samples:
+            rss = [m for _, m in samples]
+            mid = rss[len(rss) // 2]
+            print(
+                f"resident memory of the process tree: start {rss[min(2, len(rss) - 1)]:.0f} MB, "
+                f"middle {mid:.0f} MB, end {rss[-1]:.0f} MB, peak {max(rss):.0f} MB "
+                f"({len(rss)} samples)"
+            )
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Records whose line breaks were lost (one run-on paragraph) read like their laid-out form."""
+
+from __future__ import annotations
+
+from openimr.extract import extract_facts
+from openimr.extract.layout import relayout
+from records_support import text_record as record
+
+LAID_OUT = """HISTORY: The patient is a 52-year-old man with low back pain since a fall at work in 2014.
+He has tried physical therapy without lasting relief.
+PAST SURGICAL HISTORY: Appendectomy.
+MEDICATIONS:
+1. Motrin 800 mg three times a day.
+2. Flexeril 10 mg at bedtime.
+PHYSICAL EXAMINATION: Lumbar flexion is limited to 40 degrees. Sensation is intact in both legs.
+ASSESSMENT:
+1. Lumbar strain.
+2. Lumbar degenerative disc disease.
+PLAN: Continue home exercises. Follow up in four weeks.
+"""
+RUN_ON = " ".join(line for line in LAID_OUT.splitlines())
+
+
+def test_relayout_puts_back_breaks_before_headings_and_list_numbers_only() -> None:
+    view = relayout(RUN_ON)
+    assert len(view) == len(RUN_ON)
+    changed = [i for i, (a, b) in enumerate(zip(RUN_ON, view, strict=True)) if a != b]
+    assert changed and all(RUN_ON[i] == " " and view[i] == "\n" for i in changed)
+    lines = view.splitlines()
+    assert lines[0].startswith("HISTORY:")
+    assert "PAST SURGICAL HISTORY: Appendectomy." in lines
+    assert "2. Flexeril 10 mg at bedtime." in lines
+    assert any(line.startswith("ASSESSMENT:") for line in lines)
+    assert "2. Lumbar degenerative disc disease." in lines
+    # "2014." followed by "He" and "40 degrees." are no list numbers or headings
+    assert not any(line.startswith(("He has", "Sensation")) for line in lines)
+
+
+def test_laid_out_text_and_short_text_are_left_alone() -> None:
+    assert relayout(LAID_OUT) is LAID_OUT
+    short = "DIAGNOSIS: Lumbar strain. PLAN: Home exercises."
+    assert relayout(short) is short
+
+
+def _readable(facts: list) -> set[tuple[str, object]]:  # type: ignore[type-arg]
+    return {(f.name, f.value) for f in facts}
+
+
+def test_a_run_on_record_gives_the_facts_of_its_laid_out_form_quoted_from_its_own_text() -> None:
+    flat = record(RUN_ON)
+    facts = extract_facts([flat])
+    laid = extract_facts([record(LAID_OUT)])
+    assert _readable(facts) == _readable(laid)
+    for f in facts:
+        for s in f.spans:
+            assert flat.text[s.start : s.end] == s.quote
+    diagnoses = {f.value for f in facts if f.name == "diagnosis"}
+    assert "Lumbar strain" in diagnoses
+    # the drug list is not read as diagnoses once the headings end their sections
+    assert not any("Motrin" in str(d) or "Flexeril" in str(d) for d in diagnoses)
+
+
+def test_a_heading_after_words_without_a_full_stop_and_numbered_conclusions() -> None:
+    text = (
+        "EXAM: Noncontrast CT scan of the lumbar spine REASON FOR EXAM: Back pain after a fall"
+        " at work two months ago, worse with standing and walking. FINDINGS: The vertebral"
+        " bodies are normal in height and alignment, and there is no fracture seen anywhere."
+        " CONCLUSIONS: 1. Degenerative disk disease at the L4-5 level. 2. Mild facet"
+        " arthrosis of the lower lumbar spine."
+    )
+    view = relayout(text)
+    assert "\nREASON FOR EXAM:" in view
+    diagnoses = {f.value for f in extract_facts([record(text)]) if f.name == "diagnosis"}
+    assert any("Degenerative disk disease" in str(d) for d in diagnoses)
+    assert any("facet" in str(d).lower() for d in diagnoses)
+
+
+def test_an_operation_list_without_a_colon_ends_the_diagnoses() -> None:
+    text = (
+        "FINAL DIAGNOSIS:  Disk herniation, C5-C6.\n\nPROCEDURES PERFORMED\n"
+        "1.  Anterior cervical discectomy, C5-C6.\n2.  Use of operating microscope.\n"
+    )
+    diagnoses = {f.value for f in extract_facts([record(text)]) if f.name == "diagnosis"}
+    assert any("Disk herniation" in str(d) for d in diagnoses)
+    assert not any("microscope" in str(d) or "discectomy" in str(d) for d in diagnoses)
