@@ -204,11 +204,18 @@ def _record_paths(case_dir: Path, listed: Any, doc: LoadedYaml) -> list[str]:
         rec_dir = case_dir / "records"
         if not rec_dir.is_dir():
             return []
-        found = [
-            p.relative_to(case_dir).as_posix()
-            for p in sorted(rec_dir.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")
-        ]
+        found = []
+        for p in sorted(rec_dir.rglob("*")):
+            if not p.is_file() or p.name.startswith("."):
+                continue
+            rel = p.relative_to(case_dir).as_posix()
+            if root not in p.resolve().parents:
+                # a symbolic link out of the case folder: never read what it points at
+                raise CaseFormatError(
+                    f"record {rel!r} is a link to a file outside the case directory; refused",
+                    file=str(case_dir / rel),
+                )
+            found.append(rel)
         return sorted(found)
     if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
         raise CaseFormatError(
@@ -219,11 +226,20 @@ def _record_paths(case_dir: Path, listed: Any, doc: LoadedYaml) -> list[str]:
         )
     out: list[str] = []
     for i, rel in enumerate(listed):
-        target = (case_dir / rel).resolve()
         where = {"file": doc.file, "field": f"records[{i}]", "line": doc.line_of(("records", i))}
-        if root not in target.parents:
+        try:
+            target = (case_dir / rel).resolve()
+            inside = root in target.parents
+            exists = inside and target.is_file()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte ...
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise CaseFormatError(
+                f"record path {rel[:80]!r} cannot be used: {detail}",
+                **where,  # type: ignore[arg-type]
+            ) from None
+        if not inside:
             raise CaseFormatError(f"{rel!r} is outside the case directory", **where)  # type: ignore[arg-type]
-        if not target.is_file():
+        if not exists:
             raise CaseFormatError(f"record file {rel!r} does not exist", **where)  # type: ignore[arg-type]
         if target.suffix.lower() not in SUPPORTED_SUFFIXES:
             raise CaseFormatError(

@@ -105,6 +105,11 @@ class PermissionDeniedError(ServiceError):
 
     code = "forbidden"
 
+    def __init__(self, message: str, *, actor: str | None = None, **where: str | None) -> None:
+        super().__init__(message, **where)  # type: ignore[arg-type]
+        self.actor = actor
+        """Who was refused, when known before the caller is fully authenticated."""
+
 
 class InputError(ServiceError):
     """A request's content is invalid (a missing reason, an unknown item, a bad value)."""

@@ -67,6 +67,37 @@ def test_add_reviewer_from_a_profile_file(run, tmp_path: Path) -> None:  # type:
     assert code == 2 and "years_in_practice" in err
 
 
+def test_keys_revocation_sweep_and_audit_verify(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    assert run("cases", "init-db")[0] == 0
+    key = run("cases", "create-key", "--role", "intake", "--label", "temp")[1].strip()
+    assert run("cases", "submit", str(SEED))[0] == 0
+    code, out, _ = run("cases", "keys")
+    assert code == 0 and '"label": "temp"' in out and key not in out
+    prefix = key[5:13]
+    code, out, _ = run("cases", "revoke-key", prefix)
+    assert code == 0 and out.startswith("revoked key 1")
+    code, _, err = run("cases", "revoke-key", "nosuchkey")
+    assert code == 2 and "no API key" in err
+    code, out, _ = run("cases", "sweep-blobs", "--dry-run")
+    assert code == 0 and "would remove 0" in out
+    code, out, _ = run("audit", "verify")
+    assert code == 0 and out.strip().endswith("audit trail: intact")
+    head = out.split("head ")[1].split()[0]
+    assert run("audit", "verify", "--expect-head", head)[0] == 0
+    db = sqlite3.connect(tmp_path / "data" / "openimr.sqlite3")
+    db.execute("DROP TRIGGER events_no_update")
+    db.execute("UPDATE events SET actor = 'someone-else' WHERE id = 2")
+    db.commit()
+    db.close()
+    code, out, err = run("audit", "verify")
+    assert code == 1 and "audit trail: NOT intact" in err
+    assert "event 2: content does not match its hash" in out
+    assert "trigger events_no_update is missing" in out
+    assert "Traceback" not in out + err
+
+
 def test_review_without_records_waits_for_overdue_records(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run("cases", "init-db")
     rev = tmp_path / "rev.yaml"

@@ -137,6 +137,96 @@ def create_key_cmd(
     typer.echo(out.key)
 
 
+@app.command("keys")
+def keys_cmd() -> None:
+    """List the API keys (id, prefix, role, reviewer, made, revoked); never the keys."""
+    _print(_run(lambda wf: wf.list_keys()))
+
+
+@app.command("revoke-key")
+def revoke_key_cmd(
+    key: Annotated[str, typer.Argument(help="The key's id or its prefix (as `keys` lists).")],
+) -> None:
+    """Revoke an API key: every later request with it is refused (and audited)."""
+    ident: int | str = int(key) if key.isdigit() else key
+    out = _run(lambda wf: wf.revoke_key(ident))
+    typer.echo(f"revoked key {out.id} ({out.prefix}, {out.role}) at {out.revoked_at}")
+
+
+@app.command("sweep-blobs")
+def sweep_blobs_cmd(
+    older_than_hours: Annotated[
+        float, typer.Option(help="Only files older than this (a request may be mid-way).")
+    ] = 1.0,
+    dry_run: Annotated[bool, typer.Option(help="List what would go; remove nothing.")] = False,
+) -> None:
+    """Remove stored files no case references (left by a crash or a rolled-back request)."""
+    from sqlalchemy import select
+
+    from openimr.service import Settings
+    from openimr.store import BlobStore, init_db, session_factory, transaction
+    from openimr.store.models import DocumentRow
+
+    settings = Settings()
+    try:
+        engine = init_db(settings.url)
+    except OpenIMRError as exc:
+        raise _fail(str(exc)) from None
+    with transaction(session_factory(engine)) as session:
+        known = set(session.scalars(select(DocumentRow.sha256)))
+    engine.dispose()
+    report = BlobStore(settings.blob_dir).sweep(
+        lambda digest: digest in known, older_than=older_than_hours * 3600, dry_run=dry_run
+    )
+    verb = "would remove" if dry_run else "removed"
+    for name in report.removed:
+        typer.echo(f"{verb} {name}")
+    typer.echo(
+        f"{report.scanned} files scanned; {verb} {len(report.removed)} ({report.bytes} bytes)"
+    )
+
+
+audit_app = typer.Typer(help="The audit trail (hash-chained).", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def audit_verify_cmd(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(help="The head hash recorded earlier: also catches removed newest events."),
+    ] = None,
+) -> None:
+    """Check the audit trail's hash chain and its append-only triggers.
+
+    Exit 0 when intact; 1 naming each event that was forged, edited, removed or reordered
+    (or a missing trigger). Prints the head hash: keep it elsewhere to check against later.
+    """
+    from openimr.service import Settings
+    from openimr.store import init_db, session_factory, transaction
+    from openimr.store.audit import Finding, verify
+
+    settings = Settings()
+    try:
+        engine = init_db(settings.url)
+    except OpenIMRError as exc:
+        raise _fail(str(exc)) from None
+    with transaction(session_factory(engine)) as session:
+        report = verify(session)
+    engine.dispose()
+    for finding in report.findings:
+        typer.echo(f"event {finding.event_id}: {finding.problem}")
+    for trigger in report.triggers:
+        typer.echo(f"trigger {trigger} is missing: the audit trail can be changed in place")
+    if expect_head is not None and expect_head != report.head:
+        typer.echo("the head differs from the one expected: events were removed or added")
+        report.findings.append(Finding(0, "head differs"))
+    typer.echo(f"{report.events} events; head {report.head}")
+    if not report.ok:
+        typer.echo("audit trail: NOT intact", err=True)
+        raise typer.Exit(1)
+    typer.echo("audit trail: intact")
+
+
 @app.command("add-reviewer")
 def add_reviewer_cmd(
     profile: Annotated[Path, typer.Argument(help="A YAML or JSON file with the profile.")],
@@ -349,3 +439,4 @@ def register(root: typer.Typer) -> None:
     """Add the service's commands to the root CLI (``serve`` and the ``cases`` group)."""
     root.command("serve")(serve)
     root.add_typer(app, name="cases")
+    root.add_typer(audit_app, name="audit")

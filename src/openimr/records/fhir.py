@@ -48,6 +48,7 @@ from typing import Any
 
 from openimr.errors import RecordError
 from openimr.model import Record, RecordPage, RecordSegment
+from openimr.records.limits import load_json
 
 RENDERED_TYPES = (
     "DocumentReference",
@@ -950,7 +951,7 @@ def _build(found: list[_Found], notes: list[str], display: str, digest: str) -> 
 def read_fhir(raw: bytes, display: str, digest: str) -> Record:
     """Read a FHIR R4 JSON record (see the module's doc for the rendering and its map)."""
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = load_json(raw.decode("utf-8-sig"), display)
     except UnicodeDecodeError:
         raise RecordError("FHIR JSON is not UTF-8 text", file=display) from None
     except json.JSONDecodeError as exc:
@@ -983,7 +984,7 @@ def read_fhir_ndjson(raw: bytes, display: str, digest: str) -> Record:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = load_json(line, display, number)
         except json.JSONDecodeError:
             bad.append(number)
             continue

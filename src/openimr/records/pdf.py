@@ -16,6 +16,7 @@ from typing import Any
 
 from openimr.errors import RecordError
 from openimr.model import Record, RecordPage
+from openimr.records.limits import check_pages
 from openimr.records.ocr import INSTALL_HINT, Ocr
 
 PAGE_SEPARATOR = "\f"
@@ -45,6 +46,7 @@ def read_pdf(path: Path, display: str, digest: str) -> Record:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise RecordError("PDF is encrypted with a password", file=display)
+        check_pages(len(reader.pages), display)
         page_texts: list[str] = []
         scanned: list[int] = []
         for number, page in enumerate(reader.pages, start=1):

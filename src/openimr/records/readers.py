@@ -40,7 +40,10 @@ def read_record(path: Path, display: str) -> Record:
             f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
             file=display,
         )
+    from openimr.records import limits
+
     try:
+        limits.check_bytes(path.stat().st_size, display)
         raw = path.read_bytes()
     except OSError as exc:
         raise RecordError(f"cannot read record: {exc.strerror}", file=display) from None
@@ -59,6 +62,7 @@ def read_record(path: Path, display: str) -> Record:
         from openimr.records.fhir import read_fhir
 
         record = read_fhir(raw, display, digest)
+    limits.check_chars(len(record.text), display)
     return describe(record)
 
 
@@ -74,6 +78,9 @@ def read_text(raw: bytes, display: str, digest: str, kind: str = "text") -> Reco
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    from openimr.records.limits import check_chars
+
+    check_chars(len(text), display)
     return Record(
         path=display,
         kind="markdown" if kind == "markdown" else "text",

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openimr.errors import AuthenticationError, PermissionDeniedError
-from openimr.store.models import ApiKeyRow
+from openimr.store.models import ApiKeyRow, ReviewerRow
 
 KEY_PREFIX = "oimr_"
 
@@ -67,7 +67,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "decide_item": frozenset({R.REVIEWER}),
     "finalize": frozenset({R.REVIEWER}),
     "manage_reviewers": frozenset({R.ADMINISTRATOR}),
-    "read_reviewers": frozenset({R.ADMINISTRATOR, R.AUDITOR, R.INTAKE}),
+    "read_reviewers": frozenset({R.ADMINISTRATOR, R.AUDITOR}),
     "manage_keys": frozenset({R.ADMINISTRATOR}),
 }
 
@@ -101,4 +101,11 @@ def authenticate(session: Session, key: str | None) -> Actor:
         raise AuthenticationError("the API key is not valid")
     if row.revoked_at is not None:
         raise AuthenticationError("the API key has been revoked")
+    if row.reviewer_id is not None:
+        reviewer = session.get(ReviewerRow, row.reviewer_id)
+        if reviewer is None or not reviewer.active:
+            raise PermissionDeniedError(
+                f"reviewer {row.reviewer_id} is deactivated; their key can no longer act",
+                actor=f"key:{row.prefix}",
+            )
     return Actor(id=f"key:{row.prefix}", role=Role(row.role), reviewer_id=row.reviewer_id)

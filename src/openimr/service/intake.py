@@ -14,6 +14,7 @@ from openimr.caseio import load_case
 from openimr.errors import CaseFormatError, InputError, OpenIMRError, UploadTooLargeError
 from openimr.model import Case
 from openimr.records import SUPPORTED_SUFFIXES
+from openimr.records.limits import RecordLimits, current, record_limits
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$")
 
@@ -29,9 +30,23 @@ MEDIA_TYPES = {
 
 @dataclass(frozen=True)
 class Limits:
+    """The service's limits (``OPENIMR_*`` settings; ``docs/security.md`` lists them)."""
+
     max_file_bytes: int = 20 * 1024 * 1024
     max_files: int = 200
     max_request_bytes: int = 100 * 1024 * 1024
+    max_record_chars: int = 5_000_000
+    max_pdf_pages: int = 2000
+    max_review_seconds: float = 300.0
+
+    @property
+    def records(self) -> RecordLimits:
+        """What one record may hold (a record is one uploaded file)."""
+        return RecordLimits(
+            max_bytes=self.max_file_bytes,
+            max_chars=self.max_record_chars,
+            max_pdf_pages=self.max_pdf_pages,
+        )
 
 
 @dataclass(frozen=True)
@@ -115,10 +130,19 @@ def case_directory(case_yaml: bytes, records: dict[str, bytes]) -> Iterator[Path
         yield root
 
 
-def read_case(case_yaml: bytes, records: dict[str, bytes], *, read_records: bool = True) -> Case:
-    """Read a submitted case as ``openimr review`` would; errors name ``case.yaml`` or the record
-    (never a temporary path)."""
-    with case_directory(case_yaml, records if read_records else {}) as root:
+def read_case(
+    case_yaml: bytes,
+    records: dict[str, bytes],
+    *,
+    read_records: bool = True,
+    limits: RecordLimits | None = None,
+) -> Case:
+    """Read a submitted case as ``openimr review`` would, under ``limits``; errors name
+    ``case.yaml`` or the record (never a temporary path)."""
+    with (
+        case_directory(case_yaml, records if read_records else {}) as root,
+        record_limits(limits or current()),
+    ):
         try:
             case = load_case(root, read_records=read_records)
         except OpenIMRError as exc:

@@ -234,8 +234,49 @@ class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["intake", "reviewer", "administrator", "auditor"]
-    reviewer_id: str | None = Field(default=None, max_length=64)
+    reviewer_id: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$"
+    )
     label: str | None = Field(default=None, max_length=200)
+
+
+class KeyInfoOut(_Out):
+    """An API key as listed (never the key itself)."""
+
+    id: int
+    prefix: str
+    role: str
+    reviewer_id: str | None
+    label: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class JobOut(_Out):
+    """A background draft: poll it until ``state`` is ``done`` (then ``draft_id`` is set) or
+    ``failed`` (then ``error`` says why)."""
+
+    id: int
+    kind: str
+    case_id: str
+    state: Literal["queued", "running", "done", "failed"]
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    draft_id: int | None
+    error: str | None
+
+
+class ErrorOut(BaseModel):
+    """Every error the API answers: a short code, a message, and where the problem is."""
+
+    error: str
+    """``invalid_input``, ``unauthenticated``, ``forbidden``, ``not_found``, ``conflict``,
+    ``invalid_transition``, ``upload_too_large``, ``storage_error`` ..."""
+    message: str
+    file: str | None = None
+    field: str | None = None
+    line: int | None = None
 
 
 class KeyOut(_Out):

@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     max_file_bytes: int = 20 * 1024 * 1024
     max_files: int = 200
     max_request_bytes: int = 100 * 1024 * 1024
+    max_record_chars: int = 5_000_000
+    """Characters of text one record may hold once read."""
+    max_pdf_pages: int = 2000
+    """Pages one PDF record (or PDF attachment in a FHIR record) may have."""
+    max_review_seconds: float = 300.0
+    """How long one engine draft may run before it is abandoned as failed."""
+    draft_workers: int = 1
+    """Background draft jobs run at once in each server process."""
+    secure_cookies: bool | None = None
+    """Mark the web page's cookie ``Secure``: None (default) when the request came over
+    HTTPS (directly or as ``X-Forwarded-Proto: https`` from a trusted proxy)."""
     organization: str = "openimr"
     """The IMR organization named in letters (``OPENIMR_ORGANIZATION``)."""
     host: str = "127.0.0.1"
@@ -52,4 +63,7 @@ class Settings(BaseSettings):
             max_file_bytes=self.max_file_bytes,
             max_files=self.max_files,
             max_request_bytes=self.max_request_bytes,
+            max_record_chars=self.max_record_chars,
+            max_pdf_pages=self.max_pdf_pages,
+            max_review_seconds=self.max_review_seconds,
         )

@@ -14,6 +14,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,6 +64,8 @@ from openimr.service.schemas import (
     EventOut,
     ItemDecisionOut,
     ItemSummary,
+    JobOut,
+    KeyInfoOut,
     KeyOut,
     ReviewerIn,
     ReviewerOut,
@@ -78,6 +81,7 @@ from openimr.store.models import (
     DraftRow,
     EventRow,
     ItemDecisionRow,
+    JobRow,
     ReviewerRow,
 )
 from openimr.workflow.eligibility import PriorApplication
@@ -112,6 +116,80 @@ def system_clock() -> dt.datetime:
 
 def new_case_id() -> str:
     return "IMR-" + secrets.token_hex(6).upper()
+
+
+def named_records(case_yaml: bytes, records: Sequence[Upload], limits: Limits) -> dict[str, bytes]:
+    """The records of a submission by stored name, after the upload limits."""
+    check_limits([Upload("case.yaml", case_yaml), *records], limits)
+    named: dict[str, bytes] = {}
+    for up in records:
+        name = record_name(up.name)
+        if name in named:
+            raise InputError("the same record name is sent twice", file=up.name)
+        named[name] = up.data
+    return named
+
+
+def read_submission(case_yaml: bytes, records: Sequence[Upload], limits: Limits) -> Case:
+    """Read a submission (case.yaml and records) as :meth:`Workflow.submit` would, without
+    the database: the API does this before its transaction begins."""
+    return read_case(case_yaml, named_records(case_yaml, records, limits), limits=limits.records)
+
+
+class ReviewTimeoutError(InputError):
+    """The engine ran past ``OPENIMR_MAX_REVIEW_SECONDS`` on a case."""
+
+    code = "review_too_long"
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """What the engine needs for a draft, read in one short transaction (no lock held after)."""
+
+    case_id: str
+    version: int
+    case_yaml: bytes
+    records: dict[str, bytes]
+    documents: tuple[int, ...] = ()
+    """The ids of the case's stored files the engine read."""
+
+
+def run_review(
+    inp: DraftInput, review_engine: ReviewEngine | None, limits: Limits | None = None
+) -> CaseReview:
+    """Read the case and run the engine on it, outside any database transaction.
+
+    The engine runs on its own thread; past ``limits.max_review_seconds`` the draft fails
+    with :class:`ReviewTimeoutError` and the result, when it comes, is thrown away.
+    """
+    limits = limits or Limits()
+    result: list[CaseReview] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            model = read_case(inp.case_yaml, inp.records, limits=limits.records)
+            if review_engine is not None:
+                result.append(review_engine(model))
+            else:
+                from openimr.engine import review_case
+
+                result.append(review_case(model))
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name=f"openimr-review-{inp.case_id}", daemon=True)
+    worker.start()
+    worker.join(limits.max_review_seconds)
+    if worker.is_alive():
+        raise ReviewTimeoutError(
+            f"the engine took longer than the limit of {limits.max_review_seconds:g} seconds "
+            "per review (OPENIMR_MAX_REVIEW_SECONDS); the draft was abandoned",
+            field="case_id",
+        )
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 class Workflow:
@@ -229,7 +307,18 @@ class Workflow:
         if self.actor.role is not Role.REVIEWER or case.reviewer_id != self.actor.reviewer_id:
             raise PermissionDeniedError("only the reviewer assigned to the case can do this")
         assert self.actor.reviewer_id is not None
+        self._require_active_reviewer()
         return self.actor.reviewer_id
+
+    def _require_active_reviewer(self) -> None:
+        """A deactivated reviewer (or one taken off the panel) can no longer act."""
+        if self.actor.reviewer_id is None:
+            return
+        row = self.session.get(ReviewerRow, self.actor.reviewer_id)
+        if row is None or not row.active:
+            raise PermissionDeniedError(
+                f"reviewer {self.actor.reviewer_id} is deactivated and can no longer act"
+            )
 
     def _documents(self, case_id: str, kind: str | None = None) -> list[DocumentRow]:
         stmt = select(DocumentRow).where(DocumentRow.case_id == case_id)
@@ -263,7 +352,12 @@ class Workflow:
         if cached is not None:
             return cached
         records = {d.name: self.blobs.get(d.sha256) for d in docs if d.kind == "record"}
-        model = read_case(self.blobs.get(yaml_docs[-1].sha256), records, read_records=read_records)
+        model = read_case(
+            self.blobs.get(yaml_docs[-1].sha256),
+            records,
+            read_records=read_records,
+            limits=self.limits.records,
+        )
         with _CASE_CACHE_LOCK:
             _CASE_CACHE[key] = model
             while len(_CASE_CACHE) > 16:
@@ -408,21 +502,18 @@ class Workflow:
         records: Sequence[Upload] = (),
         *,
         facts: ApplicationFactsIn | None = None,
+        parsed: Case | None = None,
     ) -> SubmitOut:
         """Open a case from a case.yaml and its records; the same application twice is one case.
 
         The case is read exactly as ``openimr review`` reads it, so a bad case.yaml is refused
         with the field and line. Records named in ``case.yaml``'s ``records:`` must be sent.
+        ``parsed`` is the case as :func:`read_submission` read it from the same bytes before
+        the transaction began (the API does that, so no lock is held while records are read).
         """
         require(self.actor, "submit")
-        check_limits([Upload("case.yaml", case_yaml), *records], self.limits)
-        named: dict[str, bytes] = {}
-        for up in records:
-            name = record_name(up.name)
-            if name in named:
-                raise InputError("the same record name is sent twice", file=up.name)
-            named[name] = up.data
-        model = read_case(case_yaml, named)
+        named = named_records(case_yaml, records, self.limits)
+        model = parsed or read_case(case_yaml, named, limits=self.limits.records)
         key = submission_key(case_yaml, named)
         existing = self.session.scalars(
             select(CaseRow).where(CaseRow.submission_key == key)
@@ -554,8 +645,24 @@ class Workflow:
         self._event("write", "resubmitted", case=case, note="same application; no new case")
         return SubmitOut(case=self.case_out(case), created=False)
 
-    def attach_records(self, case_id: str, records: Sequence[Upload]) -> list[DocumentOut]:
-        """Add records to an open case (a name already on file is refused, not replaced)."""
+    def attachable_case_yaml(self, case_id: str) -> bytes:
+        """The case.yaml of a case records may be attached to now (checks role and state)."""
+        case = self._write_case(case_id, "attach_record")
+        state = CaseState(case.state)
+        if state not in OPEN_STATES:
+            raise ConflictError(
+                f"records cannot be added to a case in state '{state.value}'", field="state"
+            )
+        return self.blobs.get(self._documents(case.id, "case_yaml")[-1].sha256)
+
+    def attach_records(
+        self, case_id: str, records: Sequence[Upload], *, checked: bool = False
+    ) -> list[DocumentOut]:
+        """Add records to an open case (a name already on file is refused, not replaced).
+
+        ``checked``: the records were already read with the case's case.yaml
+        (:meth:`attachable_case_yaml` and :func:`read_case`, outside the transaction).
+        """
         case = self._write_case(case_id, "attach_record")
         state = CaseState(case.state)
         if state not in OPEN_STATES:
@@ -573,8 +680,9 @@ class Workflow:
                 raise ConflictError(f"a record named {name!r} is already on file", file=up.name)
             named[name] = up.data
         # every record must be readable now, not at draft time
-        yaml_doc = self._documents(case.id, "case_yaml")[-1]
-        read_case(self.blobs.get(yaml_doc.sha256), named)
+        if not checked:
+            yaml_doc = self._documents(case.id, "case_yaml")[-1]
+            read_case(self.blobs.get(yaml_doc.sha256), named, limits=self.limits.records)
         out = []
         for name, data in named.items():
             row = self._store_document(case, "record", name, data)
@@ -893,22 +1001,50 @@ class Workflow:
         """Run the engine on the stored case and keep its draft beside the reviewer's decisions.
 
         Drafting again (in review) replaces the draft and clears the decisions made on the
-        old one: they no longer describe what the reviewer is looking at.
+        old one: they no longer describe what the reviewer is looking at. (The API runs the
+        three steps, :meth:`draft_input`, :func:`run_review` and :meth:`store_draft`, in
+        separate transactions so that no lock is held while the engine works.)
         """
+        inp = self.draft_input(case_id)
+        review = run_review(inp, self.review_engine, self.limits)
+        return self.store_draft(inp, review)
+
+    def _draft_case(self, case_id: str, *, for_update: bool) -> tuple[CaseRow, CaseState]:
         require(self.actor, "draft")
-        case = self._case(case_id, for_update=True)
+        case = self._case(case_id, for_update=for_update)
         if self.actor.is_reviewer:
             self._require_assigned_reviewer(case)
         state = CaseState(case.state)
         if state is not CaseState.IN_REVIEW:
             transition(state, "start_review")
-        model = self.load_case_model(case)
-        if self.review_engine is not None:
-            review = self.review_engine(model)
-        else:
-            from openimr.engine import review_case
+        return case, state
 
-            review = review_case(model)
+    def draft_input(self, case_id: str) -> DraftInput:
+        """Check the draft is allowed now and read what the engine needs (no writes)."""
+        case, _state = self._draft_case(case_id, for_update=False)
+        docs = self._documents(case.id)
+        yaml_docs = [d for d in docs if d.kind == "case_yaml"]
+        if not yaml_docs:
+            raise OpenIMRError(f"case {case.id} has no stored case.yaml")
+        return DraftInput(
+            case_id=case.id,
+            version=case.version,
+            case_yaml=self.blobs.get(yaml_docs[-1].sha256),
+            records={d.name: self.blobs.get(d.sha256) for d in docs if d.kind == "record"},
+            documents=tuple(d.id for d in docs if d.kind in ("case_yaml", "record")),
+        )
+
+    def store_draft(self, inp: DraftInput, review: CaseReview) -> DraftOut:
+        """Store the engine's draft, if the case did not change while the engine ran."""
+        case, state = self._draft_case(inp.case_id, for_update=True)
+        now_docs = tuple(
+            d.id for d in self._documents(case.id) if d.kind in ("case_yaml", "record")
+        )
+        if case.version != inp.version or now_docs != inp.documents:
+            raise ConflictError(
+                "the case changed while the engine was drafting (records attached, reassigned "
+                "or drafted by another request); draft again"
+            )
         row = DraftRow(
             case_id=case.id,
             created_at=self.now(),
@@ -959,6 +1095,71 @@ class Workflow:
                 self.session.delete(dec)
                 cleared.append(index)
         return kept, cleared
+
+    # ------------------------------------------------------------------ draft jobs
+
+    def queue_draft(self, case_id: str) -> JobOut:
+        """Queue a background draft (the caller runs it: :func:`run_draft_job`)."""
+        case, _state = self._draft_case(case_id, for_update=True)
+        busy = self.session.scalars(
+            select(JobRow).where(JobRow.case_id == case.id, JobRow.state.in_(("queued", "running")))
+        ).first()
+        if busy is not None and not self._fail_if_lost(busy):
+            raise ConflictError(
+                f"a draft of this case is already {busy.state} (job {busy.id})", field="case_id"
+            )
+        job = JobRow(
+            kind="draft",
+            case_id=case.id,
+            state="queued",
+            actor=self.actor.id,
+            role=self.actor.role.value,
+            reviewer_id=self.actor.reviewer_id,
+            case_version=case.version,
+            created_at=self.now(),
+        )
+        self.session.add(job)
+        self._flush()
+        self._event("write", "draft_queued", case=case, job=job.id)
+        return JobOut.model_validate(job)
+
+    def get_job(self, job_id: int) -> JobOut:
+        """A draft job, as its caller (or an administrator/auditor) may see it."""
+        require(self.actor, "read_draft")
+        job = self.session.get(JobRow, job_id)
+        if job is None:
+            raise NotFoundError(f"no job {job_id}", field="job_id")
+        self._case(job.case_id)  # reviewers see only the jobs of their own cases
+        self._fail_if_lost(job)
+        return JobOut.model_validate(job)
+
+    def _fail_if_lost(self, job: JobRow) -> bool:
+        """Mark ``job`` failed if it can no longer be running (its server stopped).
+
+        A running job ends within the review time limit; a queued one within that limit for
+        each job ahead of it. Past that (and a minute's grace) it was lost.
+        """
+        if job.state not in ("queued", "running"):
+            return False
+        per_job = dt.timedelta(seconds=self.limits.max_review_seconds + 60)
+        if job.state == "running":
+            lost = job.started_at is not None and self.now() - job.started_at > per_job
+        else:
+            ahead = int(
+                self.session.scalar(
+                    select(func.count())
+                    .select_from(JobRow)
+                    .where(JobRow.id < job.id, JobRow.state.in_(("queued", "running")))
+                )
+                or 0
+            )
+            lost = self.now() - job.created_at > per_job * (ahead + 1)
+        if lost:
+            job.state = "failed"
+            job.finished_at = self.now()
+            job.error = "the job was interrupted (the server stopped); draft again"
+            self._flush()
+        return lost
 
     def _draft_out(self, case: CaseRow, draft: DraftRow) -> DraftOut:
         review = CaseReview.model_validate(draft.review)
@@ -1395,6 +1596,29 @@ class Workflow:
     ) -> KeyOut:
         require(self.actor, "manage_keys")
         return create_key(self.session, self.now(), self.actor, role, reviewer_id, label)
+
+    def list_keys(self) -> list[KeyInfoOut]:
+        require(self.actor, "manage_keys")
+        rows = self.session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))
+        return [KeyInfoOut.model_validate(r) for r in rows]
+
+    def revoke_key(self, key: int | str) -> KeyInfoOut:
+        """Revoke an API key by id or by its prefix (as listed); it is refused from then on."""
+        require(self.actor, "manage_keys")
+        if isinstance(key, int):
+            row = self.session.get(ApiKeyRow, key)
+        else:
+            matches = list(self.session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == key)))
+            if len(matches) > 1:
+                raise ConflictError(f"more than one key has prefix {key!r}; give its id")
+            row = matches[0] if matches else None
+        if row is None:
+            raise NotFoundError(f"no API key {key!r}", field="key_id")
+        if row.revoked_at is None:
+            row.revoked_at = self.now()
+            self._flush()
+            self._event("admin", "revoke_key", key=row.prefix, role=row.role)
+        return KeyInfoOut.model_validate(row)
 
 
 def create_key(

@@ -140,6 +140,32 @@ class EventRow(Base):
     to_state: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    """The ``hash`` of the event before this one (64 zeros for the first): the chain."""
+    hash: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of ``prev_hash`` and this event's content (:mod:`openimr.store.audit`)."""
+
+
+class JobRow(Base):
+    """A background job (an engine draft): its state is polled, so no request waits on it."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    """``queued``, ``running``, ``done`` or ``failed``."""
+    actor: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    reviewer_id: Mapped[str | None] = mapped_column(String(64))
+    case_version: Mapped[int] = mapped_column(Integer)
+    """The case's version when the job was queued (the draft is refused if it changed)."""
+    created_at: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    draft_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class DraftRow(Base):

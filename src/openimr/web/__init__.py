@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from openimr.errors import (
     AuthenticationError,
@@ -194,8 +195,18 @@ def register(app: FastAPI, ctx: Context) -> None:
         except AuthenticationError as exc:
             return _page("login.html.j2", 401, error=str(exc))
         response = RedirectResponse("/ui/cases", status_code=303)
+        # Secure when served over HTTPS (or always, with OPENIMR_SECURE_COOKIES=true)
+        secure = ctx.settings.secure_cookies
+        if secure is None:
+            secure = request.url.scheme == "https"
         response.set_cookie(
-            COOKIE, key.strip(), httponly=True, samesite="strict", path="/", max_age=8 * 3600
+            COOKIE,
+            key.strip(),
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            path="/",
+            max_age=8 * 3600,
         )
         return response
 
@@ -215,6 +226,8 @@ def register(app: FastAPI, ctx: Context) -> None:
                 actor = wf.actor
         except AuthenticationError:
             return RedirectResponse("/ui/login", status_code=303)
+        except PermissionDeniedError as exc:  # e.g. a deactivated reviewer
+            return _page("error.html.j2", 403, message=str(exc), actor=None)
         return _page("cases.html.j2", cases=cases, actor=actor, error=error, note=note)
 
     @app.get("/ui/deadlines", include_in_schema=False)
@@ -254,7 +267,8 @@ def register(app: FastAPI, ctx: Context) -> None:
 
         try:
             form = await request.form()
-            uploads = await read_uploads([case, *[r for r in (records or []) if r.filename]], ctx)
+            files = [case, *[r for r in (records or []) if r.filename]]
+            uploads = await run_in_threadpool(read_uploads, files, ctx)
             facts = _facts_from_form(form)
             with unit(request) as wf:
                 out = wf.submit(uploads[0].data, uploads[1:], facts=facts)
@@ -494,7 +508,7 @@ def register(app: FastAPI, ctx: Context) -> None:
         from openimr.api.app import read_uploads
 
         try:
-            uploads = await read_uploads([r for r in records if r.filename], ctx)
+            uploads = await run_in_threadpool(read_uploads, [r for r in records if r.filename], ctx)
         except OpenIMRError as exc:
             return _back(case_id, error=str(exc), anchor="actions")
         return _act(
