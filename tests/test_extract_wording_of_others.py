@@ -155,3 +155,19 @@ def test_examination_findings_read_any_abnormal_mention_by_default() -> None:
     for name in ("functional_deficits", "objective_radiculopathy", "neurologic_deficit"):
         assert lib.facts[name].pick == "any_true"
     assert lib.facts["prior_visits"].pick == "latest"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FINDINGS:\nNo destructive changes or acute fractures are identified.\n",
+        "FINDINGS:\nNo fracture or dislocation.\n",
+    ],
+)
+def test_a_negation_over_a_coordination_denies_every_member(text: str) -> None:
+    """ "No X or Y" denies both; "no relief with the brace" still denies only the relief."""
+    assert values_of(text, "red_flags") == [False]
+
+
+def test_a_tie_still_limits_a_negation() -> None:
+    assert values_of("She had no relief with physical therapy.", "prior_therapy") == [True]

@@ -911,8 +911,11 @@ def _drop_overridden(found: list[tuple[Fact, int, int]]) -> list[Fact]:
 # a word between a negation and the mention that the negation denies instead, when it is
 # tied to the mention without a clause break ("no improvement with acupuncture"; but not
 # "denies vision changes, weakness, or bowel or bladder dysfunction")
+# "no relief with the brace": the negation denies the relief, not the brace; but "no
+# destructive changes or fractures" denies both (a coordination, not a tie)
 _NEGATION_BLOCKERS = re.compile(
-    r"\b(?:improvement|improve|improved|change|changes|relief|benefit|help|helpful|progress|gains?)\b[^,;]*$",
+    r"\b(?:improvement|improve|improved|change|changes|relief|benefit|help|helpful|progress|gains?)\b"
+    r"(?!\s+(?:or|and|nor)\b)[^,;]*$",
     re.IGNORECASE,
 )
 
