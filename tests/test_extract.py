@@ -177,6 +177,14 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
         ("Treatment will consist of chiropractic manipulation and massage.", "prior_therapy"),
         ("Perhaps a course of physical therapy may be helpful.", "prior_therapy"),
         ("I would recommend a series of epidural steroid injections.", "prior_esi"),
+        # goals set for the patient state what should be, not what is
+        (
+            "The patient will demonstrate independence with a home exercise program.",
+            "home_exercise_program",
+        ),
+        ("The patient is to report maximum 3/10 pain with weightbearing.", "pain_score"),
+        ("LONG-TERM GOALS: Patient to walk 500 feet without difficulty.\n", "functional_deficits"),
+        ("Her goal is to return to work at full duty.", "work_status"),
         # a differential diagnosis
         ("The differential diagnosis includes tumor and infection.", "red_flags"),
         ("The differential diagnosis includes tumor and infection.", "diagnosis"),
@@ -195,6 +203,18 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
 )
 def test_mentions_that_state_no_finding_give_no_fact(text: str, name: str) -> None:
     assert values_of(text, name) == []
+
+
+def test_a_goal_is_still_a_goal() -> None:
+    # the goal statement that says nothing else still states the functional goal
+    text = "The patient will tolerate 1000 feet of walking without increase in pain."
+    assert values_of(text, "functional_goals") == [True]
+    assert values_of("SHORT-TERM GOALS: Independent with stairs.\n", "functional_goals") == [True]
+    # the same findings stated as they are, outside a goal, still count
+    assert values_of("She is doing her home exercise program daily.", "home_exercise_program") == [
+        True
+    ]
+    assert values_of("Pain is 6/10 today.", "pain_score") == [6]
 
 
 def test_a_ticked_box_and_a_current_drug_list_still_count() -> None:

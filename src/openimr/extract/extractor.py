@@ -709,12 +709,14 @@ class Extractor:
                     and not (pat.strong_words and _has_any(lowered, pat.strong_words))
                 ):
                     continue
-                if states_nothing:
+                if states_nothing and not pat.keep_hypothetical:
                     continue
                 for m in pat.regex.finditer(sent.text):
                     if pat.excludes_before and _before_has(lowered, m.start(), pat.excludes_before):
                         continue
-                    if _in_scopes(not_findings, sent.start + m.start()):
+                    if not pat.keep_hypothetical and _in_scopes(
+                        not_findings, sent.start + m.start()
+                    ):
                         continue
                     fact = run.pattern_fact(pat, m, sent, therapies)
                     if fact is not None and pat.when_negated != "ignore":

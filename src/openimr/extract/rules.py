@@ -90,6 +90,9 @@ class PatternRule:
     value false; the default of a pattern whose fixed value is true), ``nothing`` (no fact),
     or ``ignore`` (the match as read; the default of every other pattern: a number, a
     string, a pattern that itself reads a negative finding)."""
+    keep_hypothetical: bool = False
+    """The fact is about a goal or plan: a match in a section or sentence that states no
+    finding (goals, a consent) still counts ("the patient will walk 500 feet")."""
 
 
 @dataclass(frozen=True)
@@ -475,6 +478,7 @@ def _load_file(
                 keywords=_keywords(rx),
                 qualifier=str(p["qualifier"]) if p.get("qualifier") is not None else None,
                 when_negated=when_negated,
+                keep_hypothetical=bool(p.get("keep_hypothetical", False)),
             )
         )
 
@@ -569,6 +573,7 @@ _PATTERN_KEYS = {
     "excludes_before",
     "qualifier",
     "when_negated",
+    "keep_hypothetical",
 }
 
 
