@@ -45,7 +45,14 @@ def _facts(raw: list[dict[str, Any]]) -> list[Fact]:
     for i, f in enumerate(raw):
         span = Span(record="records/test.txt", start=i * 10, end=i * 10 + 5, quote="x" * 5)
         facts.append(
-            Fact(name=f["name"], value=f["value"], qualifier=f.get("qualifier"), spans=(span,))
+            Fact(
+                name=f["name"],
+                value=f["value"],
+                qualifier=f.get("qualifier"),
+                spans=(span,),
+                region=f.get("region"),
+                side=f.get("side"),
+            )
         )
     return facts
 

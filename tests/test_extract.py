@@ -293,3 +293,11 @@ def test_a_rule_that_only_ends_a_reach_denies_nothing() -> None:
     # medspaCy files "secondary to" under negation, but only to end other modifiers' reach
     text = "Pain secondary to strain; deep tendon reflexes 1+ at the biceps."
     assert values_of(text, "neurologic_deficit") == [True]
+
+
+def test_waking_up_from_sleep_is_no_functional_improvement() -> None:
+    text = "He reported waking up from sleeping with pain in the right arm."
+    assert values_of(text, "functional_improvement") == []
+    assert values_of("Knee flexion improved from 90 to 120 degrees.", "functional_improvement") == [
+        True
+    ]
