@@ -27,6 +27,7 @@ from openimr.model import (
     Status,
     UtilizationReview,
 )
+from openimr.model.facts import Context
 
 HERE = Path(__file__).parent / "criteria"
 
@@ -52,6 +53,7 @@ def _facts(raw: list[dict[str, Any]]) -> list[Fact]:
                 spans=(span,),
                 region=f.get("region"),
                 side=f.get("side"),
+                context=Context(**f.get("context", {})),
             )
         )
     return facts

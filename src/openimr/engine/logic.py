@@ -314,6 +314,9 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     named = [f for f in ctx.facts if f.name == rule.subject]
     if ctx.library is not None:
         fdef = ctx.library.facts.get(rule.subject)
+        if fdef is not None and fdef.current:
+            # a finding needed at the time of the request: one given as history is not
+            named = [f for f in named if not f.context.historical]
         if fdef is not None and fdef.located:
             # a finding about another part of the body, or the other side, is not evidence
             # for this request (a right-shoulder MRI for a left shoulder surgery); an

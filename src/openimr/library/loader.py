@@ -105,7 +105,17 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
         if not ctx.keys(
             spec,
             p,
-            {"type", "unit", "meaning", "describes", "qualified", "located", "when_silent", "pick"},
+            {
+                "type",
+                "unit",
+                "meaning",
+                "describes",
+                "qualified",
+                "located",
+                "current",
+                "when_silent",
+                "pick",
+            },
             {"type", "meaning", "describes"},
         ):
             continue
@@ -125,6 +135,7 @@ def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str
             unit=spec.get("unit"),
             qualified=bool(spec.get("qualified", False)),
             located="nerve" if located == "nerve" else bool(located),
+            current=bool(spec.get("current", False)),
             when_silent=_when_silent(ctx, spec.get("when_silent", "not_applicable"), p),
             pick=_fact_pick(ctx, spec.get("pick", "latest"), p),
         )

@@ -90,6 +90,11 @@ class FactDef:
     ``latest`` by default; ``any_true`` for examination findings, where one abnormal finding
     is documented whatever other parts of the examination were normal ("gait normal" does
     not undo "lumbar flexion to 60 degrees")."""
+    current: bool = False
+    """A finding about the patient's present state (an examination finding, a symptom, a red
+    flag): a criterion needs it at the time of the request, so a mention the record gives as
+    history ("a history of radiculopathy", a past-history section) does not count, positive
+    or negative; with only such mentions the finding is not documented."""
     when_silent: WhenSilent = "not_applicable"
     """How the records' silence on this fact is read in a criterion's ``when``
     (``engine/course.py``): ``burden`` (prior use of the requested treatment: the condition
