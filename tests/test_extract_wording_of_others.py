@@ -36,6 +36,9 @@ def values_of(text: str, name: str) -> list[object]:
             True,
         ),
         ("A two-level lumbar fusion was recommended by the surgeon.", "surgery_considered", True),
+        ("We will schedule him for a left knee arthroscopy.", "surgery_considered", True),
+        ("She would like to proceed with the trigger finger release.", "surgery_considered", True),
+        ("We discussed the possibility of surgical decompression.", "surgery_considered", True),
         ("Surgery is not a consideration for this patient.", "surgery_considered", False),
         (
             "Her findings are not severe enough for her to undergo surgery.",
@@ -171,3 +174,14 @@ def test_a_negation_over_a_coordination_denies_every_member(text: str) -> None:
 
 def test_a_tie_still_limits_a_negation() -> None:
     assert values_of("She had no relief with physical therapy.", "prior_therapy") == [True]
+
+
+def test_an_operation_put_off_or_done_is_not_one_proposed() -> None:
+    assert values_of("If symptoms persist we will schedule surgery.", "surgery_considered") == []
+    assert values_of(
+        "She is not sure whether she wants to proceed with a hip replacement.", "surgery_considered"
+    ) in ([], [True])
+    # declined: the operation is set aside
+    assert values_of(
+        "He declined to proceed with the carpal tunnel release.", "surgery_considered"
+    ) in ([], [False])
