@@ -29,6 +29,14 @@ def values_of(text: str, name: str) -> list[object]:
             "functional_deficits",
             False,
         ),
+        # care that did not work
+        ("Middle finger trigger, failed nonoperative treatment.", "failed_conservative_care", True),
+        (
+            "The injections were not helpful and the splint did not help either.",
+            "failed_conservative_care",
+            True,
+        ),
+        ("Her pain medication is not quite taking care of it.", "failed_conservative_care", True),
         # surgery proposed, or set aside
         (
             "He is a reasonable candidate for a right carpal tunnel release.",
