@@ -23,6 +23,17 @@ def values_of(text: str, name: str) -> list[object]:
         ("She rises from a chair with difficulty.", "functional_deficits", True),
         ("Kneeling is a major problem for him at work.", "functional_deficits", True),
         ("He is unable to crawl under vehicles.", "functional_deficits", True),
+        (
+            "Rotation of the left hip was limited and increased her pain.",
+            "functional_deficits",
+            True,
+        ),
+        ("PROBLEM LIST: 1. Decreased lumbar range of motion.", "functional_deficits", True),
+        (
+            "She has not been able to complete her exercise routine since June.",
+            "functional_deficits",
+            True,
+        ),
         ("EXAM:\nGait is entirely normal.\n", "functional_deficits", False),
         (
             "EXAM:\nShe ambulates independently without an assistive device.\n",
@@ -32,7 +43,7 @@ def values_of(text: str, name: str) -> list[object]:
         # care that did not work
         ("Middle finger trigger, failed nonoperative treatment.", "failed_conservative_care", True),
         (
-            "The injections were not helpful and the splint did not help either.",
+            "The injections did not help and the splint did not work either.",
             "failed_conservative_care",
             True,
         ),
