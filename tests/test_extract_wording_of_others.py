@@ -40,6 +40,14 @@ def values_of(text: str, name: str) -> list[object]:
             "functional_deficits",
             False,
         ),
+        # upper motor neuron and sensory signs on examination
+        ("EXAM:\nShe has hyperreflexia in her lower extremities.\n", "neurologic_deficit", True),
+        ("On gait she has a subtle left hemiparesis.", "neurologic_deficit", True),
+        (
+            "EXAM:\nObjective sensory loss in the left C6 distribution.\n",
+            "neurologic_deficit",
+            True,
+        ),
         # care that did not work
         ("Middle finger trigger, failed nonoperative treatment.", "failed_conservative_care", True),
         (
