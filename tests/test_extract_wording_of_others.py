@@ -40,6 +40,12 @@ def values_of(text: str, name: str) -> list[object]:
             "functional_deficits",
             False,
         ),
+        # pain that travels into a limb
+        (
+            "She reports occasional shooting pains into the lower extremities.",
+            "radicular_symptoms",
+            True,
+        ),
         # upper motor neuron and sensory signs on examination
         ("EXAM:\nShe has hyperreflexia in her lower extremities.\n", "neurologic_deficit", True),
         ("On gait she has a subtle left hemiparesis.", "neurologic_deficit", True),
