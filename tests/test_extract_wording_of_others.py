@@ -40,6 +40,12 @@ def values_of(text: str, name: str) -> list[object]:
             "functional_deficits",
             False,
         ),
+        # an arthroscopy of a shoulder, named by its kind only, in an operative report
+        (
+            "PROCEDURES PERFORMED:\n1. Diagnostic arthroscopy under anesthesia, left shoulder.\n",
+            "surgery_history",
+            "shoulder-arthroscopy",
+        ),
         # pain that travels into a limb
         (
             "She reports occasional shooting pains into the lower extremities.",
