@@ -83,3 +83,19 @@ def test_an_operation_list_without_a_colon_ends_the_diagnoses() -> None:
     diagnoses = {f.value for f in extract_facts([record(text)]) if f.name == "diagnosis"}
     assert any("Disk herniation" in str(d) for d in diagnoses)
     assert not any("microscope" in str(d) or "discectomy" in str(d) for d in diagnoses)
+
+
+def test_a_title_case_heading_after_a_sentence_starts_its_section() -> None:
+    text = (
+        "HISTORY: The patient is a 47-year-old woman with right hip pain since lifting a box at "
+        "work. She has had physical therapy with some benefit and takes ibuprofen as needed. "
+        "Her last flu vaccine was given in 2015. Family Medical History: Father with a stroke "
+        "and hypertension. Social History: She does not smoke. She works as a cashier."
+    )
+    assert len(text) > 300
+    lines = relayout(text).splitlines()
+    assert any(line.startswith("Family Medical History:") for line in lines)
+    assert any(line.startswith("Social History:") for line in lines)
+    # the father's stroke and hypertension are the family's, not the patient's
+    facts = extract_facts([record(text)])
+    assert not [f for f in facts if f.name == "cardiovascular_risk" and f.value is True]

@@ -224,3 +224,9 @@ def test_an_operation_put_off_or_done_is_not_one_proposed() -> None:
     assert values_of(
         "He declined to proceed with the carpal tunnel release.", "surgery_considered"
     ) in ([], [False])
+
+
+def test_splinting_on_imaging_is_no_splint_given() -> None:
+    text = "Mild synovitis of the tendon sheaths consistent with flexor splinting."
+    assert values_of(text, "conservative_care_tried") == []
+    assert values_of("He has tried splinting and NSAIDs.", "conservative_care_tried") == [True]

@@ -7,7 +7,8 @@ runs on as one line. Headings and list items then start nowhere the sentence spl
 the section finder look (the start of a line), and a heading's section never ends.
 
 :func:`relayout` gives the text to *read*: inside such a run-on line, the space before an
-inline heading in capitals ending with a colon ("PAST SURGICAL HISTORY:") or before a list
+inline heading in capitals ending with a colon ("PAST SURGICAL HISTORY:"), or in title case
+("Family Medical History:") after a sentence's end, or before a list
 number that follows the previous one ("2." after "1.") becomes a line break. Only a space is
 ever replaced, and by one character, so every offset is the record's own and a quote is cut
 from the record's own text (the extractor re-cuts its spans from it).
@@ -33,6 +34,12 @@ _INLINE_LONG_HEADING = re.compile(r"(?<=[a-z0-9,]) (?=[A-Z]{2,}(?:[ /&-]+[A-Z]{2
 _INLINE_LIST_HEADING = re.compile(
     r"(?<=[.!?:;)\]]) (?=(?:[A-Z][A-Z/&-]*\s+){0,5}[A-Z][A-Z/&-]{3,}\s+1\.\s+[A-Z])"
 )
+# a heading of two to five words in title case with a colon, after a sentence's end ("...
+# given on 1996. Family Medical History: Father ..."), or one of the usual one-word headings
+_INLINE_TITLE_HEADING = re.compile(
+    r"(?<=[.!?]) (?=(?:(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+|Medications|Allergies|Assessment|"
+    r"Impression|Diagnosis|Diagnoses|Findings|Plan|Procedure|Recommendations)\s*:)"
+)
 # the space before a list number ("2. Vytorin") after a sentence's end or a colon
 _INLINE_NUMBER = re.compile(r"(?<=[.!?:;)]) (?=(\d{1,2})[.)]\s+\S)")
 _LETTERS = re.compile(r"[A-Z]")
@@ -53,6 +60,7 @@ def _breaks(line: str) -> list[int]:
         for m in rx.finditer(line):
             if _heading_ok(line, m.end()):
                 out.add(m.start())
+    out.update(m.start() for m in _INLINE_TITLE_HEADING.finditer(line))
     # a list number breaks a line when it continues a list: 1 after a colon or a heading,
     # then each number one more than the last one taken
     last = 0
