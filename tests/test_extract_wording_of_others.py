@@ -230,3 +230,9 @@ def test_splinting_on_imaging_is_no_splint_given() -> None:
     text = "Mild synovitis of the tendon sheaths consistent with flexor splinting."
     assert values_of(text, "conservative_care_tried") == []
     assert values_of("He has tried splinting and NSAIDs.", "conservative_care_tried") == [True]
+
+
+def test_the_pain_at_its_worst_or_best_is_not_the_pain_score() -> None:
+    text = "Pain is rated 6/10 on average and now, 10/10 at worst, 3/10 at best."
+    assert values_of(text, "pain_score") == [6]
+    assert values_of("Worst pain 9/10, least pain 4/10, current pain 6/10.", "pain_score") == [6]
