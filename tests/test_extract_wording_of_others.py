@@ -236,3 +236,8 @@ def test_the_pain_at_its_worst_or_best_is_not_the_pain_score() -> None:
     text = "Pain is rated 6/10 on average and now, 10/10 at worst, 3/10 at best."
     assert values_of(text, "pain_score") == [6]
     assert values_of("Worst pain 9/10, least pain 4/10, current pain 6/10.", "pain_score") == [6]
+
+
+def test_a_letters_closing_is_no_diagnosis() -> None:
+    text = "IMPRESSION:\nLumbar radiculopathy.\nYours sincerely,\nThank you for this referral.\n"
+    assert values_of(text, "diagnosis") == ["Lumbar radiculopathy"]

@@ -102,7 +102,9 @@ _DX_NOT_MADE = re.compile(r"\bdifferential\b|\bno\s+(?:\w+\s+)?$", re.IGNORECASE
 _DX_SKIP = re.compile(
     r"^(?:no|none|same|normal|abnormal study|correlate|recommend|good|fair|poor|status|"
     r"improving|progress\w*|objective functional|failed|stable|see|findings|the patient|pt|patient|"
-    r"this|that|these|those|it|them|rendered|made|given|established)\b",
+    r"this|that|these|those|it|them|rendered|made|given|established|"
+    # a letter's closing ("Yours sincerely,", "Thank you for this referral")
+    r"yours|sincerely|respectfully|regards|thank you|thanks|cc|electronically signed)\b",
     re.IGNORECASE,
 )
 # what a cue points back to instead of naming a condition ("treated for this", "treatment
