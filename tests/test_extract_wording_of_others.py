@@ -241,3 +241,16 @@ def test_the_pain_at_its_worst_or_best_is_not_the_pain_score() -> None:
 def test_a_letters_closing_is_no_diagnosis() -> None:
     text = "IMPRESSION:\nLumbar radiculopathy.\nYours sincerely,\nThank you for this referral.\n"
     assert values_of(text, "diagnosis") == ["Lumbar radiculopathy"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("WORK STATUS: Not currently working.", "off work"),
+        ("No return to work at this time.", "off work"),
+        ("She is working full-time as a project manager.", "working"),
+        ("He continues with the same lifting restrictions.", "modified duty"),
+    ],
+)
+def test_work_status_in_the_words_of_a_report(text: str, value: str) -> None:
+    assert values_of(text, "work_status") == [value]
