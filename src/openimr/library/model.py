@@ -91,10 +91,11 @@ class FactDef:
     is documented whatever other parts of the examination were normal ("gait normal" does
     not undo "lumbar flexion to 60 degrees")."""
     current: bool = False
-    """A finding about the patient's present state (an examination finding, a symptom, a red
-    flag): a criterion needs it at the time of the request, so a mention the record gives as
-    history ("a history of radiculopathy", a past-history section) does not count, positive
-    or negative; with only such mentions the finding is not documented."""
+    """An examination finding: a criterion needs it at the time of the request, so a mention
+    the record gives as history ("a history of a positive straight leg raise", a past-history
+    section) does not count, positive or negative; with only such mentions the finding is not
+    documented. (Symptoms and red flags are not marked: "a long history of pain radiating to
+    the leg" goes on, and a history of cancer is a red flag.)"""
     when_silent: WhenSilent = "not_applicable"
     """How the records' silence on this fact is read in a criterion's ``when``
     (``engine/course.py``): ``burden`` (prior use of the requested treatment: the condition
