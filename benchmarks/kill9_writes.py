@@ -15,6 +15,7 @@ file is missing or corrupt, or the audit chain does not verify.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import os
 import random
@@ -117,18 +118,27 @@ def writer(url: str, key: str, acked: list[tuple[int, str]], stop: threading.Eve
 
 
 def check(url: str, key: str, acked: list[tuple[int, str]]) -> tuple[int, int]:
-    """(acknowledged writes lost, stored files missing or corrupt)."""
+    """(acknowledged writes lost, stored files missing or corrupt): each acknowledged case is
+    read back, each of its files fetched and checked against its SHA-256, and the record
+    against the bytes that were sent."""
     lost = bad = 0
     with httpx.Client(base_url=url, timeout=30) as client:
         h = {"Authorization": f"Bearer {key}"}
-        for _, case_id in acked:
+        for n, case_id in acked:
             r = client.get(f"/api/cases/{case_id}", headers=h)
             if r.status_code != 200:
                 lost += 1
                 continue
-            for doc in r.json()["documents"]:
+            docs = r.json()["documents"]
+            if not any(doc["kind"] == "record" for doc in docs):
+                bad += 1  # the case row without its record
+            for doc in docs:
                 got = client.get(f"/api/cases/{case_id}/documents/{doc['id']}", headers=h)
-                if got.status_code != 200:
+                if (
+                    got.status_code != 200
+                    or hashlib.sha256(got.content).hexdigest() != doc["sha256"]
+                    or (doc["kind"] == "record" and got.content != NOTE + str(n).encode())
+                ):
                     bad += 1
     return lost, bad
 
@@ -152,10 +162,12 @@ def main() -> int:
     all_acked: list[tuple[int, str]] = []
     total_lost = total_bad = 0
     started = time.monotonic()
+    # The server that checks a round's writes is the one the next round writes to and kills
+    # (one start per round, not two: the check happens before any new write).
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start(env, port)
     for round_no in range(1, args.rounds + 1):
-        port = free_port()
-        server = start(env, port)
-        url = f"http://127.0.0.1:{port}"
         acked: list[tuple[int, str]] = []
         stop = threading.Event()
         threads = [
@@ -176,8 +188,6 @@ def main() -> int:
         all_acked.extend(acked)
         server = start(env, port)
         lost, bad = check(url, keys["admin"], acked)
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
         total_lost += lost
         total_bad += bad
         print(
@@ -185,9 +195,7 @@ def main() -> int:
             flush=True,
         )
     # the whole history again at the end, and the audit chain
-    port = free_port()
-    server = start(env, port)
-    lost, bad = check(f"http://127.0.0.1:{port}", keys["admin"], all_acked)
+    lost, bad = check(url, keys["admin"], all_acked)
     server.send_signal(signal.SIGTERM)
     server.wait(30)
     os.environ.update(env)

@@ -4,11 +4,18 @@ the long one in ``benchmarks/fuzz_parsers.py``.
 Each target feeds one input to one parser. The parser may accept it or refuse it with an
 :class:`~openimr.errors.OpenIMRError` (the documented error, naming the file); anything else
 (a ``KeyError``, ``RecursionError``, ``MemoryError`` ...) is a crash.
+
+Inputs come two ways, from the same seeds and shapes: Hypothesis strategies (``TARGETS``, for
+the short pass in the tests) and plain ``random.Random`` generators (``GENERATORS``, for the
+long pass: Hypothesis's own generation cost several times the parse of a FHIR bundle).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
+import random
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -181,10 +188,31 @@ fhir_like = st.builds(
 )
 
 
-def _case_yaml(data: bytes) -> None:
-    from openimr.service.intake import read_case
+_WORKDIR: Path | None = None
 
-    read_case(data, {"records/note.txt": NOTE})
+
+def _workdir() -> Path:
+    """A case directory kept for the whole run (``records/note.txt`` in place), removed at exit:
+    a temporary directory made and removed per input costs more than the parse."""
+    global _WORKDIR
+    if _WORKDIR is None:
+        _WORKDIR = Path(tempfile.mkdtemp(prefix="openimr-fuzz-"))
+        (_WORKDIR / "records").mkdir()
+        (_WORKDIR / "records" / "note.txt").write_bytes(NOTE)
+        atexit.register(shutil.rmtree, _WORKDIR, True)
+    return _WORKDIR
+
+
+def _case_yaml(data: bytes) -> None:
+    """What ``read_case`` does with a submitted case.yaml, in a directory kept between inputs:
+    load and validate it into a :class:`~openimr.model.Case`, then read the records it lists."""
+    from openimr.caseio import load_case
+    from openimr.records.limits import current, record_limits
+
+    root = _workdir()
+    (root / "case.yaml").write_bytes(data)
+    with record_limits(current()):
+        load_case(root)
 
 
 def _text(data: bytes) -> None:
@@ -205,13 +233,30 @@ def _ndjson(data: bytes) -> None:
     read_fhir_ndjson(data, "records/bulk.ndjson", "0" * 64)
 
 
-def _pdf_target(data: bytes) -> None:
+OCR_STUB = "Progress note read by OCR. Low back pain 6/10."
+
+
+def _read_pdf(data: bytes) -> None:
     from openimr.records.pdf import read_pdf
 
-    with tempfile.TemporaryDirectory(prefix="openimr-fuzz-") as tmp:
-        path = Path(tmp) / "record.pdf"
-        path.write_bytes(data)
-        read_pdf(path, "records/record.pdf", "0" * 64)
+    path = _workdir() / "record.pdf"
+    path.write_bytes(data)
+    read_pdf(path, "records/record.pdf", "0" * 64)
+
+
+def _pdf_target(data: bytes) -> None:
+    """The PDF reader (pypdf, the page checks, the text and page offsets), with the OCR
+    programs replaced by a stub giving each page without a text layer :data:`OCR_STUB`:
+    rendering and Tesseract take seconds a page and are fuzzed apart (``PDF with OCR``)."""
+    from unittest import mock
+
+    from openimr.records.ocr import Ocr
+
+    with (
+        mock.patch.object(Ocr, "find", classmethod(lambda cls: cls("tesseract", "pdftoppm"))),
+        mock.patch.object(Ocr, "page_text", lambda self, pdf, number, display: OCR_STUB),
+    ):
+        _read_pdf(data)
 
 
 def _request(data: bytes) -> None:
@@ -226,6 +271,132 @@ def _letter(data: bytes) -> None:
     parse_text(data.decode("utf-8", "replace"), "letter.txt")
 
 
+# -- plain generators for the long pass ---------------------------------------------------------
+
+REQUEST = b"Physical therapy 2x/week x 6 weeks for the lumbar spine (L4-5), 12 visits"
+FHIR_KEYS = [
+    "resourceType",
+    "entry",
+    "resource",
+    "code",
+    "text",
+    "valueQuantity",
+    "value",
+    "effectiveDateTime",
+    "content",
+    "attachment",
+    "data",
+    "contentType",
+    "coding",
+    "display",
+    "note",
+    "dosage",
+    "status",
+]
+RESOURCE_TYPES = [
+    "Bundle",
+    "Condition",
+    "Observation",
+    "MedicationRequest",
+    "Procedure",
+    "DocumentReference",
+    "DiagnosticReport",
+    "Encounter",
+    "X",
+]
+_TEXT_RANGES = [(0x20, 0x7E), (0x00, 0x1F), (0xA0, 0xFF), (0x100, 0xD7FF), (0xE000, 0x10FFFF)]
+"""Printable ASCII mostly, then control characters, Latin-1, the rest of the BMP and beyond
+(never a lone surrogate, which no UTF-8 input can hold)."""
+
+
+def random_bytes(rng: random.Random, max_size: int) -> bytes:
+    return rng.randbytes(rng.randint(0, max_size))
+
+
+def random_text(rng: random.Random, max_size: int) -> str:
+    chars = []
+    for _ in range(rng.randint(0, max_size)):
+        lo, hi = _TEXT_RANGES[min(rng.randrange(8), 4) if rng.random() < 0.3 else 0]
+        chars.append(chr(rng.randint(lo, hi)))
+    return "".join(chars)
+
+
+def mutate(seed: bytes, rng: random.Random) -> bytes:
+    """``seed`` with 1-6 bytes flipped, runs cut, bytes inserted, runs repeated or the tail cut
+    (as :func:`mutations`, without Hypothesis)."""
+    data = bytearray(seed)
+    for _ in range(rng.randint(1, 6)):
+        if not data:
+            break
+        op = rng.randrange(5)
+        at = rng.randrange(len(data))
+        if op == 0:
+            data[at] = rng.randrange(256)
+        elif op == 1:
+            del data[at : at + rng.randint(1, 32)]
+        elif op == 2:
+            data[at:at] = rng.randbytes(rng.randint(1, 32))
+        elif op == 3:
+            chunk = data[at : at + rng.randint(1, 16)]
+            data[at:at] = chunk * rng.randint(2, 200)
+        else:
+            del data[at:]
+    return bytes(data)
+
+
+def random_json(rng: random.Random, depth: int = 0) -> Any:
+    """A JSON value of FHIR-like keys, up to 4 levels deep."""
+    kind = rng.randrange(8 if depth < 4 else 6)
+    if kind == 0:
+        return None
+    if kind == 1:
+        return rng.random() < 0.5
+    if kind == 2:
+        return rng.choice([0, 1, -1, 2**31, -(2**63), 10**30, rng.randint(-1000, 1000)])
+    if kind == 3:
+        return rng.choice([0.0, -0.0, 1e308, 1e-308, rng.uniform(-1e6, 1e6)])
+    if kind in (4, 5):
+        return random_text(rng, 30)
+    if kind == 6:
+        return [random_json(rng, depth + 1) for _ in range(rng.randint(0, 5))]
+    return {
+        (rng.choice(FHIR_KEYS) if rng.random() < 0.7 else random_text(rng, 10)): random_json(
+            rng, depth + 1
+        )
+        for _ in range(rng.randint(0, 6))
+    }
+
+
+def random_fhir(rng: random.Random) -> bytes:
+    """A resource of a FHIR type (or ``X``) with random fields (as ``fhir_like``)."""
+    body = {random_text(rng, 12): random_json(rng) for _ in range(rng.randint(0, 6))}
+    if rng.random() < 0.7:  # the resource's own fields by name, as often as not
+        body.update({rng.choice(FHIR_KEYS): random_json(rng) for _ in range(rng.randint(1, 4))})
+    return json.dumps({"resourceType": rng.choice(RESOURCE_TYPES), **body}).encode()
+
+
+def _one_of(*makers: Callable[[random.Random], bytes]) -> Callable[[random.Random], bytes]:
+    return lambda rng: rng.choice(makers)(rng)
+
+
+GENERATORS: dict[str, Callable[[random.Random], bytes]] = {
+    "case.yaml": _one_of(lambda r: mutate(CASE_YAML, r), lambda r: random_bytes(r, 300)),
+    "text record": _one_of(lambda r: mutate(NOTE, r), lambda r: random_bytes(r, 300)),
+    "FHIR JSON": _one_of(lambda r: mutate(FHIR, r), random_fhir, lambda r: random_bytes(r, 200)),
+    "FHIR NDJSON": _one_of(
+        lambda r: b"\n".join(random_fhir(r) for _ in range(r.randint(0, 4))),
+        lambda r: mutate(FHIR.replace(b"\n", b""), r),
+    ),
+    "PDF": _one_of(lambda r: mutate(PDF, r), lambda r: random_bytes(r, 200)),
+    "PDF with OCR": _one_of(lambda r: mutate(PDF, r), lambda r: random_bytes(r, 200)),
+    "request": _one_of(lambda r: mutate(REQUEST, r), lambda r: random_text(r, 200).encode("utf-8")),
+    "published letter": _one_of(
+        lambda r: mutate(LETTER.encode(), r), lambda r: random_text(r, 300).encode("utf-8")
+    ),
+}
+"""The same inputs as ``TARGETS``' strategies, drawn from a seeded ``random.Random``."""
+
+
 TARGETS: dict[str, tuple[Callable[[bytes], None], st.SearchStrategy[bytes]]] = {
     "case.yaml": (_case_yaml, st.one_of(mutations(CASE_YAML), st.binary(max_size=300))),
     "text record": (_text, st.one_of(mutations(NOTE), st.binary(max_size=300))),
@@ -238,10 +409,11 @@ TARGETS: dict[str, tuple[Callable[[bytes], None], st.SearchStrategy[bytes]]] = {
         ),
     ),
     "PDF": (_pdf_target, st.one_of(mutations(PDF), st.binary(max_size=200))),
+    "PDF with OCR": (_read_pdf, st.one_of(mutations(PDF), st.binary(max_size=200))),
     "request": (
         _request,
         st.one_of(
-            mutations(b"Physical therapy 2x/week x 6 weeks for the lumbar spine (L4-5), 12 visits"),
+            mutations(REQUEST),
             st.text(max_size=200).map(str.encode),
         ),
     ),

@@ -5,6 +5,8 @@ exits 2 without a traceback (docs/security.md, "Limits")."""
 from __future__ import annotations
 
 import json
+import random
+import re
 import subprocess
 import sys
 import time
@@ -251,3 +253,51 @@ def test_a_record_path_the_system_refuses_is_a_case_error(tmp_path: Path, path: 
     with pytest.raises(CaseFormatError) as err:
         load_case(case)
     assert err.value.field == "records[0]" and err.value.line == 11
+
+
+# -- requests: the patterns that went quadratic on a long run of letters (found by the fuzz pass)
+
+_OLD_INGREDIENT = re.compile(
+    r"(?P<name>[A-Za-z][A-Za-z-]*(?:\s+[A-Za-z][A-Za-z-]*){0,2}?)\s+(?P<s>\d+(?:\.\d+)?)\s*%"
+)
+_OLD_SURGERY = re.compile(r"\w+(?:ectomy|otomy|oplasty|orrhaphy)\b", re.IGNORECASE)
+_REQUESTS = [
+    "Flurbiprofen 20%, Cyclobenzaprine 10%, Menthol 4% cream 180g",
+    "compound: ketoprofen 10% -lidocaine 5%  in lipoderm base, gabapentin 6 %",
+    "xx-Ketamine 5% / baclofen-2% ab 3.5 %",
+    "L4-5 microdiscectomy, carpal tunnel release; herniorrhaphy and arthroplasty",
+    "Laminectomyotomy _ectomy 9ectomy éectomy Ä-oplasty",
+    "Physical therapy 2xcal theraperaperaperaperaperaperaperaperaperaperaperape 12%",
+]
+
+
+def _fuzzed_requests() -> list[str]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fuzz_targets import GENERATORS
+
+    generate = GENERATORS["request"]
+    return [generate(random.Random(i)).decode("utf-8", "replace") for i in range(300)]
+
+
+def test_the_ingredient_and_surgery_patterns_match_as_before() -> None:
+    """The linear patterns find exactly what the quadratic ones found."""
+    from openimr.request.catalogue import catalogue
+    from openimr.request.parse import _INGREDIENT
+
+    (entry,) = [e for e in catalogue().entries if e.id == "surgery-other"]
+    new_surgery = re.compile(entry.patterns[0], re.IGNORECASE)
+    for text in [*_REQUESTS, *_fuzzed_requests()]:
+        old = [(m.span(), m.groupdict()) for m in _OLD_INGREDIENT.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in _INGREDIENT.finditer(text)] == old, text
+        old_s = [m.span() for m in _OLD_SURGERY.finditer(text)]
+        new_s = [m.span() for m in new_surgery.finditer(text)]
+        assert new_s == old_s, text
+
+
+def test_a_request_with_a_long_run_of_letters_is_read() -> None:
+    from openimr.request import parse_request
+
+    parsed = parse_request("Keto" + "profenketo" * 2000 + " 10% and lido 5% cream")
+    assert parsed.treatment is not None
+    parsed = parse_request("Lumbar " + "lamin" * 3000 + "ectomy L4-5")
+    assert parsed.treatment == "surgery-other"

@@ -502,7 +502,11 @@ _SIG = re.compile(
     _I,
 )
 _INGREDIENT = re.compile(
-    r"(?P<name>[A-Za-z][A-Za-z-]*(?:\s+[A-Za-z][A-Za-z-]*){0,2}?)\s+(?P<s>\d+(?:\.\d+)?)\s*%"
+    # a name starts where a run of letters does (the same matches as from any letter of the run)
+    # and its words never give letters back (a blank must follow them): linear, not quadratic,
+    # on a long run of letters in a hostile request
+    r"(?<![A-Za-z])(?P<name>[A-Za-z][A-Za-z-]*+(?:\s+[A-Za-z][A-Za-z-]*+){0,2}?)"
+    r"\s+(?P<s>\d+(?:\.\d+)?)\s*%"
 )
 _STRENGTH_LIST = re.compile(r"\d+(?:\.\d+)?\s*%(?:\s*[/,-]\s*\d+(?:\.\d+)?\s*%)+")
 _INGREDIENT_STOP = frozenset(
