@@ -38,7 +38,7 @@ OTHERS_DEV = "mtd-"
 # records written by others: floors a little under the figures measured on 2026-12-07
 # (development 0.881, held-out 0.601), so that a change that lowers them fails
 MIN_OTHERS_DEV_F1 = 0.85
-MIN_OTHERS_HELD_OUT_F1 = 0.58
+MIN_OTHERS_HELD_OUT_F1 = 0.60
 MIN_OTHERS_DEV_NEGATED_RECALL = 0.70
 MAX_OTHERS_MUST_NOT_SHARE = 0.20
 # the second held-out split: F1 first measured 0.552, 0.675 on 2026-12-07; 8 of its 18
@@ -48,7 +48,7 @@ MIN_OTHERS_2_F1 = 0.65
 MAX_OTHERS_2_MUST_NOT_SHARE = 0.45
 # the development batches of records written by others (mtd-*): F1 first measured 0.474
 # (annotated before the extractor was run), 0.726 after the rules written from them
-MIN_OTHERS_DEV_BATCHES_F1 = 0.70
+MIN_OTHERS_DEV_BATCHES_F1 = 0.75
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +166,7 @@ def test_development_batches_written_by_others_are_scored_apart_with_a_floor() -
 # development records written by others, batch B (mtd-B*): floor at the F1 first measured on
 # them (0.480, annotated and committed before the extractor was run) minus 0.05
 OTHERS_DEV_B = "mtd-B"
-MIN_OTHERS_DEV_B_F1 = 0.60
+MIN_OTHERS_DEV_B_F1 = 0.65
 
 
 def test_development_records_by_others_batch_b_have_a_floor() -> None:
