@@ -157,6 +157,8 @@ TREATMENTS = [
     ("Lidocaine 5% patch #30", "lidocaine-patch"),
     ("Anecream cream 4% #30", "topical-analgesic"),
     ("Salonpas pad #60", "topical-analgesic"),
+    ("Keratek gel 4oz", "topical-analgesic"),
+    ("Inferential stimulator rental", "interferential-stimulation"),
     ("Capsaicin 0.075% cream", "topical-analgesic"),
     ("Flurbiprofen 20%, Baclofen 5%, Dexamethasone 2%, Menthol 2%, Capsaicin 0.025% in cream base",
      "topical-compound"),
