@@ -459,6 +459,15 @@ class Extractor:
             " ".join(w.lower().split()) for w, _ in words
         } <= {" ".join(p.lower().split()) for p in label_phrase.values()}
 
+        # keyword -> the patterns it may let run; the patterns that have no keywords
+        self._keyword_patterns: dict[str, list[int]] = {}
+        for pi, pat in enumerate(self.rules.patterns):
+            for kw in pat.keywords:
+                self._keyword_patterns.setdefault(kw, []).append(pi)
+        self._keyword_free = frozenset(
+            pi for pi, pat in enumerate(self.rules.patterns) if not pat.keywords
+        )
+
         # the words of ConText's negations ("no", "without"), to tell a negation that a
         # pattern's match holds itself from one that denies it
         # (the rules as written: the pipeline holds some of them as their word sequences)
@@ -665,20 +674,7 @@ class Extractor:
                     facts.extend(run.concept_facts(concept, mention, ent_start, ent_end, sent, c))
         # regex patterns, sentence by sentence: a pattern runs on the sentences where it
         # matched the whole text (one pass over the record instead of one per sentence)
-        where: dict[int, set[int]] = {}
-        lowered_text = text.lower()
-        every = set(range(len(sentences)))
-        for pi, pat in enumerate(self.rules.patterns):
-            if not pat.keywords or len(lowered_text) != len(text):
-                where[pi] = every
-                continue
-            hits: set[int] = set()
-            for kw in pat.keywords:
-                pos = lowered_text.find(kw)
-                while pos >= 0:
-                    hits.add(max(bisect_right(sent_starts, pos) - 1, 0))
-                    pos = lowered_text.find(kw, pos + 1)
-            where[pi] = hits
+        candidates = self._pattern_candidates(text, sent_starts)
         for si, sent in enumerate(sentences):
             if sent.section == "title":
                 continue
@@ -690,9 +686,7 @@ class Extractor:
             therapy_ids = {t[0] for t in therapies}
             sent_facts: list[tuple[Fact, int, int]] = []
             lowered = sent.text.lower()
-            for pi, pat in enumerate(self.rules.patterns):
-                if si not in where[pi]:
-                    continue
+            for pat in candidates[si]:
                 if pat.requires_therapy == "any" and not therapy_ids and not pat.context_therapy:
                     continue
                 if pat.requires_therapy not in (None, "any") and not run.therapy_named(
@@ -742,6 +736,28 @@ class Extractor:
             facts.extend(run.summary_facts(sent, therapies))
         facts.extend(run.derived(facts))
         return _positive_wins(_unique(facts), self.rules.positive_wins)
+
+    def _pattern_candidates(self, text: str, sent_starts: list[int]) -> list[list[PatternRule]]:
+        """Per sentence, the patterns to run on it (in rule order): those without keywords,
+        and those one of whose keywords the sentence holds (found in one pass over the
+        record per keyword, not one search per sentence and pattern)."""
+        patterns = self.rules.patterns
+        lowered = text.lower()
+        n = len(sent_starts)
+        if len(lowered) != len(text):  # lower-casing moved offsets: search everywhere
+            return [list(patterns)] * n
+        hits: list[set[int]] = [set() for _ in range(n)]
+        for kw, pis in self._keyword_patterns.items():
+            pos = lowered.find(kw)
+            while pos >= 0 and n:
+                si = max(bisect_right(sent_starts, pos) - 1, 0)
+                hits[si].update(pis)
+                if si + 1 >= n:
+                    break
+                # a later occurrence in the same sentence adds nothing: go to the next one
+                pos = lowered.find(kw, sent_starts[si + 1])
+        always = self._keyword_free
+        return [[patterns[pi] for pi in sorted(always.union(h))] for h in hits]
 
 
 WINDOW = 10_000
