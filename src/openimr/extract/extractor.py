@@ -71,6 +71,19 @@ _DX_CUE = re.compile(
     r"(?:\s+the\s+diagnos(?:is|es)\s+of)?:?\s+(?P<dx>(?:[^.]|\.(?=[0-9A-Z]))+)",
     re.IGNORECASE,
 )
+# every match of _DX_CUE holds one of these (in any case): on ASCII text, where ignoring case
+# is only lower-casing, a sentence without any of them is not searched
+_DX_CUE_WORDS = ("diagnos", "impression", "assessment", "treat", "dx")
+
+
+def _dx_cue(quote: str) -> re.Match[str] | None:
+    if quote.isascii():
+        lowered = quote.lower()
+        if not any(w in lowered for w in _DX_CUE_WORDS):
+            return None
+    return _DX_CUE.search(quote)
+
+
 _DX_SPLIT = re.compile(
     r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])(?!(?:left|right|bilateral|with|without|status|severe|mild|moderate|acute|chronic)\b)"
     r"|(?<!\bleft)(?<!\bright)\s+and\s+(?=(?:left|right|bilateral)?\s*[a-z]+\s)"
@@ -397,10 +410,25 @@ def _word_regex(words: tuple[str, ...], prefix: bool) -> re.Pattern[str] | None:
     return re.compile(r"(?<![a-z])(?:" + alts + ")" + ("" if prefix else r"(?![a-z])"))
 
 
+@lru_cache(maxsize=4096)
+def _word_test(
+    words: tuple[str, ...], prefix: bool
+) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    """The words in lower case (each a substring of any match) and their regex."""
+    return tuple(dict.fromkeys(w.lower() for w in words)), _word_regex(words, prefix)
+
+
 def _has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
     """Whether any of ``words`` occurs as a word (or word prefix) in ``lowered``."""
-    rx = _word_regex(tuple(words), prefix)
-    return bool(rx and rx.search(lowered))
+    plain, rx = _word_test(words if isinstance(words, tuple) else tuple(words), prefix)
+    if rx is None:
+        return False
+    # the regex (case-sensitive, on lower-case words) matches only where a word occurs as a
+    # substring: a text holding none of them needs no regex search
+    for w in plain:
+        if w in lowered:
+            return rx.search(lowered) is not None
+    return False
 
 
 def _clip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -1092,14 +1120,15 @@ def _mention_context(ent: Any, text: str, n2o: list[int], start: int) -> Context
     """The ConText attributes of a mention. A mention under a NOT_A_FINDING modifier (a
     risk listed in a consent, what to call about, a question) is neither stated nor denied:
     it reads as hypothetical and never as negated ("risks include no relief")."""
-    if any(mod.category == "NOT_A_FINDING" for mod in ent._.modifiers):
-        return Context(hypothetical=True, family=bool(ent._.is_family))
+    ext = ent._  # one accessor for all the attributes (each ``ent._`` builds a new one)
+    if any(mod.category == "NOT_A_FINDING" for mod in ext.modifiers):
+        return Context(hypothetical=True, family=bool(ext.is_family))
     return Context(
-        negated=bool(ent._.is_negated) and _is_negated(ent, text, n2o, start),
-        historical=bool(ent._.is_historical),
-        hypothetical=bool(ent._.is_hypothetical),
-        family=bool(ent._.is_family),
-        uncertain=bool(ent._.is_uncertain),
+        negated=bool(ext.is_negated) and _is_negated(ent, text, n2o, start),
+        historical=bool(ext.is_historical),
+        hypothetical=bool(ext.is_hypothetical),
+        family=bool(ext.is_family),
+        uncertain=bool(ext.is_uncertain),
     )
 
 
@@ -1637,7 +1666,7 @@ class _Run:
         if not span.quote or (span.quote.endswith(":") and len(span.quote) < 60):
             return out
         whole = span
-        dx_cue = _DX_CUE.search(whole.quote)
+        dx_cue = _dx_cue(whole.quote)
         heading = re.match(r"^[A-Z][A-Za-z /&'-]{0,60}:\s*", span.quote)
         if heading:
             s = span.start + heading.end()
