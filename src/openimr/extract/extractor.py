@@ -495,6 +495,7 @@ class Extractor:
         self._keyword_free = frozenset(
             pi for pi, pat in enumerate(self.rules.patterns) if not pat.keywords
         )
+        self._needs = [_regex_needs(pat.regex) for pat in self.rules.patterns]
 
         # the words of ConText's negations ("no", "without"), to tell a negation that a
         # pattern's match holds itself from one that denies it
@@ -702,7 +703,7 @@ class Extractor:
                     facts.extend(run.concept_facts(concept, mention, ent_start, ent_end, sent, c))
         # regex patterns, sentence by sentence: a pattern runs on the sentences where it
         # matched the whole text (one pass over the record instead of one per sentence)
-        candidates = self._pattern_candidates(text, sent_starts)
+        candidates = self._pattern_candidates(text, sentences)
         for si, sent in enumerate(sentences):
             if sent.section == "title":
                 continue
@@ -765,12 +766,14 @@ class Extractor:
         facts.extend(run.derived(facts))
         return _positive_wins(_unique(facts), self.rules.positive_wins)
 
-    def _pattern_candidates(self, text: str, sent_starts: list[int]) -> list[list[PatternRule]]:
+    def _pattern_candidates(self, text: str, sentences: list[Sentence]) -> list[list[PatternRule]]:
         """Per sentence, the patterns to run on it (in rule order): those without keywords,
         and those one of whose keywords the sentence holds (found in one pass over the
-        record per keyword, not one search per sentence and pattern)."""
+        record per keyword, not one search per sentence and pattern); in ASCII text, only
+        those whose needed strings (``_regex_needs``) the sentence holds."""
         patterns = self.rules.patterns
         lowered = text.lower()
+        sent_starts = [s.start for s in sentences]
         n = len(sent_starts)
         if len(lowered) != len(text):  # lower-casing moved offsets: search everywhere
             return [list(patterns)] * n
@@ -785,7 +788,66 @@ class Extractor:
                 # a later occurrence in the same sentence adds nothing: go to the next one
                 pos = lowered.find(kw, sent_starts[si + 1])
         always = self._keyword_free
-        return [[patterns[pi] for pi in sorted(always.union(h))] for h in hits]
+        if not text.isascii():
+            return [[patterns[pi] for pi in sorted(always.union(h))] for h in hits]
+        needs = self._needs
+        out: list[list[PatternRule]] = []
+        for sent, h in zip(sentences, hits, strict=True):
+            low = sent.text.lower()
+            out.append(
+                [
+                    patterns[pi]
+                    for pi in sorted(always.union(h))
+                    if all(any(w in low for w in clause) for clause in needs[pi])
+                ]
+            )
+        return out
+
+
+Needs = tuple[tuple[str, ...], ...]
+"""Strings a regex's every match holds: each clause, one of its strings (lower case)."""
+
+
+def _regex_needs(rx: re.Pattern[str]) -> Needs:
+    """What every match of ``rx`` holds, read from the parsed regex: each literal run it
+    must match (outside lookarounds), and for an alternation whose every branch needs
+    something, one of those. On ASCII text (where ignoring case is lower-casing) a sentence
+    without them has no match: the regex need not run there."""
+    try:
+        from re import _constants as sre_c  # type: ignore[attr-defined]
+        from re import _parser as sre_p  # type: ignore[attr-defined]
+
+        clauses = _needed(list(sre_p.parse(rx.pattern, rx.flags)), sre_c)
+    except Exception:  # an optimization only: then the regex runs on every sentence
+        return ()
+    # a non-ASCII letter may match an ASCII one when case is ignored ("ſ" and "s")
+    return tuple(clause for clause in clauses if all(w.isascii() for w in clause))
+
+
+def _needed(seq: list[Any], c: Any) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(seq):
+        op, av = seq[i]
+        if op == c.LITERAL:
+            j = i
+            while j < len(seq) and seq[j][0] == c.LITERAL:
+                j += 1
+            out.append(("".join(chr(seq[k][1]) for k in range(i, j)).lower(),))
+            i = j
+            continue
+        if op == c.SUBPATTERN:
+            out.extend(_needed(list(av[3]), c))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            out.extend(_needed(list(av[2]), c))
+        elif op == c.BRANCH:
+            alts = [_needed(list(alt), c) for alt in av[1]]
+            if alts and all(alts):
+                # per branch, its clause of the longest strings
+                best = [max(a, key=lambda clause: min(len(w) for w in clause)) for a in alts]
+                out.append(tuple(dict.fromkeys(w for clause in best for w in clause)))
+        i += 1
+    return out
 
 
 WINDOW = 10_000
