@@ -252,8 +252,14 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[
                 return doc
             # a token starts a sentence when its offset is a sentence start (vectorized:
             # one assignment per token in Python is the slowest part of the pipeline)
+            # (token offsets increase: each start's token is found by binary search)
             idx = doc.to_array([IDX]).astype(numpy.int64)
-            flags = numpy.where(numpy.isin(idx, numpy.asarray(starts, dtype=numpy.int64)), 1, -1)
+            wanted = numpy.asarray(starts, dtype=numpy.int64)
+            at = numpy.searchsorted(idx, wanted)
+            hit = at < len(idx)
+            hit[hit] = idx[at[hit]] == wanted[hit]
+            flags = numpy.full(len(idx), -1, dtype=numpy.int64)
+            flags[at[hit]] = 1
             flags[0] = 1
             doc.from_array([SENT_START], flags.astype(numpy.uint64))
             return doc
@@ -794,18 +800,24 @@ class Extractor:
         out: list[list[PatternRule]] = []
         for sent, h in zip(sentences, hits, strict=True):
             low = sent.text.lower()
-            out.append(
-                [
-                    patterns[pi]
-                    for pi in sorted(always.union(h))
-                    if all(any(w in low for w in clause) for clause in needs[pi])
-                ]
-            )
+            out.append([patterns[pi] for pi in sorted(always.union(h)) if _holds(low, needs[pi])])
         return out
 
 
 Needs = tuple[tuple[str, ...], ...]
 """Strings a regex's every match holds: each clause, one of its strings (lower case)."""
+
+
+def _holds(lowered: str, needs: Needs) -> bool:
+    """Whether ``lowered`` holds one string of every clause (plain loops: this runs for
+    every sentence and pattern)."""
+    for clause in needs:
+        for w in clause:
+            if w in lowered:
+                break
+        else:
+            return False
+    return True
 
 
 def _regex_needs(rx: re.Pattern[str]) -> Needs:
@@ -1184,13 +1196,33 @@ def _mention_context(ent: Any, text: str, n2o: list[int], start: int) -> Context
     it reads as hypothetical and never as negated ("risks include no relief")."""
     ext = ent._  # one accessor for all the attributes (each ``ent._`` builds a new one)
     if any(mod.category == "NOT_A_FINDING" for mod in ext.modifiers):
-        return Context(hypothetical=True, family=bool(ext.is_family))
+        return _not_a_finding(bool(ext.is_family))
+    return _context(
+        bool(ext.is_negated) and _is_negated(ent, text, n2o, start),
+        bool(ext.is_historical),
+        bool(ext.is_hypothetical),
+        bool(ext.is_family),
+        bool(ext.is_uncertain),
+    )
+
+
+@lru_cache(maxsize=2)
+def _not_a_finding(family: bool) -> Context:
+    return Context(hypothetical=True, family=family)
+
+
+@lru_cache(maxsize=64)
+def _context(
+    negated: bool, historical: bool, hypothetical: bool, family: bool, uncertain: bool
+) -> Context:
+    """A Context of these attributes: one (immutable) instance per combination, not one
+    validated model per mention."""
     return Context(
-        negated=bool(ext.is_negated) and _is_negated(ent, text, n2o, start),
-        historical=bool(ext.is_historical),
-        hypothetical=bool(ext.is_hypothetical),
-        family=bool(ext.is_family),
-        uncertain=bool(ext.is_uncertain),
+        negated=negated,
+        historical=historical,
+        hypothetical=hypothetical,
+        family=family,
+        uncertain=uncertain,
     )
 
 
@@ -1243,6 +1275,7 @@ class _Run:
         self._heading_cache: dict[int, Location] = {}
         self._record_location: Location | None = None
         self._record_places: list[Place] | None = None
+        self._spans: dict[tuple[int, int, str | None], Span] = {}
 
     def sentence_of(self, offset: int) -> Sentence | None:
         i = bisect_right(self.sent_starts, offset) - 1
@@ -1614,7 +1647,12 @@ class _Run:
             start = max(start, min(focus - MAX_QUOTE // 2, end - MAX_QUOTE))
             while start > sent.start and not self.record.text[start - 1].isspace():
                 start -= 1
-        return self.ex._span(self.record, start, end, sent.section)
+        # every fact of a sentence quotes the same span (spans are immutable: one is shared)
+        key = (start, end, sent.section)
+        span = self._spans.get(key)
+        if span is None:
+            span = self._spans[key] = self.ex._span(self.record, start, end, sent.section)
+        return span
 
     # -- patterns --------------------------------------------------------------------------
     def pattern_fact(
