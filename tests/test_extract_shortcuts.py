@@ -10,6 +10,7 @@ from pathlib import Path
 from openimr.extract.extractor import (
     _has_any,
     _regex_needs,
+    _trie_regex,
     default_extractor,
     sentence_starts,
 )
@@ -54,3 +55,38 @@ def test_word_test_as_the_regex_alone() -> None:
     for text in ("good relief", "reliefs", "status post fusion", "the pt", "apt", "", "s/p"):
         rx = re.compile(r"(?<![a-z])(?:status post|relief|pt)(?![a-z])")
         assert _has_any(text, words) is bool(rx.search(text))
+
+
+def test_one_scan_finds_the_keywords_as_a_search_for_each() -> None:
+    """The sentences each pattern's keywords occur in: one scan of the text for all of them
+    gives what searching the text for each keyword gives (overlapping keywords, keywords
+    inside others)."""
+    ex = default_extractor()
+    assert ex._keyword_scan is not None
+    texts = [p.read_text(encoding="utf-8").lower() for p in sorted(GOLD.glob("*.txt"))]
+    texts.append("status post s/p injection, injections; post-op " * 3)
+    for text in texts:
+        by_search = {(kw, m.start()) for kw in ex._keyword_patterns for m in _every(kw, text)}
+        by_scan = {
+            (kw, m.start())
+            for m in ex._keyword_scan.finditer(text)
+            for kw in ex._keyword_patterns
+            if m.group(1).startswith(kw)
+        }
+        assert by_scan == by_search
+
+
+def _every(word: str, text: str) -> list[re.Match[str]]:
+    return list(re.finditer("(?=" + re.escape(word) + ")", text))
+
+
+def test_trie_regex_matches_the_longest_word() -> None:
+    rx = re.compile("(?=(" + _trie_regex(["ab", "abc", "abd", "x", "xyz", "s/p"]) + "))")
+    assert [m.group(1) for m in rx.finditer("abcx xy xyz s/p abe")] == [
+        "abc",
+        "x",
+        "x",
+        "xyz",
+        "s/p",
+        "ab",
+    ]

@@ -502,6 +502,22 @@ class Extractor:
             pi for pi, pat in enumerate(self.rules.patterns) if not pat.keywords
         )
         self._needs = [_regex_needs(pat.regex) for pat in self.rules.patterns]
+        # all keywords in one scan of a text: at each offset, the longest keyword that starts
+        # there, which gives every keyword starting there (its prefixes that are keywords)
+        self._keyword_scan = (
+            re.compile("(?=(" + _trie_regex(self._keyword_patterns) + "))")
+            if self._keyword_patterns
+            else None
+        )
+        self._keyword_hits = {
+            longest: frozenset(
+                pi
+                for kw, pis in self._keyword_patterns.items()
+                if longest.startswith(kw)
+                for pi in pis
+            )
+            for longest in self._keyword_patterns
+        }
 
         # the words of ConText's negations ("no", "without"), to tell a negation that a
         # pattern's match holds itself from one that denies it
@@ -774,9 +790,9 @@ class Extractor:
 
     def _pattern_candidates(self, text: str, sentences: list[Sentence]) -> list[list[PatternRule]]:
         """Per sentence, the patterns to run on it (in rule order): those without keywords,
-        and those one of whose keywords the sentence holds (found in one pass over the
-        record per keyword, not one search per sentence and pattern); in ASCII text, only
-        those whose needed strings (``_regex_needs``) the sentence holds."""
+        and those one of whose keywords the sentence holds (all found in one pass over the
+        record, not one search per sentence and pattern); in ASCII text, only those whose
+        needed strings (``_regex_needs``) the sentence holds."""
         patterns = self.rules.patterns
         lowered = text.lower()
         sent_starts = [s.start for s in sentences]
@@ -784,15 +800,10 @@ class Extractor:
         if len(lowered) != len(text):  # lower-casing moved offsets: search everywhere
             return [list(patterns)] * n
         hits: list[set[int]] = [set() for _ in range(n)]
-        for kw, pis in self._keyword_patterns.items():
-            pos = lowered.find(kw)
-            while pos >= 0 and n:
-                si = max(bisect_right(sent_starts, pos) - 1, 0)
-                hits[si].update(pis)
-                if si + 1 >= n:
-                    break
-                # a later occurrence in the same sentence adds nothing: go to the next one
-                pos = lowered.find(kw, sent_starts[si + 1])
+        if self._keyword_scan is not None and n:
+            for m in self._keyword_scan.finditer(lowered):
+                si = max(bisect_right(sent_starts, m.start()) - 1, 0)
+                hits[si].update(self._keyword_hits[m.group(1)])
         always = self._keyword_free
         if not text.isascii():
             return [[patterns[pi] for pi in sorted(always.union(h))] for h in hits]
@@ -802,6 +813,29 @@ class Extractor:
             low = sent.text.lower()
             out.append([patterns[pi] for pi in sorted(always.union(h)) if _holds(low, needs[pi])])
         return out
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """A regex matching each of ``words`` (non-empty), as a trie: at a place, it matches the
+    longest of them that starts there (its branches part on distinct characters, and a word
+    that ends inside a longer one is an optional rest, tried first)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return ("(?:" + body + ")?") if len(alts) == 1 else body + "?"
+        return body
+
+    return build(trie)
 
 
 Needs = tuple[tuple[str, ...], ...]
