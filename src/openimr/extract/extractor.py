@@ -1310,6 +1310,8 @@ class _Run:
         self._record_location: Location | None = None
         self._record_places: list[Place] | None = None
         self._spans: dict[tuple[int, int, str | None], Span] = {}
+        self._record_part: Location | None = None
+        self._record_sides: dict[str, Side | None] = {}
 
     def sentence_of(self, offset: int) -> Sentence | None:
         i = bisect_right(self.sent_starts, offset) - 1
@@ -1403,17 +1405,25 @@ class _Run:
     def record_side(self, region: str) -> Side | None:
         """The side a record gives a part whenever it gives one ("right knee" throughout a
         report about the right knee): the side of its mentions that state none."""
+        if region in self._record_sides:  # the record's places do not change: once each
+            return self._record_sides[region]
         locator = self.ex.locator
         sides = {
             p.side
             for p in self._places()
             if p.side is not None and p.region and locator.same_part(p.region, region)
         }
-        return sides.pop() if len(sides) == 1 else None
+        side = self._record_sides[region] = sides.pop() if len(sides) == 1 else None
+        return side
 
     def record_part(self) -> Location:
         """The one part a whole record is about, when every region it names is that part
         (and every side it states for it one side)."""
+        if self._record_part is None:  # the record's places do not change: once per record
+            self._record_part = self._find_record_part()
+        return self._record_part
+
+    def _find_record_part(self) -> Location:
         locator = self.ex.locator
         places = [p for p in self._places() if p.region]
         if not places:
