@@ -1311,6 +1311,7 @@ class _Run:
         self._record_places: list[Place] | None = None
         self._spans: dict[tuple[int, int, str | None], Span] = {}
         self._record_part: Location | None = None
+        self._guideline: dict[int, bool] = {}
         self._record_sides: dict[str, Side | None] = {}
 
     def sentence_of(self, offset: int) -> Sentence | None:
@@ -1349,7 +1350,10 @@ class _Run:
 
     def is_guideline(self, sent: Sentence) -> bool:
         """A sentence whose subject is a guideline ("The MTUS allows ..."): no patient facts."""
-        return bool(_GUIDELINE.match(sent.text))
+        found = self._guideline.get(sent.start)  # asked for each of its mentions: once
+        if found is None:
+            found = self._guideline[sent.start] = bool(_GUIDELINE.match(sent.text))
+        return found
 
     def section_ok(
         self, sections: tuple[str, ...], excluded: tuple[str, ...], sent: Sentence
