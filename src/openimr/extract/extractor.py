@@ -71,6 +71,19 @@ _DX_CUE = re.compile(
     r"(?:\s+the\s+diagnos(?:is|es)\s+of)?:?\s+(?P<dx>(?:[^.]|\.(?=[0-9A-Z]))+)",
     re.IGNORECASE,
 )
+# every match of _DX_CUE holds one of these (in any case): on ASCII text, where ignoring case
+# is only lower-casing, a sentence without any of them is not searched
+_DX_CUE_WORDS = ("diagnos", "impression", "assessment", "treat", "dx")
+
+
+def _dx_cue(quote: str) -> re.Match[str] | None:
+    if quote.isascii():
+        lowered = quote.lower()
+        if not any(w in lowered for w in _DX_CUE_WORDS):
+            return None
+    return _DX_CUE.search(quote)
+
+
 _DX_SPLIT = re.compile(
     r"\s*;\s*|,\s+(?:and\s+)?(?=[a-z])(?!(?:left|right|bilateral|with|without|status|severe|mild|moderate|acute|chronic)\b)"
     r"|(?<!\bleft)(?<!\bright)\s+and\s+(?=(?:left|right|bilateral)?\s*[a-z]+\s)"
@@ -241,8 +254,14 @@ def _build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[
                 return doc
             # a token starts a sentence when its offset is a sentence start (vectorized:
             # one assignment per token in Python is the slowest part of the pipeline)
+            # (token offsets increase: each start's token is found by binary search)
             idx = doc.to_array([IDX]).astype(numpy.int64)
-            flags = numpy.where(numpy.isin(idx, numpy.asarray(starts, dtype=numpy.int64)), 1, -1)
+            wanted = numpy.asarray(starts, dtype=numpy.int64)
+            at = numpy.searchsorted(idx, wanted)
+            hit = at < len(idx)
+            hit[hit] = idx[at[hit]] == wanted[hit]
+            flags = numpy.full(len(idx), -1, dtype=numpy.int64)
+            flags[at[hit]] = 1
             flags[0] = 1
             doc.from_array([SENT_START], flags.astype(numpy.uint64))
             return doc
@@ -399,10 +418,25 @@ def _word_regex(words: tuple[str, ...], prefix: bool) -> re.Pattern[str] | None:
     return re.compile(r"(?<![a-z])(?:" + alts + ")" + ("" if prefix else r"(?![a-z])"))
 
 
+@lru_cache(maxsize=4096)
+def _word_test(
+    words: tuple[str, ...], prefix: bool
+) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    """The words in lower case (each a substring of any match) and their regex."""
+    return tuple(dict.fromkeys(w.lower() for w in words)), _word_regex(words, prefix)
+
+
 def _has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
     """Whether any of ``words`` occurs as a word (or word prefix) in ``lowered``."""
-    rx = _word_regex(tuple(words), prefix)
-    return bool(rx and rx.search(lowered))
+    plain, rx = _word_test(words if isinstance(words, tuple) else tuple(words), prefix)
+    if rx is None:
+        return False
+    # the regex (case-sensitive, on lower-case words) matches only where a word occurs as a
+    # substring: a text holding none of them needs no regex search
+    for w in plain:
+        if w in lowered:
+            return rx.search(lowered) is not None
+    return False
 
 
 def _clip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -460,6 +494,32 @@ class Extractor:
         self._all_words_matched = bool(words) and {
             " ".join(w.lower().split()) for w, _ in words
         } <= {" ".join(p.lower().split()) for p in label_phrase.values()}
+
+        # keyword -> the patterns it may let run; the patterns that have no keywords
+        self._keyword_patterns: dict[str, list[int]] = {}
+        for pi, pat in enumerate(self.rules.patterns):
+            for kw in pat.keywords:
+                self._keyword_patterns.setdefault(kw, []).append(pi)
+        self._keyword_free = frozenset(
+            pi for pi, pat in enumerate(self.rules.patterns) if not pat.keywords
+        )
+        self._needs = [_regex_needs(pat.regex) for pat in self.rules.patterns]
+        # all keywords in one scan of a text: at each offset, the longest keyword that starts
+        # there, which gives every keyword starting there (its prefixes that are keywords)
+        self._keyword_scan = (
+            re.compile("(?=(" + _trie_regex(self._keyword_patterns) + "))")
+            if self._keyword_patterns
+            else None
+        )
+        self._keyword_hits = {
+            longest: frozenset(
+                pi
+                for kw, pis in self._keyword_patterns.items()
+                if longest.startswith(kw)
+                for pi in pis
+            )
+            for longest in self._keyword_patterns
+        }
 
         # the words of ConText's negations ("no", "without"), to tell a negation that a
         # pattern's match holds itself from one that denies it
@@ -667,20 +727,7 @@ class Extractor:
                     facts.extend(run.concept_facts(concept, mention, ent_start, ent_end, sent, c))
         # regex patterns, sentence by sentence: a pattern runs on the sentences where it
         # matched the whole text (one pass over the record instead of one per sentence)
-        where: dict[int, set[int]] = {}
-        lowered_text = text.lower()
-        every = set(range(len(sentences)))
-        for pi, pat in enumerate(self.rules.patterns):
-            if not pat.keywords or len(lowered_text) != len(text):
-                where[pi] = every
-                continue
-            hits: set[int] = set()
-            for kw in pat.keywords:
-                pos = lowered_text.find(kw)
-                while pos >= 0:
-                    hits.add(max(bisect_right(sent_starts, pos) - 1, 0))
-                    pos = lowered_text.find(kw, pos + 1)
-            where[pi] = hits
+        candidates = self._pattern_candidates(text, sentences)
         for si, sent in enumerate(sentences):
             if sent.section == "title":
                 continue
@@ -692,9 +739,7 @@ class Extractor:
             therapy_ids = {t[0] for t in therapies}
             sent_facts: list[tuple[Fact, int, int]] = []
             lowered = sent.text.lower()
-            for pi, pat in enumerate(self.rules.patterns):
-                if si not in where[pi]:
-                    continue
+            for pat in candidates[si]:
                 if pat.requires_therapy == "any" and not therapy_ids and not pat.context_therapy:
                     continue
                 if pat.requires_therapy not in (None, "any") and not run.therapy_named(
@@ -744,6 +789,113 @@ class Extractor:
             facts.extend(run.summary_facts(sent, therapies))
         facts.extend(run.derived(facts))
         return _positive_wins(_unique(facts), self.rules.positive_wins)
+
+    def _pattern_candidates(self, text: str, sentences: list[Sentence]) -> list[list[PatternRule]]:
+        """Per sentence, the patterns to run on it (in rule order): those without keywords,
+        and those one of whose keywords the sentence holds (all found in one pass over the
+        record, not one search per sentence and pattern); in ASCII text, only those whose
+        needed strings (``_regex_needs``) the sentence holds."""
+        patterns = self.rules.patterns
+        lowered = text.lower()
+        sent_starts = [s.start for s in sentences]
+        n = len(sent_starts)
+        if len(lowered) != len(text):  # lower-casing moved offsets: search everywhere
+            return [list(patterns)] * n
+        hits: list[set[int]] = [set() for _ in range(n)]
+        if self._keyword_scan is not None and n:
+            for m in self._keyword_scan.finditer(lowered):
+                si = max(bisect_right(sent_starts, m.start()) - 1, 0)
+                hits[si].update(self._keyword_hits[m.group(1)])
+        always = self._keyword_free
+        if not text.isascii():
+            return [[patterns[pi] for pi in sorted(always.union(h))] for h in hits]
+        needs = self._needs
+        out: list[list[PatternRule]] = []
+        for sent, h in zip(sentences, hits, strict=True):
+            low = sent.text.lower()
+            out.append([patterns[pi] for pi in sorted(always.union(h)) if _holds(low, needs[pi])])
+        return out
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """A regex matching each of ``words`` (non-empty), as a trie: at a place, it matches the
+    longest of them that starts there (its branches part on distinct characters, and a word
+    that ends inside a longer one is an optional rest, tried first)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return ("(?:" + body + ")?") if len(alts) == 1 else body + "?"
+        return body
+
+    return build(trie)
+
+
+Needs = tuple[tuple[str, ...], ...]
+"""Strings a regex's every match holds: each clause, one of its strings (lower case)."""
+
+
+def _holds(lowered: str, needs: Needs) -> bool:
+    """Whether ``lowered`` holds one string of every clause (plain loops: this runs for
+    every sentence and pattern)."""
+    for clause in needs:
+        for w in clause:
+            if w in lowered:
+                break
+        else:
+            return False
+    return True
+
+
+def _regex_needs(rx: re.Pattern[str]) -> Needs:
+    """What every match of ``rx`` holds, read from the parsed regex: each literal run it
+    must match (outside lookarounds), and for an alternation whose every branch needs
+    something, one of those. On ASCII text (where ignoring case is lower-casing) a sentence
+    without them has no match: the regex need not run there."""
+    try:
+        from re import _constants as sre_c  # type: ignore[attr-defined]
+        from re import _parser as sre_p  # type: ignore[attr-defined]
+
+        clauses = _needed(list(sre_p.parse(rx.pattern, rx.flags)), sre_c)
+    except Exception:  # an optimization only: then the regex runs on every sentence
+        return ()
+    # a non-ASCII letter may match an ASCII one when case is ignored ("ſ" and "s")
+    return tuple(clause for clause in clauses if all(w.isascii() for w in clause))
+
+
+def _needed(seq: list[Any], c: Any) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(seq):
+        op, av = seq[i]
+        if op == c.LITERAL:
+            j = i
+            while j < len(seq) and seq[j][0] == c.LITERAL:
+                j += 1
+            out.append(("".join(chr(seq[k][1]) for k in range(i, j)).lower(),))
+            i = j
+            continue
+        if op == c.SUBPATTERN:
+            out.extend(_needed(list(av[3]), c))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            out.extend(_needed(list(av[2]), c))
+        elif op == c.BRANCH:
+            alts = [_needed(list(alt), c) for alt in av[1]]
+            if alts and all(alts):
+                # per branch, its clause of the longest strings
+                best = [max(a, key=lambda clause: min(len(w) for w in clause)) for a in alts]
+                out.append(tuple(dict.fromkeys(w for clause in best for w in clause)))
+        i += 1
+    return out
 
 
 WINDOW = 10_000
@@ -1078,14 +1230,35 @@ def _mention_context(ent: Any, text: str, n2o: list[int], start: int) -> Context
     """The ConText attributes of a mention. A mention under a NOT_A_FINDING modifier (a
     risk listed in a consent, what to call about, a question) is neither stated nor denied:
     it reads as hypothetical and never as negated ("risks include no relief")."""
-    if any(mod.category == "NOT_A_FINDING" for mod in ent._.modifiers):
-        return Context(hypothetical=True, family=bool(ent._.is_family))
+    ext = ent._  # one accessor for all the attributes (each ``ent._`` builds a new one)
+    if any(mod.category == "NOT_A_FINDING" for mod in ext.modifiers):
+        return _not_a_finding(bool(ext.is_family))
+    return _context(
+        bool(ext.is_negated) and _is_negated(ent, text, n2o, start),
+        bool(ext.is_historical),
+        bool(ext.is_hypothetical),
+        bool(ext.is_family),
+        bool(ext.is_uncertain),
+    )
+
+
+@lru_cache(maxsize=2)
+def _not_a_finding(family: bool) -> Context:
+    return Context(hypothetical=True, family=family)
+
+
+@lru_cache(maxsize=64)
+def _context(
+    negated: bool, historical: bool, hypothetical: bool, family: bool, uncertain: bool
+) -> Context:
+    """A Context of these attributes: one (immutable) instance per combination, not one
+    validated model per mention."""
     return Context(
-        negated=bool(ent._.is_negated) and _is_negated(ent, text, n2o, start),
-        historical=bool(ent._.is_historical),
-        hypothetical=bool(ent._.is_hypothetical),
-        family=bool(ent._.is_family),
-        uncertain=bool(ent._.is_uncertain),
+        negated=negated,
+        historical=historical,
+        hypothetical=hypothetical,
+        family=family,
+        uncertain=uncertain,
     )
 
 
@@ -1138,6 +1311,10 @@ class _Run:
         self._heading_cache: dict[int, Location] = {}
         self._record_location: Location | None = None
         self._record_places: list[Place] | None = None
+        self._spans: dict[tuple[int, int, str | None], Span] = {}
+        self._record_part: Location | None = None
+        self._guideline: dict[int, bool] = {}
+        self._record_sides: dict[str, Side | None] = {}
 
     def sentence_of(self, offset: int) -> Sentence | None:
         i = bisect_right(self.sent_starts, offset) - 1
@@ -1175,7 +1352,10 @@ class _Run:
 
     def is_guideline(self, sent: Sentence) -> bool:
         """A sentence whose subject is a guideline ("The MTUS allows ..."): no patient facts."""
-        return bool(_GUIDELINE.match(sent.text))
+        found = self._guideline.get(sent.start)  # asked for each of its mentions: once
+        if found is None:
+            found = self._guideline[sent.start] = bool(_GUIDELINE.match(sent.text))
+        return found
 
     def section_ok(
         self, sections: tuple[str, ...], excluded: tuple[str, ...], sent: Sentence
@@ -1231,17 +1411,25 @@ class _Run:
     def record_side(self, region: str) -> Side | None:
         """The side a record gives a part whenever it gives one ("right knee" throughout a
         report about the right knee): the side of its mentions that state none."""
+        if region in self._record_sides:  # the record's places do not change: once each
+            return self._record_sides[region]
         locator = self.ex.locator
         sides = {
             p.side
             for p in self._places()
             if p.side is not None and p.region and locator.same_part(p.region, region)
         }
-        return sides.pop() if len(sides) == 1 else None
+        side = self._record_sides[region] = sides.pop() if len(sides) == 1 else None
+        return side
 
     def record_part(self) -> Location:
         """The one part a whole record is about, when every region it names is that part
         (and every side it states for it one side)."""
+        if self._record_part is None:  # the record's places do not change: once per record
+            self._record_part = self._find_record_part()
+        return self._record_part
+
+    def _find_record_part(self) -> Location:
         locator = self.ex.locator
         places = [p for p in self._places() if p.region]
         if not places:
@@ -1509,7 +1697,12 @@ class _Run:
             start = max(start, min(focus - MAX_QUOTE // 2, end - MAX_QUOTE))
             while start > sent.start and not self.record.text[start - 1].isspace():
                 start -= 1
-        return self.ex._span(self.record, start, end, sent.section)
+        # every fact of a sentence quotes the same span (spans are immutable: one is shared)
+        key = (start, end, sent.section)
+        span = self._spans.get(key)
+        if span is None:
+            span = self._spans[key] = self.ex._span(self.record, start, end, sent.section)
+        return span
 
     # -- patterns --------------------------------------------------------------------------
     def pattern_fact(
@@ -1623,7 +1816,7 @@ class _Run:
         if not span.quote or (span.quote.endswith(":") and len(span.quote) < 60):
             return out
         whole = span
-        dx_cue = _DX_CUE.search(whole.quote)
+        dx_cue = _dx_cue(whole.quote)
         heading = re.match(r"^[A-Z][A-Za-z /&'-]{0,60}:\s*", span.quote)
         if heading:
             s = span.start + heading.end()

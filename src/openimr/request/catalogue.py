@@ -284,7 +284,7 @@ class Catalogue:
         """Drug names in ``text``: leftmost first, the longest name at a place, no overlaps."""
         spans = sorted(
             (m.start(), -m.end(), m.group(0))
-            for _, rx in self._drug_index.candidates(text)
+            for _, rx in self._drug_index.candidates_any_order(text)  # then sorted
             for m in rx.finditer(text)
         )
         out: list[DrugMention] = []
@@ -352,10 +352,14 @@ class _WordIndex:
         self._compiled: dict[str, re.Pattern[str]] = {}
         """Regexes are compiled when a text first needs them: a request needs a few of the
         thousands, and compiling them all is most of the catalogue's start-up."""
+        self._stems: set[str] = set()
+        """Every prefix of every key: a word's longer prefixes are not looked up once one
+        is no key's prefix."""
 
     def add(self, phrase: str, regex: str, value: int) -> None:
         m = _TOKEN.search(phrase.lower())
         key = m.group(0) if m else ""
+        self._stems.update(key[:k] for k in range(1, len(key) + 1))
         if (value, regex) not in self._by_key.get(key, []):
             self._by_key.setdefault(key, []).append((value, regex))
 
@@ -371,6 +375,26 @@ class _WordIndex:
             found = self._by_key.get(prefix)
             if found:
                 out.extend((v, self._rx(r)) for v, r in found)
+        return out
+
+    def candidates_any_order(self, text: str) -> list[tuple[int, re.Pattern[str]]]:
+        """The regexes of :meth:`candidates`, in an order of their own (for a caller whose
+        result does not depend on it): each word's prefixes are looked up only while they
+        begin some key, not all of them."""
+        out = [(v, self._rx(r)) for v, r in self._by_key.get("", ())]
+        stems, by_key = self._stems, self._by_key
+        seen: set[str] = set()
+        for word in set(_TOKEN.findall(text.lower())):
+            for k in range(1, min(len(word), 24) + 1):
+                prefix = word[:k]
+                if prefix not in stems:
+                    break
+                if prefix in seen:
+                    continue
+                seen.add(prefix)
+                found = by_key.get(prefix)
+                if found:
+                    out.extend((v, self._rx(r)) for v, r in found)
         return out
 
 
@@ -401,7 +425,10 @@ class _Finder:
     def first(self, text: str) -> dict[int, tuple[int, int]]:
         """Item index -> (start, end) of its first (then longest) match in ``text``."""
         best: dict[int, tuple[int, int]] = {}
-        for i, rx in self._regexes(text):
+        # the earliest (then longest) match of an item whichever regex finds it: the
+        # order the regexes are tried in does not matter (callers sort by position and
+        # index)
+        for i, rx in [*self._index.candidates_any_order(text), *self._patterns]:
             m = rx.search(text)
             if m is not None:
                 old = best.get(i)
