@@ -254,3 +254,15 @@ def test_a_letters_closing_is_no_diagnosis() -> None:
 )
 def test_work_status_in_the_words_of_a_report(text: str, value: str) -> None:
     assert values_of(text, "work_status") == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A course of physical therapy would be reasonable for her.",
+        "I have referred her for a functional restoration program.",
+        "PLAN OF CARE: Modalities to include ice, heat and electrical stimulation.",
+    ],
+)
+def test_a_treatment_proposed_is_no_treatment_given(text: str) -> None:
+    assert values_of(text, "prior_therapy") == []
