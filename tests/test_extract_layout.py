@@ -99,3 +99,18 @@ def test_a_title_case_heading_after_a_sentence_starts_its_section() -> None:
     # the father's stroke and hypertension are the family's, not the patient's
     facts = extract_facts([record(text)])
     assert not [f for f in facts if f.name == "cardiovascular_risk" and f.value is True]
+
+
+def test_a_list_after_a_heading_without_a_colon_starts_on_its_own_line() -> None:
+    text = (
+        "PREOPERATIVE DIAGNOSES 1. Herniated nucleus pulposus C2-C3. 2. Spinal stenosis C3-C4. "
+        "POSTOPERATIVE DIAGNOSES 1. Herniated nucleus pulposus C2-C3. 2. Spinal stenosis C3-C4. "
+        "OPERATIVE PROCEDURES 1. Anterior cervical discectomy, C2-C3. 2. Anterior cervical "
+        "fusion, C2-C3. ANESTHESIA: General endotracheal."
+    )
+    lines = relayout(text).splitlines()
+    assert "PREOPERATIVE DIAGNOSES" in lines
+    assert "2. Spinal stenosis C3-C4." in lines
+    assert "OPERATIVE PROCEDURES" in lines
+    diagnoses = [f.value for f in extract_facts([record(text)]) if f.name == "diagnosis"]
+    assert "Spinal stenosis C3-C4" in diagnoses

@@ -34,6 +34,9 @@ _INLINE_LONG_HEADING = re.compile(r"(?<=[a-z0-9,]) (?=[A-Z]{2,}(?:[ /&-]+[A-Z]{2
 _INLINE_LIST_HEADING = re.compile(
     r"(?<=[.!?:;)\]]) (?=(?:[A-Z][A-Z/&-]*\s+){0,5}[A-Z][A-Z/&-]{3,}\s+1\.\s+[A-Z])"
 )
+# the list that follows a heading in capitals without a colon ("OPERATIVE PROCEDURES 1.
+# Anterior ..."): its first number starts a line, so the heading stands alone on its own
+_LIST_AFTER_HEADING = re.compile(r"(?<=[A-Z]{4}) (?=1[.)]\s+[A-Z])")
 # a heading of two to five words in title case with a colon, after a sentence's end ("...
 # given on 1996. Family Medical History: Father ..."), or one of the usual one-word headings
 _INLINE_TITLE_HEADING = re.compile(
@@ -63,11 +66,12 @@ def _breaks(line: str) -> list[int]:
     out.update(m.start() for m in _INLINE_TITLE_HEADING.finditer(line))
     # a list number breaks a line when it continues a list: 1 after a colon or a heading,
     # then each number one more than the last one taken
+    numbers = [(m.start(), int(m.group(1))) for m in _INLINE_NUMBER.finditer(line)]
+    numbers += [(m.start(), 1) for m in _LIST_AFTER_HEADING.finditer(line)]
     last = 0
-    for m in _INLINE_NUMBER.finditer(line):
-        n = int(m.group(1))
+    for at, n in sorted(numbers):
         if n == 1 or n == last + 1:
-            out.add(m.start())
+            out.add(at)
             last = n
     return sorted(out)
 
