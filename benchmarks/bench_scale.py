@@ -8,8 +8,8 @@ Prints wall time, CPU time (the command and its workers), cases per second, case
 second (per core), and the resident memory of the whole process tree sampled through the
 run (start, middle, end, peak), which stays flat when the batch streams. Asserts nothing.
 Each copy is a case directory whose case.yaml is the corpus case's with a new id and whose
-records/ is a symbolic link to the corpus case's records (200,000 copies: about 1.6 GB of
-directories and case files, made in a few minutes). Copies are kept under --keep (reused by
+records/ holds hard links to the corpus case's record files (a symbolic link out of a case
+folder is refused; a copy where the file system cannot link). Copies are kept under --keep (reused by
 the next run) or made in a temporary directory and removed.
 """
 
@@ -51,8 +51,19 @@ def make_copies(root: Path, copies: int) -> float:
         lines = [f"case_id: {new_id}" if ln.startswith("case_id:") else ln for ln in lines]
         if not any(ln.startswith("case_id:") for ln in lines):
             lines.insert(0, f"case_id: {new_id}")
-        if not (case / "records").exists():
-            (case / "records").symlink_to(src[i] / "records", target_is_directory=True)
+        records = case / "records"
+        if records.is_symlink():  # a copy made before symbolic links were refused
+            records.unlink()
+        if not records.exists():
+            # hard links to the corpus record files (a case folder's records must be its own
+            # files: a symbolic link out of the folder is refused, docs/security.md); a copy
+            # where the file system cannot link
+            records.mkdir()
+            for f in sorted((src[i] / "records").iterdir()):
+                try:
+                    os.link(f, records / f.name)
+                except OSError:
+                    shutil.copy2(f, records / f.name)
         tmp = case / "case.yaml.tmp"
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
         tmp.replace(case / "case.yaml")
