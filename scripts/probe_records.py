@@ -41,8 +41,9 @@ def _copy_case(src: Path, dest: Path, records_from: Path | None) -> None:
         shutil.copytree(records_from / "records", dest / "records")
 
 
-def _overturns(cases: list[Path]) -> tuple[int, list[str]]:
-    items = 0
+def _overturns(cases: list[Path]) -> tuple[int, int, list[str]]:
+    """Items reviewed, items overturned, and a listing of each overturn's met criteria."""
+    items = overturned = 0
     lines: list[str] = []
     for case_dir in cases:
         result = review_case(load_case(case_dir))
@@ -50,13 +51,14 @@ def _overturns(cases: list[Path]) -> tuple[int, list[str]]:
             items += 1
             if item.decision != "overturned":
                 continue
+            overturned += 1
             lines.append(f"  {result.case_id}  {item.request[:70]}  ({item.treatment})")
             for crit in item.criteria:
                 if crit.status.value != "met":
                     continue
                 quotes = " / ".join(e.quote[:70] for e in crit.evidence[:2] if e.quote)
                 lines.append(f"      met {crit.id.rsplit('.', 1)[-1]}: {quotes or '(the request)'}")
-    return items, lines
+    return items, overturned, lines
 
 
 def main() -> int:
@@ -70,14 +72,12 @@ def main() -> int:
         for i, d in enumerate(dirs):
             _copy_case(d, silent / d.name, None)
             _copy_case(d, shuffled / d.name, dirs[(i + 7) % len(dirs)])
-        own_items, own = _overturns(dirs)
+        own_items, own_overturned, _ = _overturns(dirs)
         for title, root in (("silent records", silent), ("records of another case", shuffled)):
-            items, lines = _overturns(sorted(root.iterdir()))
-            n = sum(1 for line in lines if not line.startswith("      "))
-            print(f"{title}: {n} of {items} items overturned")
+            items, overturned, lines = _overturns(sorted(root.iterdir()))
+            print(f"{title}: {overturned} of {items} items overturned")
             print("\n".join(lines))
-        n_own = sum(1 for line in own if not line.startswith("      "))
-        print(f"the cases' own records: {n_own} of {own_items} items overturned")
+        print(f"the cases' own records: {own_overturned} of {own_items} items overturned")
     return 0
 
 

@@ -135,33 +135,44 @@ def mutations(seed: bytes) -> st.SearchStrategy[bytes]:
     return mutate()
 
 
+# the keys and resource types both the Hypothesis strategies and the plain generators use
+FHIR_KEYS = [
+    "resourceType",
+    "entry",
+    "resource",
+    "code",
+    "text",
+    "valueQuantity",
+    "value",
+    "effectiveDateTime",
+    "content",
+    "attachment",
+    "data",
+    "contentType",
+    "coding",
+    "display",
+    "note",
+    "dosage",
+    "status",
+]
+RESOURCE_TYPES = [
+    "Bundle",
+    "Condition",
+    "Observation",
+    "MedicationRequest",
+    "Procedure",
+    "DocumentReference",
+    "DiagnosticReport",
+    "Encounter",
+    "X",
+]
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
     lambda children: (
         st.lists(children, max_size=5)
         | st.dictionaries(
-            st.sampled_from(
-                [
-                    "resourceType",
-                    "entry",
-                    "resource",
-                    "code",
-                    "text",
-                    "valueQuantity",
-                    "value",
-                    "effectiveDateTime",
-                    "content",
-                    "attachment",
-                    "data",
-                    "contentType",
-                    "coding",
-                    "display",
-                    "note",
-                    "dosage",
-                    "status",
-                ]
-            )
-            | st.text(max_size=10),
+            st.sampled_from(FHIR_KEYS) | st.text(max_size=10),
             children,
             max_size=6,
         )
@@ -171,19 +182,7 @@ json_values = st.recursive(
 
 fhir_like = st.builds(
     lambda rt, body: json.dumps({"resourceType": rt, **body}).encode(),
-    st.sampled_from(
-        [
-            "Bundle",
-            "Condition",
-            "Observation",
-            "MedicationRequest",
-            "Procedure",
-            "DocumentReference",
-            "DiagnosticReport",
-            "Encounter",
-            "X",
-        ]
-    ),
+    st.sampled_from(RESOURCE_TYPES),
     st.dictionaries(st.text(max_size=12), json_values, max_size=6),
 )
 
@@ -274,36 +273,6 @@ def _letter(data: bytes) -> None:
 # -- plain generators for the long pass ---------------------------------------------------------
 
 REQUEST = b"Physical therapy 2x/week x 6 weeks for the lumbar spine (L4-5), 12 visits"
-FHIR_KEYS = [
-    "resourceType",
-    "entry",
-    "resource",
-    "code",
-    "text",
-    "valueQuantity",
-    "value",
-    "effectiveDateTime",
-    "content",
-    "attachment",
-    "data",
-    "contentType",
-    "coding",
-    "display",
-    "note",
-    "dosage",
-    "status",
-]
-RESOURCE_TYPES = [
-    "Bundle",
-    "Condition",
-    "Observation",
-    "MedicationRequest",
-    "Procedure",
-    "DocumentReference",
-    "DiagnosticReport",
-    "Encounter",
-    "X",
-]
 _TEXT_RANGES = [(0x20, 0x7E), (0x00, 0x1F), (0xA0, 0xFF), (0x100, 0xD7FF), (0xE000, 0x10FFFF)]
 """Printable ASCII mostly, then control characters, Latin-1, the rest of the BMP and beyond
 (never a lone surrogate, which no UTF-8 input can hold)."""

@@ -11,6 +11,7 @@ import pytest
 
 from openimr.engine.determine import Determination, determine
 from openimr.library.loader import default_library
+from openimr.library.model import Version
 from openimr.model import Case, DisputedItem, ParsedRequest, Patient, Status, UtilizationReview
 
 
@@ -33,6 +34,12 @@ def _determine(
     return determine(case, request, [], default_library())
 
 
+def _day_after_effective(version: Version) -> dt.date:
+    """The day after the version took effect (its last day, for a one-day version)."""
+    day = version.effective + dt.timedelta(days=1)
+    return version.until if version.until is not None and day > version.until else day
+
+
 def _requests() -> list[tuple[str, str, int | None, tuple[str, ...]]]:
     """Each version of each set, on the day after it took effect, for each of its treatments
     (about the set's first body region, for a set kept for some regions) that it decides then
@@ -40,9 +47,7 @@ def _requests() -> list[tuple[str, str, int | None, tuple[str, ...]]]:
     out = []
     for set_id, cs in default_library().sets.items():
         for version in cs.versions:
-            day = version.effective + dt.timedelta(days=1)
-            if version.until is not None and day > version.until:
-                day = version.until
+            day = _day_after_effective(version)
             regions = cs.body_regions[:1]
             for treatment in cs.treatments:
                 for quantity in (None, 6):
@@ -73,8 +78,5 @@ def test_nothing_documented_overturns_nothing(
 ) -> None:
     set_id, version_id = key.split("/")
     version = next(v for v in default_library().sets[set_id].versions if v.id == version_id)
-    day = version.effective + dt.timedelta(days=1)
-    if version.until is not None and day > version.until:
-        day = version.until
-    det = _determine(treatment, day, quantity, regions)
+    det = _determine(treatment, _day_after_effective(version), quantity, regions)
     assert det.status is not Status.MET, [(e.criterion.id, e.status.value) for e in det.evaluated]

@@ -8,8 +8,9 @@ the section finder look (the start of a line), and a heading's section never end
 
 :func:`relayout` gives the text to *read*: inside such a run-on line, the space before an
 inline heading in capitals ending with a colon ("PAST SURGICAL HISTORY:"), or in title case
-("Family Medical History:") after a sentence's end, or before a list
-number that follows the previous one ("2." after "1.") becomes a line break. Only a space is
+("Family Medical History:") after a sentence's end, or before a list number that starts a
+list after a heading ("OPERATIVE PROCEDURES 1.") or follows the previous one ("2." after
+"1.") becomes a line break. Only a space is
 ever replaced, and by one character, so every offset is the record's own and a quote is cut
 from the record's own text (the extractor re-cuts its spans from it).
 """
