@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from openimr.letters import categorize, guidelines
-from openimr.letters.parser import parse_letter, parse_text
-from openimr.letters.stats import collect, find_letters, to_csv, to_html
+from openimr.published import categorize, guidelines
+from openimr.published.parser import parse_letter, parse_text
+from openimr.published.stats import collect, find_letters, to_csv, to_html
 
 SHARED = Path(os.environ.get("OPENIMR_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 LETTERS = SHARED / "corpus" / "dwc-letters"

@@ -10,10 +10,10 @@ import random
 import time
 from collections.abc import Callable
 
-from openimr.workflow.calendar import PACIFIC, CaliforniaCalendar, calhr_holidays
-from openimr.workflow.deadlines import DeadlineInputs, compute_deadlines, due_report
-from openimr.workflow.eligibility import ApplicationFacts, PriorApplication, screen_application
-from openimr.workflow.reviewers import (
+from openimr.process.calendar import PACIFIC, CaliforniaCalendar, calhr_holidays
+from openimr.process.deadlines import DeadlineInputs, compute_deadlines, due_report
+from openimr.process.eligibility import ApplicationFacts, PriorApplication, screen_application
+from openimr.process.reviewers import (
     Affiliation,
     BoardCertification,
     CaseParties,

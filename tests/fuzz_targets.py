@@ -265,7 +265,7 @@ def _request(data: bytes) -> None:
 
 
 def _letter(data: bytes) -> None:
-    from openimr.letters.parser import parse_text
+    from openimr.published.parser import parse_text
 
     parse_text(data.decode("utf-8", "replace"), "letter.txt")
 

@@ -1,6 +1,6 @@
 """Each layer imports only the layers above it (docs/architecture in the shared docs).
 
-model -> library -> extract/engine -> render -> pipeline -> workflow/store/service -> api/web/cli
+model -> library -> extract/engine -> render -> pipeline -> process/store/service -> api/web/cli
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ FORBIDDEN: dict[str, set[str]] = {
         "store",
         "api",
         "service",
-        "workflow",
+        "process",
         "cli",
-        "letters",
+        "published",
     },
     "library": {
         "extract",
@@ -35,9 +35,9 @@ FORBIDDEN: dict[str, set[str]] = {
         "store",
         "api",
         "service",
-        "workflow",
+        "process",
         "cli",
-        "letters",
+        "published",
     },
     "extract": {
         "engine",
@@ -46,12 +46,12 @@ FORBIDDEN: dict[str, set[str]] = {
         "store",
         "api",
         "service",
-        "workflow",
+        "process",
         "cli",
-        "letters",
+        "published",
     },
-    "engine": {"extract", "render", "store", "api", "service", "workflow", "cli", "letters"},
-    "render": {"store", "api", "service", "workflow", "cli"},
+    "engine": {"extract", "render", "store", "api", "service", "process", "cli", "published"},
+    "render": {"store", "api", "service", "process", "cli"},
     "records": {
         "engine",
         "render",
@@ -59,9 +59,9 @@ FORBIDDEN: dict[str, set[str]] = {
         "store",
         "api",
         "service",
-        "workflow",
+        "process",
         "cli",
-        "letters",
+        "published",
     },
 }
 

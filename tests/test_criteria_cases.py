@@ -233,7 +233,7 @@ def test_evidence_shows_what_met_a_choice_and_what_made_a_criterion_apply() -> N
     span is shown twice."""
     from openimr.engine.determine import to_results
     from openimr.engine.logic import EvalContext, evaluate
-    from openimr.library.model import Rule
+    from openimr.library.schema import Rule
 
     library = default_library()
     version = next(iter(library.sets.values())).versions[0]

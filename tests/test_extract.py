@@ -9,7 +9,7 @@ import pytest
 from openimr.errors import LibraryErrors
 from openimr.extract import extract_facts
 from openimr.extract.extractor import sentence_starts
-from openimr.extract.rules import load_rules
+from openimr.extract.patterns import load_rules
 from openimr.model import Fact
 from records_support import text_record as record
 

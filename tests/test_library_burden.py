@@ -11,7 +11,7 @@ import pytest
 
 from openimr.engine.determine import Determination, determine
 from openimr.library.loader import default_library
-from openimr.library.model import Version
+from openimr.library.schema import Version
 from openimr.model import Case, DisputedItem, ParsedRequest, Patient, Status, UtilizationReview
 
 

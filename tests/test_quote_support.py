@@ -22,7 +22,7 @@ import pytest
 from openimr.caseio import load_case
 from openimr.engine.logic import located_for
 from openimr.extract import extract_facts
-from openimr.extract.rules import default_rules
+from openimr.extract.patterns import default_rules
 from openimr.library.loader import default_library
 from openimr.model import CriterionResult, Fact, Status
 from openimr.pipeline import review_case

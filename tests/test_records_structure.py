@@ -12,7 +12,7 @@ import pytest
 
 from openimr.model import Record, RecordPage
 from openimr.records import read_record
-from openimr.records.rules import section_rules
+from openimr.records.record_types import section_rules
 from openimr.records.structure import (
     analyze,
     classify,

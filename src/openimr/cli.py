@@ -554,8 +554,8 @@ def extract(
 
 def _register_groups() -> None:
     from openimr.api.cli import register as register_service
-    from openimr.letters.cli import app as letters_app
     from openimr.library.cli import app as library_app
+    from openimr.published.cli import app as letters_app
     from openimr.records.cli import app as records_app
     from openimr.request.cli import app as request_app
 

@@ -15,7 +15,7 @@ from openimr.engine.determine import EvaluatedCriterion, determine, to_results
 from openimr.engine.logic import Outcome
 from openimr.extract import extract_facts
 from openimr.library.loader import default_library
-from openimr.library.model import Library
+from openimr.library.schema import Library
 from openimr.model import (
     Case,
     CaseReview,
@@ -72,7 +72,7 @@ def guideline_refs(
     supporting citation unless every criterion drawn from it was not applicable (a wrist
     splint's letter does not cite the shoulder chapter), and no MTUS citation for a decision
     the evidence sequence took outside the MTUS."""
-    from openimr.library.model import TIER_SOURCE, Citation, Version
+    from openimr.library.schema import TIER_SOURCE, Citation, Version
 
     assert isinstance(det_version, Version)
     drawn: dict[str, bool] = {}

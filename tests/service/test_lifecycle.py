@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openimr.errors import InvalidTransitionError
-from openimr.workflow.lifecycle import (
+from openimr.process.lifecycle import (
     FINAL_STATES,
     OPEN_STATES,
     TRANSITIONS,

@@ -30,9 +30,9 @@ from openimr.errors import (
     UploadTooLargeError,
 )
 from openimr.model import Case, CaseReview
+from openimr.process.lifecycle import TRANSITIONS
 from openimr.service import Limits, Upload, Workflow
 from openimr.service.schemas import DecideIn
-from openimr.workflow.lifecycle import TRANSITIONS
 
 
 def transitions_of(env: Env, case_id: str) -> list[tuple[str | None, str | None, str]]:

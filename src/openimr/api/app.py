@@ -43,6 +43,7 @@ from openimr.errors import (
     ServiceError,
     UploadTooLargeError,
 )
+from openimr.process.lifecycle import CaseState
 from openimr.service import Actor, Role, Settings, Upload, Workflow, authenticate, system_clock
 from openimr.service.auth import require
 from openimr.service.intake import MEDIA_TYPES, check_limits, read_case, record_name
@@ -73,7 +74,6 @@ from openimr.service.workflow import Clock, ReviewEngine, read_submission, run_r
 from openimr.store import BlobStore, init_db, session_factory, transaction
 from openimr.store.blobs import BlobIntegrityError
 from openimr.store.models import EventRow, JobRow
-from openimr.workflow.lifecycle import CaseState
 
 log = logging.getLogger("openimr.api")
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from openimr.engine.logic import EvalContext, FactOrder, Outcome, combine_all, evaluate
-from openimr.library.model import CriteriaSet, Criterion, Library, Version
+from openimr.library.schema import CriteriaSet, Criterion, Library, Version
 from openimr.model import Case, CriterionResult, Evidence, Fact, ParsedRequest, Status
 
 TIER_ORDER = ("mtus", "acoem", "odg", "other", "studies")

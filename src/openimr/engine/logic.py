@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from openimr.engine.course import infer_course
-from openimr.library.model import Library, ParamRef, RequestRef, Rule, Value, Version
+from openimr.library.schema import Library, ParamRef, RequestRef, Rule, Value, Version
 from openimr.model import Case, Fact, ParsedRequest, Status
 
 # Ordering key of a fact: later records and later positions come last ("latest").

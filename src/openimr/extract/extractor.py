@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from openimr.extract.layout import relayout
 from openimr.extract.locate import Location, Locator, Place, Side
-from openimr.extract.rules import (
+from openimr.extract.patterns import (
     ConceptRule,
     ContextRuleSpec,
     ExtractionRules,

@@ -20,8 +20,8 @@ def check(
     ] = None,
 ) -> None:
     """Validate every file of the library; print file:line for each error."""
-    from openimr.extract.rules import DATA as RULES_PATH
-    from openimr.extract.rules import load_rules
+    from openimr.extract.patterns import DATA as RULES_PATH
+    from openimr.extract.patterns import load_rules
     from openimr.library.formulary import DATA as FORMULARY_PATH
     from openimr.library.formulary import load_formulary
     from openimr.library.loader import load_library
@@ -34,7 +34,7 @@ def check(
         formulary_path = (root / "formulary.yaml") if root else FORMULARY_PATH
         if formulary_path.exists():
             load_formulary(formulary_path)
-        from openimr.workflow.law import load_law, parse_law
+        from openimr.process.law import load_law, parse_law
 
         law_path = (root / "law.yaml") if root else None
         if law_path is None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from openimr.errors import LibraryError, LibraryErrors, OpenIMRError
-from openimr.library.model import (
+from openimr.library.schema import (
     CASE_FIELDS,
     PICKS,
     REQUEST_FIELDS,

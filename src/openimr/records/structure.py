@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from openimr.model import Record, Span
-from openimr.records.rules import (
+from openimr.records.record_types import (
     DATE_EXPR,
     LABEL_LOOKBACK,
     SectionInfo,

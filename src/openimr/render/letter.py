@@ -635,7 +635,7 @@ def _render(name: str, env: Environment, context: dict[str, object]) -> str:
 def _record_type_label(name: str) -> str:
     """The plain label of a record type (``progress_report`` -> ``Progress report (PR-2)``)."""
     try:
-        from openimr.records.rules import record_type_rules
+        from openimr.records.record_types import record_type_rules
 
         return record_type_rules().label(name)
     except (KeyError, ImportError):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from openimr.engine.determine import Determination, EvaluatedCriterion, fill
-from openimr.library.model import Citation, Version
+from openimr.library.schema import Citation, Version
 from openimr.model import Evidence, Fact, ParsedRequest, Status
 
 

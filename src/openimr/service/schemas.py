@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from openimr.workflow.deadlines import NoticeMethod, ServiceMethod
-from openimr.workflow.eligibility import Signer, UROutcome
-from openimr.workflow.reviewers import ReviewerProfile
+from openimr.process.deadlines import NoticeMethod, ServiceMethod
+from openimr.process.eligibility import Signer, UROutcome
+from openimr.process.reviewers import ReviewerProfile
 
 Decision = Literal["upheld", "overturned"]
 
@@ -176,7 +176,7 @@ class DecideIn(BaseModel):
 
 
 class ReviewerIn(ReviewerProfile):
-    """An expert reviewer's profile (``openimr.workflow.reviewers.ReviewerProfile``).
+    """An expert reviewer's profile (``openimr.process.reviewers.ReviewerProfile``).
 
     ``current_load`` is ignored: the service counts the reviewer's open cases. The name stays
     inside the IMRO; no letter or case output shows it.
@@ -307,7 +307,7 @@ class DeadlineReport(_Out):
 class ApplicationFactsIn(BaseModel):
     """What intake knows about the application beyond case.yaml (every field optional).
 
-    The eligibility fields are those of ``openimr.workflow.eligibility.ApplicationFacts`` that
+    The eligibility fields are those of ``openimr.process.eligibility.ApplicationFacts`` that
     case.yaml does not give; the party fields widen the conflict-of-interest screen. The same
     keys may be given in case.yaml under ``screening:`` (or, for the eligibility ones,
     ``application:``).

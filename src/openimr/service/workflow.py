@@ -3,7 +3,7 @@
 A :class:`Workflow` is made per unit of work with the caller's session (the caller owns the
 transaction: commit at the end, roll back on any error), the blob store, an injected clock and
 the authenticated :class:`~openimr.service.auth.Actor`. Each method checks the actor's role,
-the case's state (through :mod:`openimr.workflow.lifecycle`) and writes one or more events to
+the case's state (through :mod:`openimr.process.lifecycle`) and writes one or more events to
 the append-only audit trail, reads included. Nothing here logs record text.
 """
 
@@ -33,10 +33,19 @@ from openimr.errors import (
     PermissionDeniedError,
 )
 from openimr.model import Case, CaseReview, ItemDetermination
+from openimr.process.eligibility import PriorApplication
+from openimr.process.lifecycle import (
+    ASSIGNED_STATES,
+    OPEN_STATES,
+    CaseState,
+    allowed_actions,
+    transition,
+)
+from openimr.process.reviewers import ReviewerError
 from openimr.render import review_to_json
 from openimr.render.jsonout import item_to_json
 from openimr.render.options import LetterOptions, ReviewerCredentials
-from openimr.service import rules
+from openimr.service import process_bridge as rules
 from openimr.service.auth import Actor, Role, hash_key, new_key, require
 from openimr.service.intake import (
     Limits,
@@ -47,7 +56,7 @@ from openimr.service.intake import (
     record_name,
     submission_key,
 )
-from openimr.service.rules import local_day
+from openimr.service.process_bridge import local_day
 from openimr.service.schemas import (
     ApplicationFactsIn,
     CandidateOut,
@@ -84,15 +93,6 @@ from openimr.store.models import (
     JobRow,
     ReviewerRow,
 )
-from openimr.workflow.eligibility import PriorApplication
-from openimr.workflow.lifecycle import (
-    ASSIGNED_STATES,
-    OPEN_STATES,
-    CaseState,
-    allowed_actions,
-    transition,
-)
-from openimr.workflow.reviewers import ReviewerError
 
 log = logging.getLogger("openimr.service")
 

@@ -232,7 +232,7 @@ class DeadlineRow(Base):
     open: Mapped[bool] = mapped_column(Boolean, index=True)
     """False once the act it waits for is done (the clock stopped)."""
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    """The deadline as the rules computed it (``openimr.workflow.deadlines.Deadline``)."""
+    """The deadline as the rules computed it (``openimr.process.deadlines.Deadline``)."""
     computed_at: Mapped[dt.datetime]
 
 

@@ -147,7 +147,7 @@ def find_letters(paths: Iterable[Path]) -> list[Path]:
 
 
 def _facts_of(path: str) -> tuple[list[ItemFact], Failure | None]:
-    from openimr.letters.parser import parse_letter
+    from openimr.published.parser import parse_letter
 
     try:
         letter = parse_letter(path)
@@ -317,7 +317,7 @@ def to_html(stats: Stats, *, title: str = "IMR letters: decisions", chart_rows: 
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("openimr.letters", "templates"),
+        loader=jinja2.PackageLoader("openimr.published", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from openimr.errors import OpenIMRError
-from openimr.letters.model import Letter
+from openimr.published.parsed import Letter
 
 SUMMARY_RECORD = "clinical-case-summary.txt"
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from openimr.letters import parse_letter, parse_text
-from openimr.letters.parser import patient_facts, split_request
+from openimr.published import parse_letter, parse_text
+from openimr.published.parser import patient_facts, split_request
 
 SHARED = Path(os.environ.get("OPENIMR_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 LETTERS = SHARED / "corpus" / "dwc-letters"

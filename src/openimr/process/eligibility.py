@@ -16,10 +16,10 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from openimr.workflow.calendar import CaliforniaCalendar
-from openimr.workflow.deadlines import ServiceMethod, service_extension
-from openimr.workflow.law import rule_on
-from openimr.workflow.names import name_tokens, names_match, normalize_item
+from openimr.process.calendar import CaliforniaCalendar
+from openimr.process.deadlines import ServiceMethod, service_extension
+from openimr.process.law import rule_on
+from openimr.process.names import name_tokens, names_match, normalize_item
 
 ReasonCode = Literal[
     "ur_before_imr_era",

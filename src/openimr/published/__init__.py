@@ -3,9 +3,9 @@
 See ``docs/letters.md``.
 """
 
-from openimr.letters.categories import categorize
-from openimr.letters.guidelines import parse_guideline
-from openimr.letters.model import (
+from openimr.published.categories import categorize
+from openimr.published.guidelines import parse_guideline
+from openimr.published.parsed import (
     Guideline,
     GuidelineCitation,
     Letter,
@@ -14,7 +14,7 @@ from openimr.letters.model import (
     PatientFacts,
     Reviewer,
 )
-from openimr.letters.parser import parse_letter, parse_text
+from openimr.published.parser import parse_letter, parse_text
 
 __all__ = [
     "Guideline",

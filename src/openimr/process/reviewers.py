@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from openimr.errors import LibraryError, OpenIMRError
-from openimr.workflow.names import names_match, normalize_item
+from openimr.process.names import names_match, normalize_item
 from openimr.yamlio import YamlError, load_yaml_text
 
 LicenseStatus = Literal["active", "restricted", "revoked", "expired"]

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from openimr.caseio import load_case
 from openimr.cli import app
-from openimr.letters import categorize, parse_letter
-from openimr.letters.stats import Row, collect, find_letters, to_csv, to_html, wilson_interval
-from openimr.letters.tocase import CaseWriteError, sentence_case, write_case
+from openimr.published import categorize, parse_letter
+from openimr.published.stats import Row, collect, find_letters, to_csv, to_html, wilson_interval
+from openimr.published.tocase import CaseWriteError, sentence_case, write_case
 
 SHARED = Path(os.environ.get("OPENIMR_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 LETTERS = SHARED / "corpus" / "dwc-letters"

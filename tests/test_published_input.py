@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from openimr.cli import app
 from openimr.errors import LetterParseError
-from openimr.letters import parse_letter, parse_text
+from openimr.published import parse_letter, parse_text
 
 SHARED = Path(os.environ.get("OPENIMR_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 LETTERS = SHARED / "corpus" / "dwc-letters"

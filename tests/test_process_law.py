@@ -13,23 +13,23 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from openimr.workflow.calendar import PACIFIC, CaliforniaCalendar
-from openimr.workflow.deadlines import DeadlineInputs, compute_deadlines, due_report
-from openimr.workflow.eligibility import (
+from openimr.process.calendar import PACIFIC, CaliforniaCalendar
+from openimr.process.deadlines import DeadlineInputs, compute_deadlines, due_report
+from openimr.process.eligibility import (
     ApplicationFacts,
     EligibilityResult,
     PriorApplication,
     screen_application,
 )
-from openimr.workflow.law import LawError, load_law, parse_law, rule_on
-from openimr.workflow.reviewers import (
+from openimr.process.law import LawError, load_law, parse_law, rule_on
+from openimr.process.reviewers import (
     BoardCertification,
     CaseParties,
     License,
     ReviewerProfile,
     qualification_issues,
 )
-from openimr.workflow.signing import SigningError, require_final, signing_check
+from openimr.process.signing import SigningError, require_final, signing_check
 
 D = dt.date
 CAL = CaliforniaCalendar()

@@ -4,7 +4,7 @@
 received, assignment notice sent, records received ...) into :class:`Deadline` values; each
 records the event that started it, its unit, the rule in plain words, its citation and the
 words of the text it relies on (``relied_on``, from the dated law data of
-:mod:`openimr.workflow.law`). Every rule, and which texts could not be read, is listed in
+:mod:`openimr.process.law`). Every rule, and which texts could not be read, is listed in
 ``docs/workflow-rules.md``. When the claims administrator's records never arrive the case may
 go to review on the documents at hand (8 CCR 9792.10.6(b)(2)): ``review_without_records``
 closes the records clock as missed and starts the decision clock.
@@ -27,8 +27,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.errors import OpenIMRError
-from openimr.workflow.calendar import CaliforniaCalendar
-from openimr.workflow.law import LawVersion, rule_on, rule_on_or_none
+from openimr.process.calendar import CaliforniaCalendar
+from openimr.process.law import LawVersion, rule_on, rule_on_or_none
 
 ReviewType = Literal["regular", "expedited"]
 ServiceMethod = Literal["mail", "electronic", "personal"]

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from openimr.workflow.calendar import PACIFIC, CalendarError, CaliforniaCalendar
-from openimr.workflow.deadlines import (
+from openimr.process.calendar import PACIFIC, CalendarError, CaliforniaCalendar
+from openimr.process.deadlines import (
     Deadline,
     DeadlineError,
     DeadlineInputs,

@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from openimr.errors import LibraryError
-from openimr.workflow.names import name_tokens, names_match
-from openimr.workflow.reviewers import (
+from openimr.process.names import name_tokens, names_match
+from openimr.process.reviewers import (
     Affiliation,
     BoardCertification,
     CaseParties,

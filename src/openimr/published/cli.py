@@ -45,7 +45,7 @@ def parse(
     ] = False,
 ) -> None:
     """Parse letters and print each as JSON (header, reviewer, summary, items, guidelines)."""
-    from openimr.letters.parser import parse_letter
+    from openimr.published.parser import parse_letter
 
     lines = jsonl or len(letters) > 1
     failed = False
@@ -90,8 +90,8 @@ def to_case(
     ] = None,
 ) -> None:
     """Write each letter as a case directory: case.yaml, records/, expected.yaml."""
-    from openimr.letters.parser import parse_letter
-    from openimr.letters.tocase import write_case
+    from openimr.published.parser import parse_letter
+    from openimr.published.tocase import write_case
 
     injury = _day(date_of_injury, "--date-of-injury")
     ur = _day(ur_date, "--ur-date")
@@ -147,7 +147,7 @@ def stats(
         TimeRemainingColumn,
     )
 
-    from openimr.letters.stats import collect, find_letters, print_tables, to_csv, to_html
+    from openimr.published.stats import collect, find_letters, print_tables, to_csv, to_html
 
     try:
         letters = find_letters(paths)

@@ -1,4 +1,4 @@
-"""Read an IMR Final Determination Letter into a :class:`~openimr.letters.model.Letter`.
+"""Read an IMR Final Determination Letter into a :class:`~openimr.published.parsed.Letter`.
 
 Two layouts are read:
 
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from openimr.errors import LetterParseError
-from openimr.letters.categories import categorize
-from openimr.letters.guidelines import normalize_ws, parse_guideline
-from openimr.letters.model import (
+from openimr.published.categories import categorize
+from openimr.published.guidelines import normalize_ws, parse_guideline
+from openimr.published.parsed import (
     Decision,
     Letter,
     LetterDates,
@@ -34,7 +34,7 @@ from openimr.letters.model import (
     Reviewer,
     Sex,
 )
-from openimr.letters.text import Line, clean_lines, read_letter_text
+from openimr.published.text import Line, clean_lines, read_letter_text
 
 _HOW = re.compile(r"^\s*HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\s*$", re.I)
 _SUMMARY = re.compile(r"^\s*CLINICAL\s+CASE\s+SUMMARY\s*$", re.I)

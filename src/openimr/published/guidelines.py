@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from openimr.letters.model import Guideline, GuidelineCitation
+from openimr.published.parsed import Guideline, GuidelineCitation
 
 # MTUS chapters: (pattern on the chapter name, canonical chapter, guideline, key).
 _MTUS_CHAPTERS: tuple[tuple[str, str, str, str], ...] = (

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from openimr.model import Case
-from openimr.workflow.deadlines import DeadlineInputs
-from openimr.workflow.eligibility import ApplicationFacts
-from openimr.workflow.reviewers import CaseParties
+from openimr.process.deadlines import DeadlineInputs
+from openimr.process.eligibility import ApplicationFacts
+from openimr.process.reviewers import CaseParties
 
 
 def facts_from_case(case: Case, **overrides: Any) -> ApplicationFacts:

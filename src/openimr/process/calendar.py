@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_pkg
 
 from openimr.errors import OpenIMRError
-from openimr.workflow.law import rule_on_or_none
+from openimr.process.law import rule_on_or_none
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openimr.letters.guidelines import parse_guideline, split_sections
+from openimr.published.guidelines import parse_guideline, split_sections
 
 
 def test_mtus_chapters_with_sections() -> None:

@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from openimr.workflow.law import rule_on
-from openimr.workflow.reviewers import (
+from openimr.process.law import rule_on
+from openimr.process.reviewers import (
     CaseParties,
     QualificationPolicy,
     ReviewerError,

@@ -1,4 +1,4 @@
-"""The service's bridge to the pure workflow rules in :mod:`openimr.workflow`.
+"""The service's bridge to the pure workflow rules in :mod:`openimr.process`.
 
 The service keeps rows in the database; the rules (eligibility, the California calendar and
 deadlines, the reviewer panel) take plain values. This module turns one into the other so
@@ -17,6 +17,20 @@ from pydantic import ValidationError
 
 from openimr.errors import InputError
 from openimr.model import Case, ParsedRequest
+from openimr.process.calendar import CaliforniaCalendar
+from openimr.process.deadlines import Deadline, compute_deadlines, due_report, next_step
+from openimr.process.eligibility import PriorApplication, PriorStatus, screen_application
+from openimr.process.fromcase import deadline_inputs_from_case, facts_from_case, parties_from_case
+from openimr.process.lifecycle import CaseState
+from openimr.process.reviewers import (
+    US_STATES,
+    CaseParties,
+    ReviewerProfile,
+    credentials_paragraph,
+    qualification_problems,
+    rank_reviewers,
+)
+from openimr.process.signing import require_final, stated_qualifications
 from openimr.render.options import ReviewerCredentials
 from openimr.service.schemas import (
     ApplicationFactsIn,
@@ -27,20 +41,6 @@ from openimr.service.schemas import (
     ReasonOut,
 )
 from openimr.store.models import CaseRow, DeadlineRow, ReviewerRow
-from openimr.workflow.calendar import CaliforniaCalendar
-from openimr.workflow.deadlines import Deadline, compute_deadlines, due_report, next_step
-from openimr.workflow.eligibility import PriorApplication, PriorStatus, screen_application
-from openimr.workflow.fromcase import deadline_inputs_from_case, facts_from_case, parties_from_case
-from openimr.workflow.lifecycle import CaseState
-from openimr.workflow.reviewers import (
-    US_STATES,
-    CaseParties,
-    ReviewerProfile,
-    credentials_paragraph,
-    qualification_problems,
-    rank_reviewers,
-)
-from openimr.workflow.signing import require_final, stated_qualifications
 
 CALENDAR = CaliforniaCalendar()
 
@@ -111,7 +111,7 @@ def prior_application(
 def screen(
     case: Case, row: CaseRow, *, prior: Sequence[PriorApplication], today: dt.date
 ) -> EligibilityOut:
-    """Screen the application with :func:`openimr.workflow.eligibility.screen_application`."""
+    """Screen the application with :func:`openimr.process.eligibility.screen_application`."""
     try:
         facts = facts_from_case(
             case, application_received=row.received_on, **eligibility_overrides(row.facts)
@@ -388,7 +388,7 @@ def letter_facts(
 ) -> dict[str, Any]:
     """What the letter says of the reviewer (never the name), checked against the parties.
 
-    :func:`openimr.workflow.signing.require_final` refuses a reviewer who may not sign today
+    :func:`openimr.process.signing.require_final` refuses a reviewer who may not sign today
     (a qualification problem, a conflict of interest, no qualification the letter could
     state), naming why; so a final determination is always signed by a qualified reviewer.
     """

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openimr.workflow import calendar as calmod
-from openimr.workflow.calendar import CalendarError, CaliforniaCalendar, calhr_holidays
+from openimr.process import calendar as calmod
+from openimr.process.calendar import CalendarError, CaliforniaCalendar, calhr_holidays
 
 D = dt.date
 CAL = CaliforniaCalendar()

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from openimr.workflow.calendar import CaliforniaCalendar
-from openimr.workflow.eligibility import (
+from openimr.process.calendar import CaliforniaCalendar
+from openimr.process.eligibility import (
     REASON_ORDER,
     ApplicationFacts,
     EligibilityResult,

@@ -9,11 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from openimr.caseio import load_case
-from openimr.workflow.calendar import CaliforniaCalendar
-from openimr.workflow.deadlines import compute_deadlines
-from openimr.workflow.eligibility import screen_application
-from openimr.workflow.fromcase import deadline_inputs_from_case, facts_from_case, parties_from_case
-from openimr.workflow.reviewers import Affiliation, ReviewerProfile, conflicts
+from openimr.process.calendar import CaliforniaCalendar
+from openimr.process.deadlines import compute_deadlines
+from openimr.process.eligibility import screen_application
+from openimr.process.fromcase import deadline_inputs_from_case, facts_from_case, parties_from_case
+from openimr.process.reviewers import Affiliation, ReviewerProfile, conflicts
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "examples" / "seed-case"
 CAL = CaliforniaCalendar()
