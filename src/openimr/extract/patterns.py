@@ -7,14 +7,21 @@ files takes the union of its words), concepts and patterns are appended.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from openimr.errors import LibraryError, LibraryErrors
-from openimr.yamlio import load_yaml_file
+from openimr.extract.pattern_schema import (
+    ConceptSpec,
+    ExtractionFile,
+    PatternSpec,
+)
+from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
 
 DATA = Path(__file__).resolve().parents[1] / "library" / "data" / "extraction"
 
@@ -70,7 +77,7 @@ class PatternRule:
     unit: str | None = None
     requires_therapy: str | None = None
     qualified: bool = False
-    value: bool | str | None = None
+    value: bool | int | str | None = None
     """A fixed value (the regex then needs no ``value`` group)."""
     requires_words: tuple[str, ...] = ()
     excludes_words: tuple[str, ...] = ()
@@ -116,20 +123,6 @@ class DerivedRule:
     qualifier: str | None = None
     """The derived fact's qualifier (None: no qualifier; "same": the source's)."""
     source_value: bool | str | None = None
-
-
-CONTEXT_CATEGORIES = (
-    "NEGATED_EXISTENCE",
-    "HISTORICAL",
-    "HYPOTHETICAL",
-    "FAMILY",
-    "POSSIBLE_EXISTENCE",
-    "NOT_A_FINDING",
-    "REPORTED_NORMAL",
-    "PSEUDO",
-    "TERMINATE",
-)
-CONTEXT_DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
 
 
 @dataclass(frozen=True)
@@ -182,56 +175,61 @@ def _words_regex(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRules:
-    """Load one file, or every ``*.yaml`` of a directory, into one rule set."""
+    """Load one file, or every ``*.yaml`` of a directory, into one rule set.
+
+    Every error of every file is gathered (each naming ``file:line``) and raised together.
+    """
     files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     errors: list[LibraryError] = []
-    therapies: dict[str, tuple[str, ...]] = {}
-    numbers: dict[str, int] = {}
-    concepts: list[ConceptRule] = []
-    patterns: list[PatternRule] = []
-    cues: dict[str, tuple[str, ...]] = {}
-    extra = _Extra()
+    acc = _Gathered()
     for file in files:
-        _load_file(file, facts, errors, therapies, numbers, concepts, patterns, cues, extra)
-    drug_words = tuple(
-        w
-        for tid in extra.drug_classes
-        for w in therapies.get(tid, ())
-        if w.lower() not in extra.class_words
-    )
-    # a concept targeting therapies sees every file's therapy words
-    concepts = [
-        replace(c, phrases=tuple(p for words in therapies.values() for p in words))
-        if c.target == "therapies"
-        else replace(c, phrases=drug_words)
-        if c.target == "drugs"
-        else c
-        for c in concepts
-    ]
+        shown = f"openimr/library/data/extraction/{file.name}" if file.parent == DATA else str(file)
+        doc = load_yaml_file(file, shown)
+        spec = _validated(doc, errors)
+        if spec is not None:
+            _FileReader(doc, facts, errors, acc).read(spec)
     if errors:
         raise LibraryErrors(errors)
-    return ExtractionRules(
-        therapies=therapies,
-        numbers=numbers,
-        concepts=tuple(concepts),
-        patterns=tuple(patterns),
-        therapy_regex={k: _words_regex(v) for k, v in therapies.items()},
-        summary_cues=cues,
-        drug_classes=frozenset(extra.drug_classes),
-        class_words=frozenset(extra.class_words),
-        dose_regex=extra.dose,
-        frequency_regex=extra.frequency,
-        derived=tuple(extra.derived),
-        visit_therapies=frozenset(extra.visit_therapies),
-        surgery_kinds={k: _words_regex(tuple(v)) for k, v in extra.surgery_kinds.items()},
-        drug_combinations=tuple(extra.combinations),
-        positive_wins=frozenset(extra.positive_wins),
-        context_rules=tuple(extra.context),
-    )
+    return acc.rules()
+
+
+def _validated(doc: LoadedYaml, errors: list[LibraryError]) -> ExtractionFile | None:
+    """The file checked against :class:`ExtractionFile`, or None (its errors added)."""
+    try:
+        return ExtractionFile.model_validate(doc.data or {})
+    except ValidationError as exc:
+        messages: dict[PathKey, list[str]] = {}
+        for err in exc.errors():
+            where = _data_path(tuple(err["loc"]), doc)
+            msg = f"unknown key {where[-1]!r}" if err["type"] == "extra_forbidden" else err["msg"]
+            if msg not in messages.setdefault(where, []):  # a union tries several types
+                messages[where].append(msg)
+        for where, msgs in messages.items():
+            field = ".".join(str(p) for p in where) or None
+            errors.append(
+                LibraryError("; ".join(msgs), file=doc.file, field=field, line=doc.line_of(where))
+            )
+        return None
+
+
+def _data_path(loc: tuple[str | int, ...], doc: LoadedYaml) -> PathKey:
+    """The longest start of a pydantic error location that is a place in the document (the
+    rest names a type of a union: ``("concepts", 3, "value", "bool")``)."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in doc.lines:
+            return loc[:end]
+    return ()
 
 
 @dataclass
-class _Extra:
+class _Gathered:
+    """What the files give, merged in file order."""
+
+    therapies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+    concepts: list[ConceptRule] = field(default_factory=list)
+    patterns: list[PatternRule] = field(default_factory=list)
+    cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     drug_classes: list[str] = field(default_factory=list)
     class_words: set[str] = field(default_factory=set)
     dose: re.Pattern[str] | None = None
@@ -243,275 +241,222 @@ class _Extra:
     positive_wins: list[str] = field(default_factory=list)
     context: list[ContextRuleSpec] = field(default_factory=list)
 
+    def rules(self) -> ExtractionRules:
+        therapies = self.therapies
+        drug_words = tuple(
+            w
+            for tid in self.drug_classes
+            for w in therapies.get(tid, ())
+            if w.lower() not in self.class_words
+        )
+        # a concept targeting therapies sees every file's therapy words
+        concepts = [
+            replace(c, phrases=tuple(p for words in therapies.values() for p in words))
+            if c.target == "therapies"
+            else replace(c, phrases=drug_words)
+            if c.target == "drugs"
+            else c
+            for c in self.concepts
+        ]
+        return ExtractionRules(
+            therapies=therapies,
+            numbers=self.numbers,
+            concepts=tuple(concepts),
+            patterns=tuple(self.patterns),
+            therapy_regex={k: _words_regex(v) for k, v in therapies.items()},
+            summary_cues=self.cues,
+            drug_classes=frozenset(self.drug_classes),
+            class_words=frozenset(self.class_words),
+            dose_regex=self.dose,
+            frequency_regex=self.frequency,
+            derived=tuple(self.derived),
+            visit_therapies=frozenset(self.visit_therapies),
+            surgery_kinds={k: _words_regex(tuple(v)) for k, v in self.surgery_kinds.items()},
+            drug_combinations=tuple(self.combinations),
+            positive_wins=frozenset(self.positive_wins),
+            context_rules=tuple(self.context),
+        )
 
-def _load_file(
-    path: Path,
-    facts: set[str] | None,
-    errors: list[LibraryError],
-    therapies: dict[str, tuple[str, ...]],
-    numbers: dict[str, int],
-    concepts: list[ConceptRule],
-    patterns: list[PatternRule],
-    cues: dict[str, tuple[str, ...]],
-    extra: _Extra,
-) -> None:
-    shown = f"openimr/library/data/extraction/{path.name}" if path.parent == DATA else str(path)
-    doc = load_yaml_file(path, shown)
-    data = doc.data or {}
-    if not isinstance(data, dict):
-        errors.append(LibraryError("must be a mapping", file=doc.file))
-        return
-    for key in data:
-        if key not in (
-            "therapies",
-            "numbers",
-            "concepts",
-            "patterns",
-            "summary_cues",
-            "drugs",
-            "derived",
-            "visit_therapies",
-            "surgery_kinds",
-            "drug_combinations",
-            "positive_wins",
-            "context",
-        ):
-            errors.append(
-                LibraryError(f"unknown key {key!r}", file=doc.file, line=doc.line_of((key,)))
+
+class _FileReader:
+    """Adds one validated file to the gathered rules, checking what its types cannot say."""
+
+    def __init__(
+        self,
+        doc: LoadedYaml,
+        facts: set[str] | None,
+        errors: list[LibraryError],
+        acc: _Gathered,
+    ) -> None:
+        self.doc = doc
+        self.facts = facts
+        self.errors = errors
+        self.acc = acc
+
+    def err(self, msg: str, path: PathKey) -> None:
+        self.errors.append(LibraryError(msg, file=self.doc.file, line=self.doc.line_of(path)))
+
+    def check_fact(self, name: str, path: PathKey) -> None:
+        if self.facts is not None and name not in self.facts:
+            self.err(f"unknown fact {name!r}", path)
+
+    def compile(self, pattern: str, path: PathKey) -> re.Pattern[str] | None:
+        try:
+            return re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            self.err(f"bad regular expression: {exc}", path)
+            return None
+
+    def read(self, spec: ExtractionFile) -> None:
+        self.read_words(spec)
+        self.acc.context += [
+            ContextRuleSpec(
+                literal=r.literal,
+                category=r.category,
+                direction=r.direction,
+                pattern=None if r.pattern is None else tuple(r.pattern),
+                max_scope=r.max_scope,
             )
-
-    def err(msg: str, p: tuple[str | int, ...]) -> None:
-        errors.append(LibraryError(msg, file=doc.file, line=doc.line_of(p)))
-
-    for k, v in (data.get("therapies") or {}).items():
-        merged = list(therapies.get(str(k), ()))
-        merged += [str(x) for x in v if str(x) not in merged]
-        therapies[str(k)] = tuple(merged)
-    numbers.update({str(k): int(v) for k, v in (data.get("numbers") or {}).items()})
-    for kind, words in (data.get("summary_cues") or {}).items():
-        if kind not in ("complaint", "exam_finding", "diagnosis", "plan_item"):
-            errors.append(
-                LibraryError(
-                    f"unknown summary cue kind {kind!r}",
-                    file=doc.file,
-                    line=doc.line_of(("summary_cues", kind)),
+            for r in spec.context
+        ]
+        for i, combo in enumerate(spec.drug_combinations):
+            if len(combo.classes) != 2:
+                self.err("a drug combination names two classes", ("drug_combinations", i))
+                continue
+            self.check_fact(combo.fact, ("drug_combinations", i, "fact"))
+            self.acc.combinations.append(
+                DrugCombination(combo.fact, (combo.classes[0], combo.classes[1]), combo.value)
+            )
+        for i, d in enumerate(spec.derived):
+            self.check_fact(d.fact, ("derived", i, "fact"))
+            self.check_fact(d.source, ("derived", i, "from"))
+            self.acc.derived.append(
+                DerivedRule(
+                    fact=d.fact,
+                    source=d.source,
+                    value=d.value,
+                    qualifiers=tuple(d.qualifiers),
+                    qualifier=d.qualifier,
+                    source_value=d.from_value,
                 )
             )
-            continue
-        cues[kind] = (*cues.get(kind, ()), *(str(w) for w in words))
-    drugs = data.get("drugs") or {}
-    for k in drugs:
-        if k not in ("classes", "class_words", "dose", "frequency"):
-            err(f"unknown key {k!r}", ("drugs", k))
-    extra.drug_classes += [str(x) for x in drugs.get("classes") or ()]
-    extra.class_words |= {str(x).lower() for x in drugs.get("class_words") or ()}
-    for key in ("dose", "frequency"):
-        if key in drugs:
-            try:
-                setattr(extra, key, re.compile(str(drugs[key]), re.IGNORECASE))
-            except re.error as exc:
-                err(f"bad regular expression: {exc}", ("drugs", key))
-    extra.visit_therapies += [str(x) for x in data.get("visit_therapies") or ()]
-    for kind, words in (data.get("surgery_kinds") or {}).items():
-        extra.surgery_kinds.setdefault(str(kind), []).extend(str(w) for w in words)
-    extra.positive_wins += [str(x) for x in data.get("positive_wins") or ()]
-    for i, r in enumerate(data.get("context") or []):
-        if not isinstance(r, dict):
-            err("a context rule is a mapping", ("context", i))
-            continue
-        for k in r:
-            if k not in ("literal", "category", "direction", "pattern", "max_scope"):
-                err(f"unknown key {k!r}", ("context", i, k))
-        if r.get("category") not in CONTEXT_CATEGORIES:
-            err(
-                f"unknown category {r.get('category')!r}: use one of {', '.join(CONTEXT_CATEGORIES)}",
-                ("context", i, "category"),
+        for i, c in enumerate(spec.concepts):
+            self.read_concept(i, c)
+        for i, p in enumerate(spec.patterns):
+            self.read_pattern(i, p)
+
+    def read_words(self, spec: ExtractionFile) -> None:
+        """Therapies, numbers, summary cues, drugs, surgery kinds: merged with earlier files'."""
+        acc = self.acc
+        for tid, words in spec.therapies.items():
+            merged = list(acc.therapies.get(tid, ()))
+            merged += [w for w in words if w not in merged]
+            acc.therapies[tid] = tuple(merged)
+        acc.numbers.update(spec.numbers)
+        for kind, cues in spec.summary_cues.items():
+            acc.cues[kind] = (*acc.cues.get(kind, ()), *cues)
+        acc.drug_classes += spec.drugs.classes
+        acc.class_words |= {w.lower() for w in spec.drugs.class_words}
+        if spec.drugs.dose is not None:
+            acc.dose = self.compile(spec.drugs.dose, ("drugs", "dose")) or acc.dose
+        if spec.drugs.frequency is not None:
+            acc.frequency = (
+                self.compile(spec.drugs.frequency, ("drugs", "frequency")) or acc.frequency
             )
-            continue
-        if r.get("direction") not in CONTEXT_DIRECTIONS:
-            err(
-                f"unknown direction {r.get('direction')!r}: use one of {', '.join(CONTEXT_DIRECTIONS)}",
-                ("context", i, "direction"),
-            )
-            continue
-        pattern = r.get("pattern")
-        if pattern is not None and not (
-            isinstance(pattern, list) and all(isinstance(t, dict) for t in pattern)
-        ):
-            err("a context pattern is a list of token patterns", ("context", i, "pattern"))
-            continue
-        scope = r.get("max_scope")
-        extra.context.append(
-            ContextRuleSpec(
-                literal=str(r.get("literal")),
-                category=str(r["category"]),
-                direction=str(r["direction"]),
-                pattern=None if pattern is None else tuple(pattern),
-                max_scope=None if scope is None else int(scope),
-            )
-        )
-    for i, c in enumerate(data.get("drug_combinations") or []):
-        classes = [str(x) for x in c.get("classes") or ()]
-        if len(classes) != 2:
-            err("a drug combination names two classes", ("drug_combinations", i))
-            continue
-        if facts is not None and c.get("fact") not in facts:
-            err(f"unknown fact {c.get('fact')!r}", ("drug_combinations", i, "fact"))
-        extra.combinations.append(
-            DrugCombination(
-                str(c.get("fact")), (classes[0], classes[1]), bool(c.get("value", True))
-            )
-        )
-    for i, d in enumerate(data.get("derived") or []):
-        for k in d:
-            if k not in ("fact", "from", "value", "qualifiers", "qualifier", "from_value"):
-                err(f"unknown key {k!r}", ("derived", i, k))
-        for key in ("fact", "from"):
-            if facts is not None and d.get(key) not in facts:
-                err(f"unknown fact {d.get(key)!r}", ("derived", i, key))
-        extra.derived.append(
-            DerivedRule(
-                fact=str(d.get("fact")),
-                source=str(d.get("from")),
-                value=d.get("value"),
-                qualifiers=tuple(str(q) for q in d.get("qualifiers") or ()),
-                qualifier=d.get("qualifier"),
-                source_value=d.get("from_value"),
-            )
-        )
-    for i, c in enumerate(data.get("concepts") or []):
-        allowed = {
-            "fact",
-            "phrases",
-            "sections",
-            "requires_therapy",
-            "requires_words",
-            "target",
-            "qualified",
-            "excludes_words",
-            "requires_any",
-            "value",
-            "keep_hypothetical",
-            "exclude_sections",
-            "excludes_before",
-            "strong_words",
-            "only_negated",
-            "ignore_negation",
-            "nearest_therapy",
-            "excludes_after",
-            "context_therapy",
-            "current_only",
-            "region_qualified",
-            "qualifier",
-        }
-        for k in c:
-            if k not in allowed:
-                err(f"unknown key {k!r}", ("concepts", i, k))
-        if facts is not None and c.get("fact") not in facts:
-            err(f"unknown fact {c.get('fact')!r}", ("concepts", i, "fact"))
-        target = c.get("target")
-        phrases = tuple(str(p) for p in c.get("phrases") or ())
-        if target not in ("therapies", "drugs") and not phrases:
-            err("a concept needs phrases (or target: therapies or drugs)", ("concepts", i))
-        concepts.append(
+        acc.visit_therapies += spec.visit_therapies
+        for surgery, words in spec.surgery_kinds.items():
+            acc.surgery_kinds.setdefault(surgery, []).extend(words)
+        acc.positive_wins += spec.positive_wins
+
+    def read_concept(self, i: int, c: ConceptSpec) -> None:
+        self.check_fact(c.fact, ("concepts", i, "fact"))
+        if c.target not in ("therapies", "drugs") and not c.phrases:
+            self.err("a concept needs phrases (or target: therapies or drugs)", ("concepts", i))
+        self.acc.concepts.append(
             ConceptRule(
-                fact=str(c.get("fact")),
-                phrases=phrases,
-                sections=tuple(c.get("sections") or ()),
-                requires_therapy=c.get("requires_therapy"),
-                requires_words=tuple(c.get("requires_words") or ()),
-                target=target,
-                qualified=bool(c.get("qualified", False) or target == "therapies"),
-                excludes_words=tuple(c.get("excludes_words") or ()),
-                requires_any=tuple(c.get("requires_any") or ()),
-                value=c.get("value"),
-                keep_hypothetical=bool(c.get("keep_hypothetical", False)),
-                exclude_sections=tuple(c.get("exclude_sections") or ()),
-                excludes_before=tuple(c.get("excludes_before") or ()),
-                strong_words=tuple(c.get("strong_words") or ()),
-                only_negated=bool(c.get("only_negated", False)),
-                ignore_negation=bool(c.get("ignore_negation", False)),
-                nearest_therapy=c.get("nearest_therapy"),
-                excludes_after=tuple(c.get("excludes_after") or ()),
-                context_therapy=bool(c.get("context_therapy", False)),
-                current_only=bool(c.get("current_only", False)),
-                region_qualified=bool(c.get("region_qualified", False)),
-                qualifier=str(c["qualifier"]) if c.get("qualifier") is not None else None,
+                fact=c.fact,
+                phrases=tuple(c.phrases),
+                sections=tuple(c.sections),
+                requires_therapy=c.requires_therapy,
+                requires_words=tuple(c.requires_words),
+                target=c.target,
+                qualified=c.qualified or c.target == "therapies",
+                excludes_words=tuple(c.excludes_words),
+                requires_any=tuple(c.requires_any),
+                value=c.value,
+                keep_hypothetical=c.keep_hypothetical,
+                exclude_sections=tuple(c.exclude_sections),
+                excludes_before=tuple(c.excludes_before),
+                strong_words=tuple(c.strong_words),
+                only_negated=c.only_negated,
+                ignore_negation=c.ignore_negation,
+                nearest_therapy=c.nearest_therapy,
+                excludes_after=tuple(c.excludes_after),
+                context_therapy=c.context_therapy,
+                current_only=c.current_only,
+                region_qualified=c.region_qualified,
+                qualifier=c.qualifier,
             )
         )
-    for i, p in enumerate(data.get("patterns") or []):
-        for k in p:
-            if k not in _PATTERN_KEYS:
-                err(f"unknown key {k!r}", ("patterns", i, k))
-        if facts is not None and p.get("fact") not in facts:
-            err(f"unknown fact {p.get('fact')!r}", ("patterns", i, "fact"))
-        try:
-            rx = re.compile(str(p.get("regex")), re.IGNORECASE)
-        except re.error as exc:
-            err(f"bad regular expression: {exc}", ("patterns", i, "regex"))
-            continue
-        when_negated = _when_negated(p, err, i)
+
+    def read_pattern(self, i: int, p: PatternSpec) -> None:
+        self.check_fact(p.fact, ("patterns", i, "fact"))
+        rx = self.compile(p.regex, ("patterns", i, "regex"))
+        if rx is None:
+            return
+        when_negated = self.when_negated(i, p)
         if when_negated is None:
-            continue
+            return
         before_after = {"before", "after"} <= set(rx.groupindex)  # pain before and after
-        if "value" not in rx.groupindex and p.get("value") is None and not before_after:
-            err(
+        if "value" not in rx.groupindex and p.value is None and not before_after:
+            self.err(
                 "a pattern needs a named group 'value' (or a fixed value)", ("patterns", i, "regex")
             )
-            continue
-        patterns.append(
+            return
+        self.acc.patterns.append(
             PatternRule(
-                fact=str(p.get("fact")),
+                fact=p.fact,
                 regex=rx,
-                type=str(p.get("type", "string")),
-                unit=p.get("unit"),
-                requires_therapy=p.get("requires_therapy"),
-                qualified=bool(p.get("qualified", False)),
-                value=p.get("value"),
-                requires_words=tuple(p.get("requires_words") or ()),
-                excludes_words=tuple(p.get("excludes_words") or ()),
-                sections=tuple(p.get("sections") or ()),
-                exclude_sections=tuple(p.get("exclude_sections") or ()),
-                context_therapy=bool(p.get("context_therapy", False)),
-                strong_words=tuple(p.get("strong_words") or ()),
-                excludes_before=tuple(p.get("excludes_before") or ()),
+                type=p.type,
+                unit=p.unit,
+                requires_therapy=p.requires_therapy,
+                qualified=p.qualified,
+                value=p.value,
+                requires_words=tuple(p.requires_words),
+                excludes_words=tuple(p.excludes_words),
+                sections=tuple(p.sections),
+                exclude_sections=tuple(p.exclude_sections),
+                context_therapy=p.context_therapy,
+                strong_words=tuple(p.strong_words),
+                excludes_before=tuple(p.excludes_before),
                 keywords=_keywords(rx),
-                qualifier=str(p["qualifier"]) if p.get("qualifier") is not None else None,
+                qualifier=p.qualifier,
                 when_negated=when_negated,
-                keep_hypothetical=bool(p.get("keep_hypothetical", False)),
+                keep_hypothetical=p.keep_hypothetical,
             )
         )
+
+    def when_negated(self, i: int, p: PatternSpec) -> str | None:
+        """A pattern's ``when_negated`` ("false" also written as YAML ``false``), or None
+        when wrong. A pattern with fixed value true is negated to false unless it says
+        otherwise; a number is never negated."""
+        where: PathKey = ("patterns", i, "when_negated")
+        if p.when_negated is None:
+            return "false" if p.type == "bool" and p.value is True else "ignore"
+        value = "false" if p.when_negated is False else str(p.when_negated)
+        if value not in _WHEN_NEGATED:
+            self.err(f"when_negated must be one of {', '.join(_WHEN_NEGATED)}", where)
+            return None
+        if value != "ignore" and p.type in ("number", "int"):
+            self.err("a number is never negated: when_negated must be ignore", where)
+            return None
+        if value == "false" and p.type != "bool":
+            self.err("only a bool pattern can be negated to false", where)
+            return None
+        return value
 
 
 _WHEN_NEGATED = ("false", "nothing", "ignore")
-
-
-def _when_negated(
-    p: dict[str, Any], err: Callable[[str, tuple[str | int, ...]], None], i: int
-) -> str | None:
-    """A pattern's ``when_negated`` ("false" also written as YAML ``false``), or None when
-    wrong. A pattern with fixed value true is negated to false unless it says otherwise; a
-    number is never negated."""
-    raw = p.get("when_negated")
-    if raw is None:
-        return "false" if p.get("type") == "bool" and p.get("value") is True else "ignore"
-    value = "false" if raw is False else str(raw)
-    if value not in _WHEN_NEGATED:
-        err(
-            f"when_negated must be one of {', '.join(_WHEN_NEGATED)}",
-            ("patterns", i, "when_negated"),
-        )
-        return None
-    if value != "ignore" and p.get("type") in ("number", "int"):
-        err(
-            "a number is never negated: when_negated must be ignore",
-            ("patterns", i, "when_negated"),
-        )
-        return None
-    if value == "false" and p.get("type") != "bool":
-        err("only a bool pattern can be negated to false", ("patterns", i, "when_negated"))
-        return None
-    return value
 
 
 def _keywords(rx: re.Pattern[str]) -> tuple[str, ...]:
@@ -554,27 +499,6 @@ def _required_words(seq: list[Any], c: Any) -> list[str] | None:
             return found
         i += 1
     return None
-
-
-_PATTERN_KEYS = {
-    "fact",
-    "regex",
-    "type",
-    "unit",
-    "requires_therapy",
-    "qualified",
-    "value",
-    "requires_words",
-    "excludes_words",
-    "sections",
-    "exclude_sections",
-    "context_therapy",
-    "strong_words",
-    "excludes_before",
-    "qualifier",
-    "when_negated",
-    "keep_hypothetical",
-}
 
 
 @lru_cache(maxsize=1)
