@@ -13,12 +13,22 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from openimr.errors import LibraryError, OpenIMRError
-from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
+from openimr.request.catalogue_schema import (
+    CATEGORIES,
+    Brand,
+    CatalogueFile,
+    Drug,
+    Region,
+    Requires,
+    Specialty,
+    TreatmentEntry,
+    drug_names,
+    file_errors,
+    name_key,
+)
+from openimr.yamlio import LoadedYaml, load_yaml_file
 
 __all__ = [
     "CATALOGUE_PATH",
@@ -38,126 +48,6 @@ __all__ = [
 ]
 
 CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "library" / "data" / "treatments.yaml"
-
-CATEGORIES: tuple[str, ...] = (
-    "physical-medicine",
-    "diagnostic-imaging",
-    "electrodiagnostics",
-    "injections",
-    "medications-opioids",
-    "medications-nsaids",
-    "medications-gastroprotective",
-    "medications-muscle-relaxants",
-    "medications-topicals",
-    "medications-sleep",
-    "medications-benzodiazepines",
-    "medications-antidepressants",
-    "medications-anticonvulsants",
-    "medications-other",
-    "dme",
-    "surgery",
-    "perioperative",
-    "evaluation-management",
-    "psychological",
-    "home-care",
-    "rehabilitation-programs",
-    "laboratory",
-    "other",
-)
-
-#: Dosage forms a brand may carry; "patch" and the topical ones steer a drug's treatment.
-PATCH_FORMS = frozenset({"patch", "pad", "plaster"})
-TOPICAL_FORMS = frozenset(
-    {"cream", "gel", "ointment", "lotion", "spray", "foam", "liniment", "roll-on", "topical"}
-)
-ORAL_FORMS = frozenset({"tablet", "capsule", "solution", "liquid", "suspension", "injection"})
-FORMS = PATCH_FORMS | TOPICAL_FORMS | ORAL_FORMS
-
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-class Brand(_Model):
-    """A brand name, with the dosage form it implies when it implies one (Lidoderm: patch)."""
-
-    name: str
-    form: str | None = None
-
-    @field_validator("form")
-    @classmethod
-    def _known_form(cls, v: str | None) -> str | None:
-        if v is not None and v not in FORMS:
-            raise ValueError(f"unknown form {v!r} (one of {', '.join(sorted(FORMS))})")
-        return v
-
-
-class Drug(_Model):
-    """A drug of a medication entry: normalised generic name, brands, class."""
-
-    generic: str
-    drug_class: str = Field(alias="class")
-    brands: tuple[Brand, ...] = ()
-    synonyms: tuple[str, ...] = ()
-    topical: str | None = None
-    patch: str | None = None
-    transdermal: bool = False
-
-    @field_validator("brands", mode="before")
-    @classmethod
-    def _brand_strings(cls, v: Any) -> Any:
-        if isinstance(v, list):
-            return [{"name": b} if isinstance(b, str) else b for b in v]
-        return v
-
-    @property
-    def brand_names(self) -> tuple[str, ...]:
-        return tuple(b.name for b in self.brands)
-
-
-class Requires(_Model):
-    perioperative: Literal["pre", "post"] | None = None
-    regions: tuple[str, ...] = ()
-
-
-class TreatmentEntry(_Model):
-    """One treatment of the catalogue (its ``id`` names the engine's criteria file)."""
-
-    id: str
-    name: str
-    category: str
-    unit: str | None = None
-    priority: int = 0
-    synonyms: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    requires: Requires = Requires()
-    drugs: tuple[Drug, ...] = ()
-    notes: str | None = None
-
-
-class Region(_Model):
-    id: str
-    name: str
-    synonyms: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-    covers: tuple[str, ...] = ()
-
-
-class Specialty(_Model):
-    id: str
-    name: str
-    synonyms: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-
-
-class _CatalogueFile(_Model):
-    version: Literal[1]
-    regions: tuple[Region, ...] = ()
-    specialties: tuple[Specialty, ...] = ()
-    treatments: tuple[TreatmentEntry, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,15 +88,10 @@ def _name_regex(name: str) -> str:
     return rf"(?<!\w){body}(?!\w)"
 
 
-def name_key(name: str) -> str:
-    """How a drug name is looked up: lower case, no spaces or hyphens."""
-    return re.sub(r"[\s-]+", "", name.lower())
-
-
 class Catalogue:
     """The loaded, compiled catalogue. Use :func:`catalogue` for the shipped one."""
 
-    def __init__(self, data: _CatalogueFile, source: str) -> None:
+    def __init__(self, data: CatalogueFile, source: str) -> None:
         self.source = source
         self.entries: tuple[TreatmentEntry, ...] = data.treatments
         self.regions: tuple[Region, ...] = data.regions
@@ -229,7 +114,7 @@ class Catalogue:
         self._drug_index = _WordIndex()
         for e in self.entries:
             for d in e.drugs:
-                for name, brand in _drug_names(d):
+                for name, brand in drug_names(d):
                     self._drug_names.setdefault(name_key(name), (d, e, brand))
                     self._drug_index.add(name, _name_regex(name), 0)
 
@@ -440,128 +325,7 @@ class _Finder:
         return [m.span() for _, rx in self._regexes(text) for m in rx.finditer(text)]
 
 
-def _drug_names(d: Drug) -> list[tuple[str, Brand | None]]:
-    names: list[tuple[str, Brand | None]] = [(d.generic, None)]
-    names += [(s, None) for s in d.synonyms]
-    names += [(b.name, b) for b in d.brands]
-    return names
-
-
 # -- loading and validation ------------------------------------------------------------------
-
-
-def _where(doc: LoadedYaml, loc: Sequence[str | int]) -> int | None:
-    """The line of a pydantic error location, skipping parts that are not YAML keys."""
-    path: PathKey = ()
-    for part in loc:
-        if (*path, part) in doc.lines:
-            path = (*path, part)
-    return doc.line_of(path)
-
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def _pydantic_errors(exc: ValidationError, doc: LoadedYaml) -> list[LibraryError]:
-    errors = []
-    for err in exc.errors():
-        loc = [p for p in err["loc"] if isinstance(p, str | int)]
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            msg = f"unknown key {loc[-1]!r}"
-            field = _dotted(loc[:-1]) or None
-        elif kind == "missing":
-            msg = f"missing required key {loc[-1]!r}"
-            field = _dotted(loc[:-1]) or None
-        else:
-            msg = str(err["msg"])
-            field = _dotted(loc) or None
-        errors.append(LibraryError(msg, file=doc.file, field=field, line=_where(doc, loc)))
-    return sorted(errors, key=lambda e: e.line or 0)
-
-
-def _semantic_errors(data: _CatalogueFile, doc: LoadedYaml) -> list[LibraryError]:
-    errors: list[LibraryError] = []
-
-    def err(msg: str, *path: str | int) -> None:
-        errors.append(LibraryError(msg, file=doc.file, field=_dotted(path), line=doc.line_of(path)))
-
-    def check_regex(pattern: str, *path: str | int) -> None:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            err(f"bad regular expression {pattern!r}: {exc}", *path)
-
-    region_ids: dict[str, int] = {}
-    for i, r in enumerate(data.regions):
-        if not _ID.match(r.id):
-            err(f"region id {r.id!r} is not kebab-case", "regions", i, "id")
-        if r.id in region_ids:
-            err(
-                f"duplicate region id {r.id!r} (first at regions[{region_ids[r.id]}])",
-                "regions",
-                i,
-                "id",
-            )
-        region_ids.setdefault(r.id, i)
-        for j, p in enumerate(r.patterns):
-            check_regex(p, "regions", i, "patterns", j)
-    for i, r in enumerate(data.regions):
-        for j, c in enumerate(r.covers):
-            if c not in region_ids:
-                err(f"unknown region {c!r}", "regions", i, "covers", j)
-    specialty_ids: set[str] = set()
-    for i, s in enumerate(data.specialties):
-        if s.id in specialty_ids:
-            err(f"duplicate specialty id {s.id!r}", "specialties", i, "id")
-        specialty_ids.add(s.id)
-        for j, p in enumerate(s.patterns):
-            check_regex(p, "specialties", i, "patterns", j)
-
-    ids: dict[str, int] = {}
-    for i, e in enumerate(data.treatments):
-        if e.id in ids:
-            err(
-                f"duplicate treatment id {e.id!r} (first at treatments[{ids[e.id]}])",
-                "treatments",
-                i,
-                "id",
-            )
-        ids.setdefault(e.id, i)
-    drug_names: dict[str, str] = {}
-    for i, e in enumerate(data.treatments):
-        at = ("treatments", i)
-        if not _ID.match(e.id):
-            err(f"treatment id {e.id!r} is not kebab-case", *at, "id")
-        if e.category not in CATEGORIES:
-            err(
-                f"unknown category {e.category!r} (one of {', '.join(CATEGORIES)})", *at, "category"
-            )
-        if not (e.synonyms or e.patterns or e.drugs):
-            err("an entry needs synonyms, patterns or drugs to be found", *at, "id")
-        for key in ("patterns", "exclude"):
-            for j, p in enumerate(getattr(e, key)):
-                check_regex(p, *at, key, j)
-        for j, rid in enumerate(e.requires.regions):
-            if rid not in region_ids:
-                err(f"unknown region {rid!r}", *at, "requires", "regions", j)
-        for k, d in enumerate(e.drugs):
-            for key in ("topical", "patch"):
-                target = getattr(d, key)
-                if target is not None and target not in ids:
-                    err(f"unknown treatment id {target!r}", *at, "drugs", k, key)
-            for name, _ in _drug_names(d):
-                nk = name_key(name)
-                if nk in drug_names and drug_names[nk] != d.generic:
-                    err(
-                        f"drug name {name!r} is already used by {drug_names[nk]!r}", *at, "drugs", k
-                    )
-                drug_names.setdefault(nk, d.generic)
-    return errors
 
 
 def _read(path: Path, display: str | None) -> tuple[LoadedYaml | None, list[LibraryError]]:
@@ -578,29 +342,19 @@ def _read(path: Path, display: str | None) -> tuple[LoadedYaml | None, list[Libr
 
 def check_catalogue(path: Path | str, display: str | None = None) -> list[LibraryError]:
     """Every problem in a catalogue file (empty when it is valid)."""
-    path = Path(path)
-    doc, errors = _read(path, display)
+    doc, errors = _read(Path(path), display)
     if doc is None:
         return errors
-    try:
-        data = _CatalogueFile.model_validate(doc.data)
-    except ValidationError as exc:
-        return _pydantic_errors(exc, doc)
-    return _semantic_errors(data, doc)
+    return file_errors(doc)[1]
 
 
 def load_catalogue(path: Path | str, display: str | None = None) -> Catalogue:
     """Read, validate and compile a catalogue file; raise :class:`LibraryError` if invalid."""
-    path = Path(path)
-    doc, errors = _read(path, display)
+    doc, errors = _read(Path(path), display)
     if doc is None:
         raise errors[0]
-    try:
-        data = _CatalogueFile.model_validate(doc.data)
-    except ValidationError as exc:
-        raise _pydantic_errors(exc, doc)[0] from None
-    errors = _semantic_errors(data, doc)
-    if errors:
+    data, errors = file_errors(doc)
+    if errors or data is None:
         raise errors[0]
     return Catalogue(data, doc.file)
 

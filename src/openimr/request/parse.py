@@ -35,14 +35,13 @@ from openimr.model.request import (
     Side,
 )
 from openimr.request.catalogue import (
-    PATCH_FORMS,
-    TOPICAL_FORMS,
     Catalogue,
     DrugMention,
     Match,
     TreatmentEntry,
     catalogue,
 )
+from openimr.request.catalogue_schema import PATCH_FORMS, TOPICAL_FORMS
 from openimr.request.numbers import UNITS, digits
 
 __all__ = ["classify", "parse_request"]
