@@ -282,7 +282,7 @@ def _fuzzed_requests() -> list[str]:
 def test_the_ingredient_and_surgery_patterns_match_as_before() -> None:
     """The linear patterns find exactly what the quadratic ones found."""
     from openimr.request.catalogue import catalogue
-    from openimr.request.parse import _INGREDIENT
+    from openimr.request.medications import INGREDIENT as _INGREDIENT
 
     (entry,) = [e for e in catalogue().entries if e.id == "surgery-other"]
     new_surgery = re.compile(entry.patterns[0], re.IGNORECASE)
