@@ -4,8 +4,10 @@
 received, assignment notice sent, records received ...) into :class:`Deadline` values; each
 records the event that started it, its unit, the rule in plain words, its citation and the
 words of the text it relies on (``relied_on``, from the dated law data of
-:mod:`openimr.process.law`). Every rule, and which texts could not be read, is listed in
-``docs/workflow-rules.md``. When the claims administrator's records never arrive the case may
+:mod:`openimr.process.law`). Which clock starts at which event, in which unit, from which law
+rule, is data (``library/data/process/deadlines.yaml``, schema in
+:mod:`openimr.process.deadline_data`) read by :func:`evaluate`. Every rule, and which texts
+could not be read, is listed in ``docs/workflow-rules.md``. When the claims administrator's records never arrive the case may
 go to review on the documents at hand (8 CCR 9792.10.6(b)(2)): ``review_without_records``
 closes the records clock as missed and starts the decision clock.
 
@@ -37,7 +39,7 @@ from openimr.process.deadline_data import (
     Unit,
     load_deadline_rules,
 )
-from openimr.process.law import LawVersion, rule_on, rule_on_or_none
+from openimr.process.law import LAW_DATA_START, LawVersion, rule_on, rule_on_or_none
 
 ReviewType = Literal["regular", "expedited"]
 ServiceMethod = Literal["mail", "electronic", "personal"]
@@ -189,9 +191,6 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 # -- the evaluator of the deadline data ---------------------------------------------------
-
-#: The first day of the law data: earlier events take their rules from that day.
-LAW_DATA_START = dt.date(2013, 1, 1)
 
 
 def deadline_rules() -> DeadlineBook:

@@ -5,7 +5,11 @@ all the reasons that apply, in a fixed order (jurisdiction first, then filing de
 duplicates, then deferral), each with a plain-words message and its citation. A fact that is
 unknown (None) never produces a reason by guessing: when the answer depends on it the field is
 listed in ``missing_information`` instead (the Administrative Director may ask the parties for
-it, 9792.10.3(b)). The rules and their sources are listed in ``docs/workflow-rules.md``.
+it, 9792.10.3(b)). The checks are data (``library/data/process/eligibility.yaml``, schema
+and conditions in :mod:`openimr.process.eligibility_data`), except the four that reason over
+time spans or other applications, kept here as methods of :class:`_Screen` and named from the
+data (:data:`PYTHON_CHECKS`). The rules and their sources are listed in
+``docs/workflow-rules.md``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from openimr.process.calendar import CaliforniaCalendar
 from openimr.process.deadlines import ServiceMethod, service_extension
 from openimr.process.eligibility_data import (
-    LAW_DATA_START,
+    REASON_ORDER as REASON_ORDER,
+)
+from openimr.process.eligibility_data import (
     Check,
     Effect,
     EligibilityBook,
@@ -29,10 +35,7 @@ from openimr.process.eligibility_data import (
     matching_case,
     message_of,
 )
-from openimr.process.eligibility_data import (
-    REASON_ORDER as REASON_ORDER,
-)
-from openimr.process.law import rule_on
+from openimr.process.law import LAW_DATA_START, rule_on
 from openimr.process.names import name_tokens, names_match, normalize_item
 
 Signer = Literal[

@@ -44,8 +44,6 @@ ReasonCode = Literal[
 Effect = Literal["ineligible", "terminated", "wcab", "deferred"]
 #: The order reasons are reported in.
 REASON_ORDER: tuple[ReasonCode, ...] = get_args(ReasonCode)
-#: The first day of the law data (the day a check's rule is read on when no fact gives one).
-LAW_DATA_START = dt.date(2013, 1, 1)
 
 
 class EligibilityDataError(LibraryError):
@@ -125,9 +123,6 @@ def _uses_law(case: Case) -> bool:
 
 class EligibilityBook(_Frozen):
     checks: list[Check] = Field(min_length=1)
-
-
-Outcome = tuple[Case, LawVersion | None]
 
 
 def _holds(condition: Condition, value: Any, law: LawVersion | None) -> bool:

@@ -22,6 +22,8 @@ from openimr.errors import LibraryError
 from openimr.process.datafile import parse_model, shipped_text
 
 LAW_RESOURCE = "data/law.yaml"
+#: The first day of the law data: an earlier event takes its rules from that day.
+LAW_DATA_START = dt.date(2013, 1, 1)
 ReadStatus = Literal["read", "secondary", "not-read"]
 
 
