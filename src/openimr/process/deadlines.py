@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -193,9 +194,18 @@ def _utc(value: dt.datetime) -> dt.datetime:
 # -- the evaluator of the deadline data ---------------------------------------------------
 
 
+@lru_cache(maxsize=1)
 def deadline_rules() -> DeadlineBook:
     """The clocks of ``library/data/process/deadlines.yaml`` (cached)."""
     return load_deadline_rules(frozenset(DeadlineInputs.model_fields))
+
+
+@lru_cache(maxsize=1)
+def _clocks() -> list[tuple[list[DeadlineRule], list[DeadlineRule]]]:
+    """Per clock in process order: its alternatives, and its fallback alternatives."""
+    book = deadline_rules()
+    grouped = [[e for e in book.deadlines if e.kind == kind] for kind in book.kinds()]
+    return [([e for e in g if not e.fallback], [e for e in g if e.fallback]) for g in grouped]
 
 
 def _applies(entry: DeadlineRule, inputs: DeadlineInputs) -> bool:
@@ -311,15 +321,11 @@ def compute_deadlines(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> l
     Of the alternatives of one clock that apply, the one due first is kept; a ``fallback``
     alternative counts only when no other applies.
     """
-    book = deadline_rules()
     out: list[Deadline] = []
-    for kind in book.kinds():
-        entries = [e for e in book.deadlines if e.kind == kind]
-        options = [evaluate(e, inputs, calendar) for e in entries if not e.fallback]
-        found = [d for d in options if d is not None]
+    for alternatives, fallbacks in _clocks():
+        found = [d for e in alternatives if (d := evaluate(e, inputs, calendar)) is not None]
         if not found:
-            fallbacks = [evaluate(e, inputs, calendar) for e in entries if e.fallback]
-            found = [d for d in fallbacks if d is not None]
+            found = [d for e in fallbacks if (d := evaluate(e, inputs, calendar)) is not None]
         if found:
             out.append(min(found, key=lambda d: _utc(d.due_at(calendar))))
     return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -31,11 +32,12 @@ from openimr.process.eligibility_data import (
     EligibilityBook,
     ReasonCode,
     citation_of,
+    law_for,
     load_eligibility_checks,
     matching_case,
     message_of,
 )
-from openimr.process.law import LAW_DATA_START, rule_on
+from openimr.process.law import LawVersion, rule_on
 from openimr.process.names import name_tokens, names_match, normalize_item
 
 Signer = Literal[
@@ -427,9 +429,13 @@ class _Screen:
 
     def apply(self, check: Check, facts: dict[str, Any]) -> None:
         """Apply one check of the eligibility data (``cases``; see :mod:`.eligibility_data`)."""
-        day = facts[check.law_day] if check.law_day is not None else None
-        law_day = max(day, LAW_DATA_START) if day is not None else LAW_DATA_START
-        law = rule_on(check.rule, law_day) if check.rule is not None else None
+        looked_up: list[LawVersion | None] = []
+
+        def law() -> LawVersion | None:
+            if not looked_up:
+                looked_up.append(law_for(check, facts))
+            return looked_up[0]
+
         case = matching_case(check, facts, law)
         if case is None:
             return
@@ -437,16 +443,17 @@ class _Screen:
             self.need(case.ask.field, case.ask.why)
             return
         assert case.reason is not None  # a case asks or gives a reason (validated)
+        cited = law() if case.cites_rule() else None
         self.reason(
             case.reason,
             message_of(case, facts),
-            citation_of(case, law),
+            citation_of(case, cited),
             effect=case.effect,
-            verified=case.verified and (law is None or not case.cites_rule() or law.verified),
+            verified=case.verified and (cited is None or cited.verified),
         )
 
     def run(self) -> EligibilityResult:
-        facts = self.app.model_dump()
+        facts = dict(self.app)
         for check in eligibility_checks().checks:
             if check.function is not None:
                 PYTHON_CHECKS[check.function](self)
@@ -483,6 +490,7 @@ PYTHON_CHECKS: dict[str, Callable[[_Screen], None]] = {
 }
 
 
+@lru_cache(maxsize=1)
 def eligibility_checks() -> EligibilityBook:
     """The checks of ``library/data/process/eligibility.yaml`` (cached)."""
     return load_eligibility_checks(

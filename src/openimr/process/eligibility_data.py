@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import lru_cache
 from typing import Any, Literal, get_args
 
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.errors import LibraryError
 from openimr.process.datafile import parse_model, refuse, shipped_text
-from openimr.process.law import LawBook, LawVersion, load_law
+from openimr.process.law import LAW_DATA_START, LawBook, LawVersion, load_law, rule_on
 from openimr.yamlio import LoadedYaml, PathKey
 
 ELIGIBILITY_RESOURCE = "data/process/eligibility.yaml"
@@ -112,9 +112,13 @@ class Check(_Frozen):
                 raise ValueError("a Python check has no cases and says why it is Python")
         elif not self.cases:
             raise ValueError("a check needs cases or a Python function")
-        if self.rule is None and any(c.cites_rule() or _uses_law(c) for c in self.cases):
+        if self.rule is None and self.uses_law():
             raise ValueError("{cite} and not_in_law need the check's rule")
         return self
+
+    def uses_law(self) -> bool:
+        """Whether a case cites the rule or compares a fact with its values."""
+        return any(c.cites_rule() or _uses_law(c) for c in self.cases)
 
 
 def _uses_law(case: Case) -> bool:
@@ -125,15 +129,28 @@ class EligibilityBook(_Frozen):
     checks: list[Check] = Field(min_length=1)
 
 
-def _holds(condition: Condition, value: Any, law: LawVersion | None) -> bool:
+#: The rule's version for a check, looked up only when a condition or citation needs it.
+LawOf = Callable[[], LawVersion | None]
+
+
+def law_for(check: Check, facts: Mapping[str, Any]) -> LawVersion | None:
+    """The version of the check's rule in force on its ``law_day`` (None: it names no rule)."""
+    if check.rule is None:
+        return None
+    day = facts[check.law_day] if check.law_day is not None else None
+    return rule_on(check.rule, max(day, LAW_DATA_START) if day is not None else LAW_DATA_START)
+
+
+def _holds(condition: Condition, value: Any, law: LawOf) -> bool:
     if isinstance(condition, Before):
         return value is not None and value < condition.before
     if isinstance(condition, NotInLaw):
-        return law is not None and value not in law.values[condition.not_in_law]
+        version = law()
+        return version is not None and value not in version.values[condition.not_in_law]
     return bool(value == condition)
 
 
-def matching_case(check: Check, facts: Mapping[str, Any], law: LawVersion | None) -> Case | None:
+def matching_case(check: Check, facts: Mapping[str, Any], law: LawOf) -> Case | None:
     """The first case of ``check`` whose conditions hold for ``facts``."""
     for case in check.cases:
         if all(_holds(cond, facts[name], law) for name, cond in case.when.items()):
