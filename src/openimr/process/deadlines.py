@@ -4,8 +4,10 @@
 received, assignment notice sent, records received ...) into :class:`Deadline` values; each
 records the event that started it, its unit, the rule in plain words, its citation and the
 words of the text it relies on (``relied_on``, from the dated law data of
-:mod:`openimr.process.law`). Every rule, and which texts could not be read, is listed in
-``docs/workflow-rules.md``. When the claims administrator's records never arrive the case may
+:mod:`openimr.process.law`). Which clock starts at which event, in which unit, from which law
+rule, is data (``library/data/process/deadlines.yaml``, schema in
+:mod:`openimr.process.deadline_data`) read by :func:`evaluate`. Every rule, and which texts
+could not be read, is listed in ``docs/workflow-rules.md``. When the claims administrator's records never arrive the case may
 go to review on the documents at hand (8 CCR 9792.10.6(b)(2)): ``review_without_records``
 closes the records clock as missed and starts the decision clock.
 
@@ -22,28 +24,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.errors import OpenIMRError
 from openimr.process.calendar import CaliforniaCalendar
-from openimr.process.law import LawVersion, rule_on, rule_on_or_none
+from openimr.process.deadline_data import (
+    DeadlineBook,
+    DeadlineKind,
+    DeadlineRule,
+    Party,
+    StartRule,
+    Unit,
+    load_deadline_rules,
+)
+from openimr.process.law import LAW_DATA_START, LawVersion, rule_on, rule_on_or_none
 
 ReviewType = Literal["regular", "expedited"]
 ServiceMethod = Literal["mail", "electronic", "personal"]
 NoticeMethod = Literal["mail", "electronic"]
-DeadlineKind = Literal[
-    "application_due",
-    "eligibility_info_due",
-    "assignment_notice_due",
-    "records_due",
-    "decision_due",
-    "implementation_due",
-    "appeal_due",
-]
-Unit = Literal["calendar days", "business days", "working days", "hours"]
-Party = Literal["employee", "parties", "IMRO", "claims administrator", "any party"]
 
 
 class DeadlineError(OpenIMRError):
@@ -190,378 +191,143 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _local_date(value: dt.datetime, calendar: CaliforniaCalendar) -> dt.date:
-    return calendar.localize(value).date()
+# -- the evaluator of the deadline data ---------------------------------------------------
 
 
-def _calendar_day_deadline(
-    *,
-    kind: DeadlineKind,
-    start: StartEvent,
-    start_day: dt.date,
-    days: int,
-    extension: int,
-    basis: str,
-    citation: str,
-    responsible: Party,
+@lru_cache(maxsize=1)
+def deadline_rules() -> DeadlineBook:
+    """The clocks of ``library/data/process/deadlines.yaml`` (cached)."""
+    return load_deadline_rules(frozenset(DeadlineInputs.model_fields))
+
+
+@lru_cache(maxsize=1)
+def _clocks() -> list[tuple[list[DeadlineRule], list[DeadlineRule]]]:
+    """Per clock in process order: its alternatives, and its fallback alternatives."""
+    book = deadline_rules()
+    grouped = [[e for e in book.deadlines if e.kind == kind] for kind in book.kinds()]
+    return [([e for e in g if not e.fallback], [e for e in g if e.fallback]) for g in grouped]
+
+
+def _applies(entry: DeadlineRule, inputs: DeadlineInputs) -> bool:
+    return all(getattr(inputs, name) == value for name, value in entry.when.items()) and all(
+        getattr(inputs, name) is not None for name in entry.requires
+    )
+
+
+def _start(entry: DeadlineRule, inputs: DeadlineInputs) -> tuple[StartRule, Any] | None:
+    """The first start event that is known, and its date or time."""
+    for start in entry.starts:
+        value = getattr(inputs, start.field)
+        if value is not None:
+            return start, value
+    return None
+
+
+def _words(entry: DeadlineRule, law: LawVersion, also: LawVersion | None) -> str | None:
+    """The words of the texts relied on (``relied_on``)."""
+    parts = [
+        law.relied_on() or (f"{law.citation}: text not read" if entry.unread_text_noted else None)
+    ]
+    if also is not None:
+        parts.append(also.relied_on())
+    return "; ".join(p for p in parts if p) or None
+
+
+def _due(
+    entry: DeadlineRule,
+    at: dt.date | dt.datetime,
+    day: dt.date,
+    amount: int,
     calendar: CaliforniaCalendar,
-    verified: bool,
-    completed: dt.date | dt.datetime | None,
-) -> Deadline:
-    nominal = calendar.add_calendar_days(start_day, days + extension)
-    due = calendar.roll_forward(nominal)
-    if due != nominal:
-        basis += f"; the last day, {nominal.isoformat()}, is not a business day, so it moves"
-    return Deadline(
-        kind=kind,
-        due=due,
-        unit="calendar days",
-        amount=days,
-        started_by=start,
-        basis=basis,
-        citation=citation,
-        responsible=responsible,
-        nominal_due=nominal,
-        extension_days=extension,
-        verified=verified,
-        completed=completed,
-    )
+) -> tuple[dt.date | dt.datetime, dt.date | dt.datetime]:
+    """The due date or time and the nominal one (before a weekend or holiday moved it)."""
+    if entry.unit == "hours":
+        if not isinstance(at, dt.datetime):
+            raise DeadlineError(f"the {entry.kind} hour clock needs a time, not a day")
+        # Elapsed hours, not wall-clock hours: add in UTC so a DST change is counted right.
+        due = (at.astimezone(dt.UTC) + dt.timedelta(hours=amount)).astimezone(calendar.tz)
+        return due, due
+    if entry.unit == "calendar days":
+        nominal = calendar.add_calendar_days(day, amount)
+        return calendar.roll_forward(nominal), nominal
+    due_day = calendar.add_business_days(day, amount)
+    return due_day, due_day
 
 
-def _business_day_deadline(
-    *,
-    kind: DeadlineKind,
-    start: StartEvent,
-    start_day: dt.date,
-    days: int,
-    unit: Literal["business days", "working days"],
-    basis: str,
-    citation: str,
-    responsible: Party,
-    calendar: CaliforniaCalendar,
-    verified: bool,
-    completed: dt.date | dt.datetime | None,
-) -> Deadline:
-    due = calendar.add_business_days(start_day, days)
-    return Deadline(
-        kind=kind,
-        due=due,
-        unit=unit,
-        amount=days,
-        started_by=start,
-        basis=basis,
-        citation=citation,
-        responsible=responsible,
-        nominal_due=due,
-        verified=verified,
-        completed=completed,
-    )
+def _as_day(value: Any, calendar: CaliforniaCalendar) -> Any:
+    """A datetime as its Pacific date; anything else unchanged."""
+    return calendar.localize(value).date() if isinstance(value, dt.datetime) else value
 
 
-# -- the rules ------------------------------------------------------------------------------
-
-
-def _law_on(rule_id: str, day: dt.date) -> LawVersion:
-    return rule_on(rule_id, max(day, dt.date(2013, 1, 1)))
-
-
-def _with_words(deadline: Deadline, rule_id: str, day: dt.date) -> Deadline:
-    """The deadline with the words of its rule's text (``relied_on``)."""
-    return deadline.model_copy(update={"relied_on": _law_on(rule_id, day).relied_on()})
-
-
-def _application_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
-    served = inputs.ur_decision_served
-    if served is None:
-        return None
-    extension, why, ext_verified = service_extension(inputs.ur_service_method, served, calendar)
-    basis = (
-        "The signed DWC Form IMR with a copy of the UR decision must reach the Administrative "
-        f"Director within 30 days of service of the UR decision; {why}"
-    )
-    deadline = _calendar_day_deadline(
-        kind="application_due",
-        start=StartEvent(event="UR decision served", at=served),
-        start_day=served,
-        days=30,
-        extension=extension,
-        basis=basis,
-        citation=_law_on("application-filing", served).citation + "; Code Civ. Proc. 1013(a), 12a",
-        responsible="employee",
-        calendar=calendar,
-        verified=ext_verified and not inputs.formulary_dispute,
-        completed=inputs.application_received,
-    )
-    return _with_words(deadline, "application-filing", served)
-
-
-def _eligibility_info_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
-    asked = inputs.info_request_received
-    if asked is None:
-        return None
-    deadline = _business_day_deadline(
-        kind="eligibility_info_due",
-        start=StartEvent(event="AD request for information received", at=asked),
-        start_day=asked,
-        days=5,
-        unit="business days",
-        basis="Parties answer the Administrative Director's request for information within 5 "
-        "business days of receiving it",
-        citation="8 CCR 9792.10.3(c)",
-        responsible="parties",
-        calendar=calendar,
-        verified=True,
-        completed=inputs.info_received,
-    )
-    return _with_words(deadline, "info-response", asked)
-
-
-def _assignment_notice_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
-    found = inputs.eligibility_found
+def evaluate(
+    entry: DeadlineRule, inputs: DeadlineInputs, calendar: CaliforniaCalendar
+) -> Deadline | None:
+    """The clock one entry of the deadline data starts (None: it does not apply)."""
+    found = _start(entry, inputs) if _applies(entry, inputs) else None
     if found is None:
         return None
-    sent = inputs.assignment_notice_sent
-    deadline = _business_day_deadline(
-        kind="assignment_notice_due",
-        start=StartEvent(event="eligibility finding received", at=found),
-        start_day=found,
-        days=1,
-        unit="business days",
-        basis="The IMRO notifies the employer, employee, attorney and requesting physician of "
-        "the assignment within one business day of the eligibility finding",
-        citation="8 CCR 9792.10.4(b)",
-        responsible="IMRO",
-        calendar=calendar,
-        verified=True,
-        completed=_local_date(sent, calendar) if sent is not None else None,
-    )
-    return _with_words(deadline, "assignment-notice", found)
-
-
-def _records_closed(inputs: DeadlineInputs) -> str | None:
-    went = inputs.review_without_records
-    if went is None or inputs.records_received is not None:
+    start, value = found
+    at = calendar.localize(value) if isinstance(value, dt.datetime) else value
+    day = _as_day(value, calendar)
+    law_day = max(day, LAW_DATA_START)
+    law = rule_on_or_none(entry.rule, law_day) if entry.optional else rule_on(entry.rule, law_day)
+    if law is None:
         return None
-    return (
-        f"not received; the review went ahead on the documents at hand on {went.isoformat()} "
-        "(8 CCR 9792.10.6(b)(2))"
+    also = rule_on(start.also_rule, law_day) if start.also_rule else None
+    amount = int(law.values[entry.count])
+    extension, why, extension_verified = 0, "", True
+    if entry.service_extension is not None:
+        method = getattr(inputs, entry.service_extension)
+        extension, why, extension_verified = service_extension(method, day, calendar)
+    due, nominal = _due(entry, at, day, amount + extension, calendar)
+    basis = entry.basis.format(count=amount, how=start.how or "", extension=why)
+    basis += start.basis_note
+    if due != nominal:
+        basis += f"; the last day, {nominal.isoformat()}, is not a business day, so it moves"
+    completed = _as_day(getattr(inputs, entry.completed_by), calendar)
+    closed: str | None = None
+    if completed is None and entry.closed_by is not None:
+        stopped = getattr(inputs, entry.closed_by.field)
+        if stopped is not None:
+            closed = entry.closed_by.reason.format(date=stopped.isoformat())
+    citations = [entry.citation or law.citation, *entry.also_cite]
+    if also is not None:
+        citations.append(also.citation)
+    return Deadline(
+        kind=entry.kind,
+        due=due,
+        unit=entry.unit,
+        amount=amount,
+        started_by=StartEvent(event=start.event, at=at),
+        basis=basis,
+        citation="; ".join(citations),
+        responsible=entry.responsible,
+        nominal_due=nominal,
+        extension_days=extension,
+        verified=law.verified
+        and extension_verified
+        and not any(getattr(inputs, name) for name in entry.unverified_when)
+        and entry.assumption is None
+        and start.assumption is None,
+        completed=completed,
+        closed=closed,
+        relied_on=_words(entry, law, also),
     )
-
-
-def _records_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
-    sent = inputs.assignment_notice_sent
-    if sent is None:
-        return None
-    law = rule_on("records-due", max(_local_date(sent, calendar), dt.date(2013, 1, 1)))
-    citation = law.citation
-    if inputs.review_type == "expedited":
-        received = inputs.assignment_notice_received
-        start_at = calendar.localize(received if received is not None else sent)
-        event = "assignment notice received" if received is not None else "assignment notice sent"
-        # Elapsed hours, not wall-clock hours: add in UTC so a DST change is counted right.
-        hours = int(law.values["expedited_hours"])
-        due = (start_at.astimezone(dt.UTC) + dt.timedelta(hours=hours)).astimezone(calendar.tz)
-        basis = (
-            "Expedited review: the IMRO must receive the claims administrator's records within "
-            "24 hours of receipt of the assignment notice"
-        )
-        if received is None:
-            basis += " (receipt time unknown: counted from sending, the earliest receipt)"
-        return Deadline(
-            kind="records_due",
-            due=due,
-            unit="hours",
-            amount=hours,
-            started_by=StartEvent(event=event, at=start_at),
-            basis=basis,
-            citation=citation,
-            responsible="claims administrator",
-            nominal_due=due,
-            verified=law.verified,
-            completed=inputs.records_received,
-            closed=_records_closed(inputs),
-            relied_on=law.relied_on(),
-        )
-    days = (
-        law.values["mail_days"] if inputs.notice_method == "mail" else law.values["electronic_days"]
-    )
-    how = "mailed" if inputs.notice_method == "mail" else "sent electronically"
-    sent_day = _local_date(sent, calendar)
-    return _calendar_day_deadline(
-        kind="records_due",
-        start=StartEvent(event=f"assignment notice {how}", at=calendar.localize(sent)),
-        start_day=sent_day,
-        days=days,
-        extension=0,
-        basis=f"The IMRO must receive the claims administrator's records within {days} days "
-        f"after the assignment notice was {how}",
-        citation=citation,
-        responsible="claims administrator",
-        calendar=calendar,
-        verified=law.verified,
-        completed=inputs.records_received,
-    ).model_copy(update={"closed": _records_closed(inputs), "relied_on": law.relied_on()})
-
-
-def _decision_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
-    received = inputs.records_received
-    start_day: dt.date
-    if received is not None:
-        start_day = received
-        start = StartEvent(event="request and supporting records received", at=received)
-        how = "receipt of the request for review and supporting documentation"
-        missing: LawVersion | None = None
-    elif inputs.review_without_records is not None:
-        start_day = inputs.review_without_records
-        start = StartEvent(
-            event="review on the documents at hand (records not received)", at=start_day
-        )
-        how = (
-            "the day the review went ahead without the claims administrator's records "
-            "(8 CCR 9792.10.6(b)(2) does not say when this clock starts: assumed)"
-        )
-        missing = _law_on("records-missing", start_day)
-    else:
-        return None
-
-    def cite(law: LawVersion) -> str:
-        return law.citation + (f"; {missing.citation}" if missing is not None else "")
-
-    def words(law: LawVersion) -> str | None:
-        parts = [law.relied_on() or f"{law.citation}: text not read"]
-        if missing is not None:
-            parts.append(missing.relied_on() or "")
-        return "; ".join(p for p in parts if p)
-
-    def verified(law: LawVersion) -> bool:
-        return law.verified and missing is None
-
-    options: list[Deadline] = []
-    if inputs.review_type == "expedited":
-        law = _law_on("decision-expedited", start_day)
-        options.append(
-            _calendar_day_deadline(
-                kind="decision_due",
-                start=start,
-                start_day=start_day,
-                days=int(law.values["days"]),
-                extension=0,
-                basis="Expedited review (imminent and serious threat to health): the "
-                f"determination issues within {law.values['days']} days of {how}",
-                citation=cite(law),
-                responsible="IMRO",
-                calendar=calendar,
-                verified=verified(law),
-                completed=inputs.determination_issued,
-            ).model_copy(update={"relied_on": words(law)})
-        )
-    # Lab. Code 4610.5(a)(3): formulary disputes are IMR disputes from 1 January 2018; before
-    # that a formulary flag has no clock of its own.
-    formulary = rule_on_or_none("decision-formulary", start_day)
-    if inputs.formulary_dispute and formulary is not None:
-        options.append(
-            _business_day_deadline(
-                kind="decision_due",
-                start=start,
-                start_day=start_day,
-                days=int(formulary.values["working_days"]),
-                unit="working days",
-                basis="Drug formulary dispute: the determination issues within "
-                f"{formulary.values['working_days']} working days of {how}",
-                citation=cite(formulary),
-                responsible="IMRO",
-                calendar=calendar,
-                verified=verified(formulary),
-                completed=inputs.determination_issued,
-            ).model_copy(update={"relied_on": words(formulary)})
-        )
-    if not options:
-        law = _law_on("decision-regular", start_day)
-        options.append(
-            _calendar_day_deadline(
-                kind="decision_due",
-                start=start,
-                start_day=start_day,
-                days=int(law.values["days"]),
-                extension=0,
-                basis=f"The determination issues within {law.values['days']} days of {how} "
-                "(a late determination stays valid: CHP v. WCAB (Margaris) 2016)",
-                citation=cite(law),
-                responsible="IMRO",
-                calendar=calendar,
-                verified=verified(law),
-                completed=inputs.determination_issued,
-            ).model_copy(update={"relied_on": words(law)})
-        )
-    return min(options, key=lambda d: _utc(d.due_at(calendar)))
-
-
-def _implementation_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
-    served = inputs.determination_served
-    if served is None or inputs.determination_overturned is not True:
-        return None
-    law = _law_on("implementation", served)
-    deadline = _business_day_deadline(
-        kind="implementation_due",
-        start=StartEvent(event="final determination (overturned) served", at=served),
-        start_day=served,
-        days=int(law.values["working_days"]),
-        unit="working days",
-        basis="After a determination that overturns the UR decision, the claims administrator "
-        "authorizes the treatment within 5 working days of receiving it (counted here from "
-        "service, the earliest receipt)",
-        citation=law.citation,
-        responsible="claims administrator",
-        calendar=calendar,
-        verified=False,
-        completed=inputs.treatment_authorized,
-    )
-    return deadline.model_copy(update={"relied_on": law.relied_on()})
-
-
-def _appeal_due(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> Deadline | None:
-    served = inputs.determination_served
-    if served is None:
-        return None
-    extension, why, ext_verified = service_extension(
-        inputs.determination_service_method, served, calendar
-    )
-    law = _law_on("appeal", served)
-    deadline = _calendar_day_deadline(
-        kind="appeal_due",
-        start=StartEvent(event="final determination served", at=served),
-        start_day=served,
-        days=int(law.values["days"]),
-        extension=extension,
-        basis="A verified appeal to the WCAB must be filed within 30 days of the mailing "
-        f"(service) of the determination; {why}",
-        citation="Lab. Code 4610.6(h); Matute v. LAUSD (2015) WCAB en banc; 8 CCR 10605",
-        responsible="any party",
-        calendar=calendar,
-        verified=ext_verified and law.verified,
-        completed=inputs.appeal_filed,
-    )
-    return deadline.model_copy(update={"relied_on": law.relied_on()})
-
-
-_RULES = (
-    _application_due,
-    _eligibility_info_due,
-    _assignment_notice_due,
-    _records_due,
-    _decision_due,
-    _implementation_due,
-    _appeal_due,
-)
 
 
 def compute_deadlines(inputs: DeadlineInputs, calendar: CaliforniaCalendar) -> list[Deadline]:
-    """Every clock the known events start, in process order."""
+    """Every clock the known events start, in process order.
+
+    Of the alternatives of one clock that apply, the one due first is kept; a ``fallback``
+    alternative counts only when no other applies.
+    """
     out: list[Deadline] = []
-    for rule in _RULES:
-        deadline = rule(inputs, calendar)
-        if deadline is not None:
-            out.append(deadline)
+    for alternatives, fallbacks in _clocks():
+        found = [d for e in alternatives if (d := evaluate(e, inputs, calendar)) is not None]
+        if not found:
+            found = [d for e in fallbacks if (d := evaluate(e, inputs, calendar)) is not None]
+        if found:
+            out.append(min(found, key=lambda d: _utc(d.due_at(calendar))))
     return out
 
 

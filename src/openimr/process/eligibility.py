@@ -5,39 +5,41 @@ all the reasons that apply, in a fixed order (jurisdiction first, then filing de
 duplicates, then deferral), each with a plain-words message and its citation. A fact that is
 unknown (None) never produces a reason by guessing: when the answer depends on it the field is
 listed in ``missing_information`` instead (the Administrative Director may ask the parties for
-it, 9792.10.3(b)). The rules and their sources are listed in ``docs/workflow-rules.md``.
+it, 9792.10.3(b)). The checks are data (``library/data/process/eligibility.yaml``, schema
+and conditions in :mod:`openimr.process.eligibility_data`), except the four that reason over
+time spans or other applications, kept here as methods of :class:`_Screen` and named from the
+data (:data:`PYTHON_CHECKS`). The rules and their sources are listed in
+``docs/workflow-rules.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Literal, get_args
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.process.calendar import CaliforniaCalendar
 from openimr.process.deadlines import ServiceMethod, service_extension
-from openimr.process.law import rule_on
+from openimr.process.eligibility_data import (
+    REASON_ORDER as REASON_ORDER,
+)
+from openimr.process.eligibility_data import (
+    Check,
+    Effect,
+    EligibilityBook,
+    ReasonCode,
+    citation_of,
+    law_for,
+    load_eligibility_checks,
+    matching_case,
+    message_of,
+)
+from openimr.process.law import LawVersion, rule_on
 from openimr.process.names import name_tokens, names_match, normalize_item
 
-ReasonCode = Literal[
-    "ur_before_imr_era",
-    "not_ur_dispute",
-    "not_medical_necessity",
-    "ur_untimely",
-    "authorized",
-    "invalid_filer",
-    "unsigned",
-    "filed_late",
-    "ur_missing",
-    "conditional_noncertification",
-    "duplicate",
-    "already_decided",
-    "liability_deferred",
-]
-#: What a reason does to the application.
-Effect = Literal["ineligible", "terminated", "wcab", "deferred"]
 Signer = Literal[
     "employee", "representative", "attorney", "parent-guardian", "physician-designated"
 ]
@@ -54,23 +56,15 @@ PriorStatus = Literal[
     "terminated",
 ]
 
-#: The order reasons are reported in.
-REASON_ORDER: tuple[ReasonCode, ...] = get_args(ReasonCode)
-
 _APPLIES = rule_on("imr-applies", dt.date(2013, 1, 1))
 IMR_INJURY_START: dt.date = _APPLIES.values["injury_from"]
 #: Lab. Code 4610.5(a)(2): the UR decision "communicated to the requesting physician on or
 #: after July 1, 2013, regardless of the date of injury".
 IMR_UR_START: dt.date = _APPLIES.values["communicated_from"]
-#: SB 1160 (Stats. 2016, ch. 868) took "delayed" out of "disputed medical treatment"
-#: (the ``disputed-treatment`` rule in ``library/data/law.yaml``).
-DELAY_REMOVED = dt.date(2017, 1, 1)
 #: Lab. Code 4610(i)(4)(A) / 9792.9.1(e)(3): the UR decision reaches the requesting physician
 #: within 24 hours of being made (read only in practitioner summaries). Used when the day of
 #: communication is unknown.
 COMMUNICATION_HOURS = 24
-#: DWC stopped sending reminder letters for a missing UR decision on 1 April 2014.
-UR_COPY_REQUIRED = dt.date(2014, 4, 1)
 OPEN_PRIOR: frozenset[str] = frozenset({"pending", "eligible", "assigned", "in_review"})
 
 
@@ -314,101 +308,7 @@ class _Screen:
             applies.cite(),
         )
 
-    def ur_dispute(self) -> None:
-        outcome = self.app.ur_outcome
-        if outcome is None:
-            self.need(
-                "ur_outcome", "only a UR decision that denies or modifies treatment can be reviewed"
-            )
-            return
-        if outcome == "approved":
-            self.reason(
-                "not_ur_dispute",
-                "Utilization review approved the treatment, so there is no disputed "
-                "treatment to review.",
-                "Lab. Code 4610.5(c)(1); 8 CCR 9792.10.1(a)",
-            )
-        elif outcome == "delayed":
-            ur = self.app.ur_decision_date
-            if ur is None:
-                self.need(
-                    "ur_decision_date", "a UR delay is reviewable only for decisions before 2017"
-                )
-                return
-            version = rule_on("disputed-treatment", max(ur, IMR_INJURY_START))
-            if "delayed" not in version.values["outcomes"]:
-                self.reason(
-                    "not_ur_dispute",
-                    "Utilization review delayed the treatment rather than denying or "
-                    f"modifying it; for a UR decision of {ur.isoformat()} only a denial or "
-                    "modification can be reviewed.",
-                    version.cite(),
-                    verified=version.verified,
-                )
-
-    def medical_necessity(self) -> None:
-        if not self.app.medical_necessity_question:
-            self.reason(
-                "not_medical_necessity",
-                "The dispute is not about whether the treatment is medically necessary; "
-                "IMR decides only medical necessity.",
-                rule_on("medical-necessity-only", IMR_INJURY_START).cite(),
-            )
-
-    def ur_timeliness(self) -> None:
-        if self.app.ur_timely is False:
-            self.reason(
-                "ur_untimely",
-                "The UR decision was not made on time. An untimely UR decision is invalid, "
-                "and the Workers' Compensation Appeals Board, not IMR, decides the dispute.",
-                "Dubon v. World Restoration (2014) 79 Cal.Comp.Cases 1298 (WCAB en banc, Dubon II)",
-                effect="wcab",
-            )
-
-    def authorized(self) -> None:
-        if self.app.treatment_authorized_since:
-            self.reason(
-                "authorized",
-                "The claims administrator has since authorized the treatment, which ends "
-                "the review.",
-                rule_on("authorized-ends-review", IMR_INJURY_START).cite(),
-                effect="terminated",
-            )
-
     # filing
-
-    def filer(self) -> None:
-        if self.app.signed_by != "physician-designated":
-            return
-        designated = self.app.physician_designation_after_ur
-        if designated is None:
-            self.need(
-                "physician_designation_after_ur",
-                "a physician may file only with the "
-                "employee's written designation made after the UR decision",
-            )
-        elif designated is False:
-            self.reason(
-                "invalid_filer",
-                "The application was filed by a physician without the employee's written "
-                "designation made after the UR decision.",
-                "Lab. Code 4610.5(d); 8 CCR 9792.10.1(b)(2)",
-                verified=False,
-            )
-
-    def signature(self) -> None:
-        signed = self.app.application_signed
-        if signed is None:
-            self.need(
-                "application_signed",
-                "an application must be signed by the employee or an eligible representative",
-            )
-        elif signed is False:
-            self.reason(
-                "unsigned",
-                "The application is not signed by the employee or the employee's representative.",
-                "8 CCR 9792.10.1(b); DWC IMR ineligibility reasons (dir.ca.gov IMR updates)",
-            )
 
     def timeliness(self) -> None:
         app = self.app
@@ -465,34 +365,6 @@ class _Screen:
             + "; Code Civ. Proc. 1013(a), 12a; Avila v. UC Irvine Medical Center (2015 WCAB panel)",
             verified=not self.app.formulary_dispute,
         )
-
-    def ur_copy(self) -> None:
-        attached = self.app.ur_decision_attached
-        if attached is None:
-            self.need(
-                "ur_decision_attached", "the application must include a copy of the UR decision"
-            )
-        elif attached is False:
-            received = self.app.application_received
-            note = ""
-            if received is not None and received < UR_COPY_REQUIRED:
-                note = " (before 1 April 2014 DWC first sent a reminder allowing 15 more days)"
-            self.reason(
-                "ur_missing",
-                "The application does not include a copy of the UR decision" + note + ".",
-                rule_on("ur-copy", IMR_INJURY_START).cite()
-                + "; DWC notice of 1 Apr 2014 ending reminder letters",
-            )
-
-    def cnc(self) -> None:
-        if self.app.ur_conditional_noncertification:
-            self.reason(
-                "conditional_noncertification",
-                "The UR decision is a conditional non-certification (denied because the "
-                "doctor did not send requested information), which cannot be reviewed.",
-                "DWC IMR ineligibility reasons (dir.ca.gov IMR updates); 8 CCR 9792.9.1(f)",
-                verified=False,
-            )
 
     # other applications
 
@@ -555,35 +427,38 @@ class _Screen:
                 related=[prior.application_id],
             )
 
-    def liability(self) -> None:
-        if self.app.liability_disputed_non_medical and not (
-            self.app.claims_administrator_agrees_eligible
-        ):
-            self.reason(
-                "liability_deferred",
-                "The claims administrator disputes liability for a reason other than medical "
-                "necessity; the review waits until that dispute is resolved.",
-                rule_on("liability-deferral", IMR_INJURY_START).cite(),
-                effect="deferred",
-            )
+    def apply(self, check: Check, facts: dict[str, Any]) -> None:
+        """Apply one check of the eligibility data (``cases``; see :mod:`.eligibility_data`)."""
+        looked_up: list[LawVersion | None] = []
+
+        def law() -> LawVersion | None:
+            if not looked_up:
+                looked_up.append(law_for(check, facts))
+            return looked_up[0]
+
+        case = matching_case(check, facts, law)
+        if case is None:
+            return
+        if case.ask is not None:
+            self.need(case.ask.field, case.ask.why)
+            return
+        assert case.reason is not None  # a case asks or gives a reason (validated)
+        cited = law() if case.cites_rule() else None
+        self.reason(
+            case.reason,
+            message_of(case, facts),
+            citation_of(case, cited),
+            effect=case.effect,
+            verified=case.verified and (cited is None or cited.verified),
+        )
 
     def run(self) -> EligibilityResult:
-        for check in (
-            self.era,
-            self.ur_dispute,
-            self.medical_necessity,
-            self.ur_timeliness,
-            self.authorized,
-            self.filer,
-            self.signature,
-            self.timeliness,
-            self.ur_copy,
-            self.cnc,
-            self.duplicates,
-            self.decided_before,
-            self.liability,
-        ):
-            check()
+        facts = dict(self.app)
+        for check in eligibility_checks().checks:
+            if check.function is not None:
+                PYTHON_CHECKS[check.function](self)
+            else:
+                self.apply(check, facts)
         rank = {code: i for i, code in enumerate(REASON_ORDER)}
         reasons = sorted(self.reasons, key=lambda r: rank[r.code])
         blocking = [r for r in reasons if r.effect != "deferred"]
@@ -604,6 +479,23 @@ class _Screen:
             missing_information=list(self.missing),
             application_due=self.application_due,
         )
+
+
+#: The checks kept in Python, by the name ``eligibility.yaml`` gives them.
+PYTHON_CHECKS: dict[str, Callable[[_Screen], None]] = {
+    "imr_era": _Screen.era,
+    "filing_time": _Screen.timeliness,
+    "duplicate_pending": _Screen.duplicates,
+    "decided_within_12_months": _Screen.decided_before,
+}
+
+
+@lru_cache(maxsize=1)
+def eligibility_checks() -> EligibilityBook:
+    """The checks of ``library/data/process/eligibility.yaml`` (cached)."""
+    return load_eligibility_checks(
+        frozenset(ApplicationFacts.model_fields), frozenset(PYTHON_CHECKS)
+    )
 
 
 def screen_application(

@@ -14,15 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.errors import LibraryError
-from openimr.yamlio import YamlError, load_yaml_text
+from openimr.process.datafile import parse_model, shipped_text
 
 LAW_RESOURCE = "data/law.yaml"
+#: The first day of the law data: an earlier event takes its rules from that day.
+LAW_DATA_START = dt.date(2013, 1, 1)
 ReadStatus = Literal["read", "secondary", "not-read"]
 
 
@@ -122,21 +123,7 @@ class LawBook(_Frozen):
 
 def parse_law(text: str, file: str) -> LawBook:
     """The law data from YAML text; errors name ``file:line`` and the field."""
-    try:
-        loaded = load_yaml_text(text, file)
-    except YamlError as exc:
-        raise LawError(exc.message, file=file, line=exc.line) from None
-    try:
-        book = LawBook.model_validate(loaded.data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        raise LawError(
-            str(first["msg"]).removeprefix("Value error, "),
-            file=file,
-            line=loaded.line_of(loc),
-            field=".".join(str(p) for p in loc) or None,
-        ) from None
+    book, _ = parse_model(text, file, LawBook, LawError)
     ids = [r.id for r in book.rules]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -147,8 +134,7 @@ def parse_law(text: str, file: str) -> LawBook:
 @lru_cache(maxsize=1)
 def load_law() -> LawBook:
     """The law data shipped with openimr (cached)."""
-    res = resources.files("openimr.library").joinpath(LAW_RESOURCE)
-    return parse_law(res.read_text(encoding="utf-8"), f"openimr/library/{LAW_RESOURCE}")
+    return parse_law(*shipped_text(LAW_RESOURCE))
 
 
 def rule_on(rule_id: str, day: dt.date, *, book: LawBook | None = None) -> LawVersion:

@@ -1,0 +1,56 @@
+"""Reading the process data files (law, deadlines, eligibility) into pydantic models.
+
+Every error names ``file:line`` (from :mod:`openimr.yamlio`) and the field, as the criteria
+library's errors do.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from openimr.errors import LibraryError
+from openimr.yamlio import LoadedYaml, PathKey, YamlError, load_yaml_text
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_model(
+    text: str, file: str, model: type[M], error: type[LibraryError]
+) -> tuple[M, LoadedYaml]:
+    """``text`` validated as ``model``, with the loaded YAML (for the lines of later checks)."""
+    try:
+        loaded = load_yaml_text(text, file)
+    except YamlError as exc:
+        raise error(exc.message, file=file, line=exc.line) from None
+    try:
+        return model.model_validate(loaded.data), loaded
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        raise error(
+            str(first["msg"]).removeprefix("Value error, "),
+            file=file,
+            line=loaded.line_of(loc),
+            field=".".join(str(p) for p in loc) or None,
+        ) from None
+
+
+def refuse(
+    error: type[LibraryError], message: str, loaded: LoadedYaml, path: PathKey
+) -> LibraryError:
+    """The error for a check made after validation, naming the line of ``path``."""
+    return error(
+        message,
+        file=loaded.file,
+        line=loaded.line_of(path),
+        field=".".join(str(p) for p in path) or None,
+    )
+
+
+def shipped_text(resource: str) -> tuple[str, str]:
+    """The text of a data file shipped in ``openimr.library`` and the name errors give it."""
+    res = resources.files("openimr.library").joinpath(resource)
+    return res.read_text(encoding="utf-8"), f"openimr/library/{resource}"
