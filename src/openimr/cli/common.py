@@ -1,0 +1,55 @@
+"""What the command groups share: the one-line error, date and abstention options.
+
+Errors a user can cause are printed as one line (``openimr: error: ...``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``openimr: error: MESSAGE`` on stderr; the exit to raise (status ``code``)."""
+    typer.echo(f"openimr: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def date_option(name: str, value: str | None) -> dt.date | None:
+    """An optional YYYY-MM-DD option as a date; a bad one fails naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{name}: must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def progress_line(done: int, total: int, path: Path) -> None:
+    """One progress line on stderr for batches, when stderr is a terminal (never in pipes)."""
+    if total > 1 and sys.stderr.isatty():
+        typer.echo(f"openimr: [{done}/{total}] {path}", err=True)
+
+
+AbstainBelow = Annotated[
+    float | None,
+    typer.Option(
+        "--abstain-below",
+        help="Send items whose confidence is below this to a person (default: the "
+        "library's threshold; 0 decides every item).",
+    ),
+]
+"""The --abstain-below option of `review`, `cluster-review` and `evaluate`."""
+
+
+def abstain(value: float | None) -> dict[str, Any]:
+    """The review_case keyword for an --abstain-below option (none: the default)."""
+    if value is None:
+        return {}
+    if not 0.0 <= value <= 1.0:
+        raise fail(f"--abstain-below must be between 0 and 1, got {value}")
+    return {"abstain_below": value}
