@@ -12,6 +12,7 @@ import typer
 
 from openimr import __version__
 from openimr.cli import batch, extract, letters, library, records, request, review, service
+from openimr.cli.common import extra_message, missing_extra
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
@@ -49,6 +50,19 @@ def main() -> None:
     except OpenIMRError as exc:  # pragma: no cover - commands catch their own
         typer.echo(f"openimr: error: {exc}", err=True)
         sys.exit(2)
+    except ImportError as exc:  # an optional package this command needs is not installed
+        extra = missing_extra(exc)
+        if extra is None:
+            raise
+        typer.echo(f"openimr: error: {extra_message(_command(sys.argv[1:]), extra)}", err=True)
+        sys.exit(2)
+
+
+def _command(args: list[str]) -> str:
+    """The command a command line runs: ``openimr cases list``, ``openimr serve``."""
+    groups = {group.name for group in app.registered_groups}
+    words = [a for a in args if not a.startswith("-")][:2]
+    return " ".join(["openimr", *words[: 2 if words and words[0] in groups else 1]])
 
 
 __all__ = ["app", "main"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +19,46 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``openimr: error: MESSAGE`` on stderr; the exit to raise (status ``code``)."""
     typer.echo(f"openimr: error: {message}", err=True)
     return typer.Exit(code)
+
+
+EXTRA_OF_PACKAGE: dict[str, str] = {
+    # the optional packages (pyproject's extras) a command may need, by import name
+    "weasyprint": "pdf",
+    "matplotlib": "stats",
+    "fastapi": "service",
+    "starlette": "service",
+    "sqlalchemy": "service",
+    "alembic": "service",
+    "uvicorn": "service",
+    "multipart": "service",
+    "httpx": "service",
+    "pydantic_settings": "service",
+    "psycopg": "postgres",
+    "dask": "distributed",
+    "distributed": "distributed",
+}
+
+
+def missing_extra(exc: ImportError) -> str | None:
+    """The extra whose package could not be imported (None: not an extra's package)."""
+    return EXTRA_OF_PACKAGE.get((exc.name or "").split(".")[0])
+
+
+def extra_message(what: str, extra: str) -> str:
+    """``letter.pdf needs the [pdf] extra: pip install 'openimr[pdf]'``."""
+    return f"{what} needs the [{extra}] extra: pip install 'openimr[{extra}]'"
+
+
+@contextmanager
+def needs_extra(what: str) -> Iterator[None]:
+    """Turn a missing extra's ImportError into one line naming the extra (exit status 2)."""
+    try:
+        yield
+    except ImportError as exc:
+        extra = missing_extra(exc)
+        if extra is None:
+            raise
+        raise fail(extra_message(what, extra)) from None
 
 
 def date_option(name: str, value: str | None) -> dt.date | None:

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from openimr.cli.common import fail
+from openimr.cli.common import fail, needs_extra
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
@@ -172,7 +172,8 @@ def stats(
         if csv_out is not None:
             csv_out.write_text(to_csv(result), encoding="utf-8")
         if html_out is not None:
-            html_out.write_text(to_html(result), encoding="utf-8")
+            with needs_extra(f"--html {html_out}"):
+                html_out.write_text(to_html(result), encoding="utf-8")
     except OSError as exc:
         raise fail(f"cannot write the output: {exc}") from None
     if result.failures:

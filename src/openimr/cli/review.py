@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from openimr.cli.batch import review_batch
-from openimr.cli.common import AbstainBelow, abstain, date_option, fail, progress_line
+from openimr.cli.common import (
+    AbstainBelow,
+    abstain,
+    date_option,
+    fail,
+    needs_extra,
+    progress_line,
+)
 from openimr.errors import OpenIMRError
 
 if TYPE_CHECKING:
@@ -135,7 +142,8 @@ def _review_each(
             from openimr.render.letter import write_letter
 
             try:
-                write_letter(result, case, letter, options)
+                with needs_extra(str(letter)):
+                    write_letter(result, case, letter, options)
             except OpenIMRError as exc:
                 raise fail(str(exc)) from None
     return failed
