@@ -27,6 +27,7 @@ BLOCKED = (
     "httpx",
     "pydantic_settings",
     "multipart",
+    "holidays",
 )
 
 BLOCKER = f'''

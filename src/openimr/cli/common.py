@@ -21,21 +21,17 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-EXTRA_OF_PACKAGE: dict[str, str] = {
-    # the optional packages (pyproject's extras) a command may need, by import name
-    "weasyprint": "pdf",
-    "matplotlib": "stats",
-    "fastapi": "service",
-    "starlette": "service",
-    "sqlalchemy": "service",
-    "alembic": "service",
-    "uvicorn": "service",
-    "multipart": "service",
-    "httpx": "service",
-    "pydantic_settings": "service",
-    "psycopg": "postgres",
-    "dask": "distributed",
-    "distributed": "distributed",
+PACKAGES_OF_EXTRA: dict[str, str] = {
+    # pyproject's extras, and the import names of their packages a command may need
+    "pdf": "weasyprint",
+    "stats": "matplotlib",
+    "service": "fastapi starlette sqlalchemy alembic uvicorn multipart httpx pydantic_settings"
+    " holidays",
+    "postgres": "psycopg",
+    "distributed": "dask distributed",
+}
+EXTRA_OF_PACKAGE = {
+    name: extra for extra, names in PACKAGES_OF_EXTRA.items() for name in names.split()
 }
 
 
