@@ -115,3 +115,35 @@ def test_a_service_command_without_its_extra_says_which(
     assert done.stderr.splitlines() == [
         f"openimr: error: {command} needs the [{extra}] extra: pip install 'openimr[{extra}]'"
     ]
+
+
+def test_letters_stats_html_without_stats_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from openimr.cli import app
+
+    letters = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dwc-letters"
+    first = sorted(letters.glob("*.txt"))[:1]
+    if not first:
+        pytest.skip("no published letters in ../shared")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    html = tmp_path / "s.html"
+    result = CliRunner().invoke(
+        app, ["letters", "stats", str(first[0]), "-j", "1", "-q", "--html", str(html)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"openimr: error: --html {html} needs the [stats] extra: pip install 'openimr[stats]'"
+    ]
+    assert "1 letters" in result.stdout  # the tables are still printed
+
+
+def test_the_command_a_missing_extra_line_names() -> None:
+    from openimr.cli import _command
+
+    assert _command(["cases", "list", "--state", "x"]) == "openimr cases list"
+    assert _command(["serve", "--port", "1"]) == "openimr serve"
+    assert _command(["audit", "verify"]) == "openimr audit verify"
+    assert _command(["review", "case-dir"]) == "openimr review"
