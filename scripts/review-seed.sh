@@ -6,7 +6,7 @@ PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/openimr ]; then
   "$PY" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e .
+  .venv/bin/python -m pip install -q -e ".[pdf]"  # the core, and WeasyPrint for letter.pdf
 fi
 SEED="${1:-../shared/examples/seed-case}"
 .venv/bin/openimr review "$SEED" --letter letter.pdf

@@ -59,7 +59,7 @@ def folder(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def singles(folder: Path) -> dict[str, dict[str, object]]:
     """Each case reviewed alone, in this process (what `openimr review CASE` prints)."""
     from openimr.caseio import load_case
-    from openimr.engine import review_case
+    from openimr.pipeline import review_case
     from openimr.render import review_to_json
 
     out = {}

@@ -170,10 +170,10 @@ def test_an_unexpected_failure_of_one_case_does_not_stop_the_batch(
 ) -> None:
     from typer.testing import CliRunner
 
-    import openimr.engine
+    import openimr.pipeline
     from openimr.cli import app
 
-    real = openimr.engine.review_case
+    real = openimr.pipeline.review_case
     boom = make_case(tmp_path / "boom", GOOD)
 
     def review_case(case: Any, **kwargs: Any) -> Any:
@@ -181,7 +181,7 @@ def test_an_unexpected_failure_of_one_case_does_not_stop_the_batch(
             raise RuntimeError("record text that must never be printed")
         return real(case, **kwargs)
 
-    monkeypatch.setattr(openimr.engine, "review_case", review_case)
+    monkeypatch.setattr(openimr.pipeline, "review_case", review_case)
     good = make_case(tmp_path / "good", GOOD)
     result = CliRunner().invoke(app, ["review", str(boom), str(good), "--format", "jsonl"])
     assert result.exit_code == 1

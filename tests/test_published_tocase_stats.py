@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from openimr.caseio import load_case
 from openimr.cli import app
-from openimr.published import categorize, parse_letter
+from openimr.published import parse_letter
 from openimr.published.stats import Row, collect, find_letters, to_csv, to_html, wilson_interval
 from openimr.published.tocase import CaseWriteError, sentence_case, write_case
 
@@ -193,19 +193,6 @@ def test_stats_command_without_letters(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no letters" in result.stderr
     result = runner.invoke(app, ["letters", "stats", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "no such file" in result.stderr
-
-
-def test_categorize_falls_back_without_the_request_parser(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import sys
-
-    categorize.cache_clear()
-    monkeypatch.setitem(sys.modules, "openimr.request", None)  # import fails
-    try:
-        assert categorize("Physical therapy 2x6 lumbar") == (None, "uncategorized")
-    finally:
-        categorize.cache_clear()
 
 
 def test_items_carry_the_engines_treatment_and_category() -> None:

@@ -167,7 +167,7 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 
 def review_one(index: int, case_path: str, settings: Settings) -> Outcome:
     """Review one case into its JSON line; never raises for a bad or failing case."""
-    import openimr.engine
+    import openimr.pipeline
     from openimr.caseio import load_case
     from openimr.render import review_to_json
 
@@ -177,7 +177,12 @@ def review_one(index: int, case_path: str, settings: Settings) -> Outcome:
     try:
         with _time_limit(settings.time_limit):
             case = load_case(case_path)
-            result = openimr.engine.review_case(case, **settings.abstain)
+            result = openimr.pipeline.review_case(
+                case,
+                abstain_below=settings.abstain.get(
+                    "abstain_below", openimr.pipeline.DEFAULT_ABSTAIN_BELOW
+                ),
+            )
             data = review_to_json(result)
     except CaseTimeout:
         return error(
@@ -201,16 +206,15 @@ def warm() -> None:
     """Load everything a review needs (library, rules, catalogue, pipelines) once."""
     from openimr.extract.extractor import default_extractor
     from openimr.library.loader import default_library
-    from openimr.pipeline import _default_parser
     from openimr.records.structure import find_sections
-    from openimr.request import catalogue
+    from openimr.request import catalogue, parse_request
 
     default_library()
     catalogue()
     extractor = default_extractor()
     _ = extractor.locator
     find_sections("HISTORY:\nwarm-up\n")
-    _default_parser()("physical therapy")
+    parse_request("physical therapy")
 
 
 def _worker_init() -> None:

@@ -31,6 +31,7 @@ from openimr.model import (
 )
 from openimr.render.rationale import write_rationale
 from openimr.render.summary import write_summary
+from openimr.request import parse_request
 
 RequestParser = Callable[[str], ParsedRequest]
 
@@ -40,14 +41,6 @@ uncertain (0.6), hypothetical (x0.5) or uncertain historical mention alone; a pl
 historical mention (0.63), a criterion met by the records' silence (0.7) and one applied
 under the burden of documentation (0.8) still decide. Read against the risk-coverage curve of
 ``openimr evaluate`` (docs/figures.md); ``--abstain-below 0`` decides every item."""
-
-
-def _default_parser() -> RequestParser:
-    import importlib
-
-    module = importlib.import_module("openimr.request")
-    parser: RequestParser = module.parse_request
-    return parser
 
 
 def fact_order(case: Case) -> Callable[[Fact], tuple[object, ...]]:
@@ -220,7 +213,7 @@ def review_case(
     """Review a case. Items whose confidence is below ``abstain_below`` go to a person
     (``needs_review``, with the draft decision and the reason); None decides every item."""
     lib = library or default_library()
-    parser = parse or _default_parser()
+    parser = parse or parse_request
     facts = extract_facts(case.records)
     parsed = [parser(item.request) for item in case.utilization_review.items]
     order = fact_order(case)

@@ -301,7 +301,7 @@ def test_redraft_clears_only_an_accept_the_engine_no_longer_drafts(env: Env) -> 
 
 def test_the_real_engine_drafts_the_seed_case(env: Env) -> None:
     pytest.importorskip("openimr.request", reason="the engine's request parser is not here yet")
-    env.review_engine = None  # openimr.engine.review_case
+    env.review_engine = None  # openimr.pipeline.review_case
     case_id = to_state(env, "in_review")
     with env.wf(reviewer_actor("rev-a")) as wf:
         draft = wf.get_draft(case_id)

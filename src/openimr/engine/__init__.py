@@ -1,5 +1,4 @@
-"""Facts + criteria -> per-criterion status -> decision. Pure: no clock, no I/O."""
+"""Facts + criteria -> per-criterion status -> decision. Pure: no clock, no I/O.
 
-from openimr.engine.review import review_case
-
-__all__ = ["review_case"]
+The whole review of a case (extraction, engine, rationales) is :func:`openimr.pipeline.review_case`.
+"""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from openimr.engine.logic import EvalContext, FactOrder, Outcome, combine_all, evaluate
 from openimr.library.schema import CriteriaSet, Criterion, Library, Version
 from openimr.model import Case, CriterionResult, Evidence, Fact, ParsedRequest, Status
+from openimr.request import catalogue
 
 TIER_ORDER = ("mtus", "acoem", "odg", "other", "studies")
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
@@ -86,14 +87,9 @@ def treatment_name(treatment: str | None) -> str:
     """Plain words for a treatment id (from the request catalogue when it has the id)."""
     if treatment is None:
         return "the requested"
-    try:
-        import importlib
-
-        entry = importlib.import_module("openimr.request").catalogue().get(treatment)
-        if entry is not None:
-            return str(entry.name)
-    except (ImportError, AttributeError, KeyError):
-        pass
+    entry = catalogue().get(treatment)
+    if entry is not None:
+        return str(entry.name)
     return treatment.replace("-", " ")
 
 

@@ -172,7 +172,7 @@ def run_review(
             if review_engine is not None:
                 result.append(review_engine(model))
             else:
-                from openimr.engine import review_case
+                from openimr.pipeline import review_case
 
                 result.append(review_case(model))
         except BaseException as exc:

@@ -16,16 +16,12 @@ from typing import Annotated
 
 import typer
 
+from openimr.cli.common import fail, needs_extra
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
     help="Read real IMR letters: parse, turn into cases, analyse.", no_args_is_help=True
 )
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"openimr: error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _day(value: str | None, option: str) -> dt.date | None:
@@ -34,7 +30,7 @@ def _day(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"{option}: not a date as YYYY-MM-DD: {value!r}") from None
+        raise fail(f"{option}: not a date as YYYY-MM-DD: {value!r}") from None
 
 
 @app.command()
@@ -54,7 +50,7 @@ def parse(
             letter = parse_letter(path)
         except OpenIMRError as exc:
             if not lines:
-                raise _fail(str(exc)) from None
+                raise fail(str(exc)) from None
             typer.echo(f"openimr: error: {exc}", err=True)
             typer.echo(json.dumps({"letter": str(path), "error": str(exc)}))
             failed = True
@@ -101,7 +97,7 @@ def to_case(
         try:
             parsed.append(parse_letter(path))
         except OpenIMRError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     targets: list[Path] = []
     if len(parsed) == 1:
         targets.append(output)
@@ -109,12 +105,12 @@ def to_case(
         for path, letter in zip(letters, parsed, strict=True):
             targets.append(output / (letter.case_number or path.stem))
         if len(set(targets)) != len(targets):
-            raise _fail("two letters have the same case number; convert them one at a time")
+            raise fail("two letters have the same case number; convert them one at a time")
     for letter, target in zip(parsed, targets, strict=True):
         try:
             written = write_case(letter, target, force=force, date_of_injury=injury, ur_date=ur)
         except OpenIMRError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         typer.echo(f"{written}: {len(letter.items)} items")
 
 
@@ -152,9 +148,9 @@ def stats(
     try:
         letters = find_letters(paths)
     except OpenIMRError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if not letters:
-        raise _fail("no letters (.txt or .pdf files) found in " + ", ".join(map(str, paths)))
+        raise fail("no letters (.txt or .pdf files) found in " + ", ".join(map(str, paths)))
     err = Console(stderr=True)
     with Progress(
         TextColumn("parsing letters"),
@@ -170,14 +166,15 @@ def stats(
     for failure in result.failures:
         typer.echo(f"openimr: warning: {failure.error}", err=True)
     if not result.items:
-        raise _fail("none of the letters could be read")
+        raise fail("none of the letters could be read")
     print_tables(result, Console(), limit=rows)
     try:
         if csv_out is not None:
             csv_out.write_text(to_csv(result), encoding="utf-8")
         if html_out is not None:
-            html_out.write_text(to_html(result), encoding="utf-8")
+            with needs_extra(f"--html {html_out}"):
+                html_out.write_text(to_html(result), encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"cannot write the output: {exc}") from None
+        raise fail(f"cannot write the output: {exc}") from None
     if result.failures:
         raise typer.Exit(1)

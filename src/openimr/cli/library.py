@@ -4,13 +4,65 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from openimr.errors import LibraryErrors, OpenIMRError
+from openimr.errors import LibraryError, LibraryErrors, OpenIMRError
+
+if TYPE_CHECKING:
+    from openimr.library.schema import Library
 
 app = typer.Typer(help="The guideline library: check, list.", no_args_is_help=True)
+
+
+def _check_files(root: Path | None) -> Library:
+    """Load every data file of the library at ``root`` (None: the shipped one), or raise."""
+    from openimr.extract.patterns import DATA as RULES_PATH
+    from openimr.extract.patterns import load_rules
+    from openimr.library.formulary import DATA as FORMULARY_PATH
+    from openimr.library.formulary import load_formulary
+    from openimr.library.loader import load_library
+    from openimr.process.law import load_law, parse_law
+
+    lib = load_library(root)
+    rules_path = (root / "extraction") if root else RULES_PATH
+    if rules_path.exists():
+        load_rules(rules_path, set(lib.facts))
+    formulary_path = (root / "formulary.yaml") if root else FORMULARY_PATH
+    if formulary_path.exists():
+        load_formulary(formulary_path)
+    law_path = (root / "law.yaml") if root else None
+    if law_path is None:
+        load_law()
+    elif law_path.exists():
+        parse_law(law_path.read_text(encoding="utf-8"), str(law_path))
+    catalogue_path = (root / "treatments.yaml") if root else None
+    if root is None or (catalogue_path is not None and catalogue_path.exists()):
+        _check_catalogue(catalogue_path, lib)
+    return lib
+
+
+def _check_catalogue(path: Path | None, lib: Library) -> None:
+    """The treatment catalogue at ``path`` (None: the shipped one, whose ids the library's
+    criteria sets must all use)."""
+    from openimr.request import catalogue, check_catalogue
+    from openimr.request.catalogue import CATALOGUE_PATH
+
+    problems = check_catalogue(path or CATALOGUE_PATH)
+    if problems:
+        raise LibraryErrors(list(problems))
+    if path is not None:
+        return
+    known = set(catalogue().ids)
+    unknown = [
+        LibraryError(f"treatment id {t!r} is not in the catalogue (treatments.yaml)", file=cs.file)
+        for cs in lib.sets.values()
+        for t in cs.treatments
+        if t not in known
+    ]
+    if unknown:
+        raise LibraryErrors(unknown)
 
 
 @app.command("check")
@@ -20,51 +72,8 @@ def check(
     ] = None,
 ) -> None:
     """Validate every file of the library; print file:line for each error."""
-    from openimr.extract.patterns import DATA as RULES_PATH
-    from openimr.extract.patterns import load_rules
-    from openimr.library.formulary import DATA as FORMULARY_PATH
-    from openimr.library.formulary import load_formulary
-    from openimr.library.loader import load_library
-
     try:
-        lib = load_library(root)
-        rules_path = (root / "extraction") if root else RULES_PATH
-        if rules_path.exists():
-            load_rules(rules_path, set(lib.facts))
-        formulary_path = (root / "formulary.yaml") if root else FORMULARY_PATH
-        if formulary_path.exists():
-            load_formulary(formulary_path)
-        from openimr.process.law import load_law, parse_law
-
-        law_path = (root / "law.yaml") if root else None
-        if law_path is None:
-            load_law()
-        elif law_path.exists():
-            parse_law(law_path.read_text(encoding="utf-8"), str(law_path))
-        catalogue_path = (root / "treatments.yaml") if root else None
-        if root is None or (catalogue_path is not None and catalogue_path.exists()):
-            from openimr.request import check_catalogue
-            from openimr.request.catalogue import CATALOGUE_PATH
-
-            problems = check_catalogue(catalogue_path or CATALOGUE_PATH)
-            if problems:
-                raise LibraryErrors(list(problems))
-            if root is None:
-                from openimr.errors import LibraryError
-                from openimr.request import catalogue
-
-                known = set(catalogue().ids)
-                unknown = [
-                    LibraryError(
-                        f"treatment id {t!r} is not in the catalogue (treatments.yaml)",
-                        file=cs.file,
-                    )
-                    for cs in lib.sets.values()
-                    for t in cs.treatments
-                    if t not in known
-                ]
-                if unknown:
-                    raise LibraryErrors(unknown)
+        lib = _check_files(root)
     except LibraryErrors as exc:
         for err in exc.errors:
             typer.echo(str(err), err=True)

@@ -17,17 +17,13 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, ValidationError
 
+from openimr.cli.common import fail
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
     help="The IMR workflow service (cases, reviewers, deadlines, API keys).",
     no_args_is_help=True,
 )
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"openimr: error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _print(value: Any) -> None:
@@ -70,7 +66,7 @@ def _run(action: Callable[[Any], Any], reviewer: str | None = None) -> Any:
         with _workflow(reviewer) as wf:
             return action(wf)
     except OpenIMRError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 Reviewer = Annotated[
@@ -96,7 +92,7 @@ def _facts(pairs: list[str] | None) -> Any:
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or not name.strip():
-            raise _fail(f"--fact {pair!r}: expected NAME=VALUE")
+            raise fail(f"--fact {pair!r}: expected NAME=VALUE")
         value: Any = raw.strip()
         if value.lower() in ("true", "yes"):
             value = True
@@ -107,7 +103,7 @@ def _facts(pairs: list[str] | None) -> Any:
         return ApplicationFactsIn.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise _fail(f"--fact {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        raise fail(f"--fact {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
 
 
 @app.command("init-db")
@@ -120,7 +116,7 @@ def init_db_cmd() -> None:
     try:
         init_db(settings.url).dispose()
     except OpenIMRError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     typer.echo(f"database: {settings.url}\nblobs: {settings.blob_dir}")
 
 
@@ -171,7 +167,7 @@ def sweep_blobs_cmd(
     try:
         engine = init_db(settings.url)
     except OpenIMRError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     with transaction(session_factory(engine)) as session:
         known = set(session.scalars(select(DocumentRow.sha256)))
     engine.dispose()
@@ -209,7 +205,7 @@ def audit_verify_cmd(
     try:
         engine = init_db(settings.url)
     except OpenIMRError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     with transaction(session_factory(engine)) as session:
         report = verify(session)
     engine.dispose()
@@ -240,11 +236,11 @@ def add_reviewer_cmd(
         doc = load_yaml_file(profile, str(profile))
         body = ReviewerIn.model_validate(doc.data)
     except OpenIMRError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise _fail(f"{profile}: {where}: {first['msg']}") from None
+        raise fail(f"{profile}: {where}: {first['msg']}") from None
     _print(_run(lambda wf: wf.add_reviewer(body, replace=replace)))
 
 
@@ -266,7 +262,7 @@ def submit_cmd(
     try:
         case_dir, yaml_path = resolve_case_path(case)
     except OpenIMRError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     rec_dir = case_dir / "records"
     records = (
         [Upload(p.name, p.read_bytes()) for p in sorted(rec_dir.iterdir()) if p.is_file()]
@@ -358,7 +354,7 @@ def decide_cmd(
         body = DecideIn.model_validate({"action": action, "decision": decision, "reason": reason})
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise _fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
     out = _run(lambda wf: wf.decide_item(case_id, item, body), reviewer)
     typer.echo(f"{case_id} item {item}: {out.items[item].final_decision}")
 
@@ -423,7 +419,7 @@ def serve(
 
         init_db(settings.url).dispose()
     except OpenIMRError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     typer.echo(f"openimr: database {settings.url}; API docs at http://{host}:{port}/docs", err=True)
     uvicorn.run(
         "openimr.api.app:create_app",
@@ -433,10 +429,3 @@ def serve(
         workers=workers,
         log_level="info",
     )
-
-
-def register(root: typer.Typer) -> None:
-    """Add the service's commands to the root CLI (``serve`` and the ``cases`` group)."""
-    root.command("serve")(serve)
-    root.add_typer(app, name="cases")
-    root.add_typer(audit_app, name="audit")

@@ -16,43 +16,6 @@ app = typer.Typer(
 )
 
 
-def _summary(path: Path) -> dict[str, Any]:
-    from openimr.records import read_record
-    from openimr.records.structure import analyze, record_type_label
-
-    record = read_record(path, path.as_posix())
-    structure = analyze(record)
-    return {
-        "record": record.path,
-        "kind": record.kind,
-        "record_type": structure.record_type,
-        "record_type_label": record_type_label(structure.record_type),
-        "date_of_service": (
-            structure.date_of_service.isoformat() if structure.date_of_service else None
-        ),
-        "date_source": structure.date_source,
-        "characters": len(record.text),
-        "pages": len(record.pages),
-        "ocr_pages": [p.number for p in record.pages if p.ocr],
-        "resources": sorted({s.resource for s in record.segments if s.element is None}),
-        "notes": list(record.notes),
-        "sections": [
-            {
-                "name": s.name,
-                "title": s.title,
-                "start": s.start,
-                "end": s.end,
-                "page": record.page_of(s.start) if len(record.pages) > 1 else None,
-            }
-            for s in structure.sections
-        ],
-        "dates": [
-            {"offset": m.offset, "date": m.date.isoformat() if m.date else None}
-            for m in structure.dates
-        ],
-    }
-
-
 def _print_text(summary: dict[str, Any]) -> None:
     date = summary["date_of_service"] or "not found"
     source = f" (from {summary['date_source']})" if summary["date_source"] else ""
@@ -85,10 +48,12 @@ def inspect(
 
     Prints section headings and offsets, never the record's text.
     """
+    from openimr.records.inspect import inspect_record
+
     failed = False
     for path in files:
         try:
-            summary = _summary(path)
+            summary = inspect_record(path)
         except OpenIMRError as exc:
             typer.echo(f"openimr: error: {exc}", err=True)
             failed = True

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from openimr.cli.common import fail
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
@@ -26,11 +27,6 @@ class CatalogueFormat(StrEnum):
     table = "table"
     markdown = "markdown"
     json = "json"
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"openimr: error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def request_to_json(text: str) -> dict[str, Any]:
@@ -59,7 +55,7 @@ def parse_cmd(
     if not texts:
         texts = [line.strip() for line in sys.stdin if line.strip()]
     if not texts:
-        raise _fail("no request given")
+        raise fail("no request given")
     chosen = fmt or (ParseFormat.json if len(texts) == 1 else ParseFormat.jsonl)
     if chosen is ParseFormat.json and len(texts) > 1:
         chosen = ParseFormat.jsonl
@@ -69,7 +65,7 @@ def parse_cmd(
             out = request_to_json(text)
         except OpenIMRError as exc:
             if chosen is ParseFormat.json:
-                raise _fail(str(exc)) from None
+                raise fail(str(exc)) from None
             out = {"text": text, "error": str(exc)}
             failed = True
         typer.echo(json.dumps(out, indent=2 if chosen is ParseFormat.json else None))
@@ -93,7 +89,7 @@ def catalogue_cmd(
     try:
         cat = load_catalogue(path) if path is not None else catalogue()
     except OpenIMRError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if fmt is CatalogueFormat.markdown:
         typer.echo(cat.markdown_table(), nl=False)
     elif fmt is CatalogueFormat.json:
