@@ -35,12 +35,22 @@ def _check_files(root: Path | None) -> Library:
     law_path = (root / "law.yaml") if root else None
     if law_path is None:
         load_law()
+        _check_process_data()
     elif law_path.exists():
         parse_law(law_path.read_text(encoding="utf-8"), str(law_path))
     catalogue_path = (root / "treatments.yaml") if root else None
     if root is None or (catalogue_path is not None and catalogue_path.exists()):
         _check_catalogue(catalogue_path, lib)
     return lib
+
+
+def _check_process_data() -> None:
+    """The shipped deadline and eligibility data (library/data/process/), against the law."""
+    from openimr.process.deadlines import deadline_rules
+    from openimr.process.eligibility import eligibility_checks
+
+    deadline_rules()
+    eligibility_checks()
 
 
 def _check_catalogue(path: Path | None, lib: Library) -> None:
