@@ -161,7 +161,7 @@ class Citation:
 @dataclass(frozen=True)
 class Param:
     name: str
-    value: float | int | str | bool
+    value: float | int | str | bool | list[float | int | str | bool]
     unit: str | None = None
     note: str | None = None
 

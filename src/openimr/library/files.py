@@ -1,0 +1,331 @@
+"""The shapes of the library's YAML files, validated by pydantic (no key outside them).
+
+These are the files as written; :mod:`openimr.library.loader` turns them into the models of
+:mod:`openimr.library.schema` the engine reads, after the checks that need the whole set
+(known facts, defined params, cited sources, dates that do not overlap). A rule is a mapping
+whose kind is the key it holds (``all_of``, ``any_of``, ``not``, ``fact``, ``request``,
+``case``, ``purpose``, ``surgery``), or one of the course shorthands (:data:`SHORTHANDS`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+from openimr.library.schema import CASE_FIELDS, PICKS, REQUEST_FIELDS, TESTS
+
+TierName = Literal["mtus", "acoem", "odg", "other", "studies"]
+PickName = Literal["latest", "max", "min", "any_true", "sum"]
+IfAbsent = Literal["not_documented", "not_met", "met"]
+Shorthand = Literal["first_course", "repeat_course", "first_use", "continued_use"]
+SHORTHANDS: tuple[str, ...] = ("first_course", "repeat_course", "first_use", "continued_use")
+"""Names a rule may be written as (expanded in :func:`openimr.library.loader.expand`):
+``repeat_course``/``first_course`` — the requested therapy was (not) given before
+(``prior_therapy``); ``continued_use``/``first_use`` — the requested drug is (not) in use
+(``medication_in_use``)."""
+RULE_KINDS = ("all_of", "any_of", "not", "fact", "request", "case", "purpose", "surgery")
+assert set(PICKS) == set(PickName.__args__)  # type: ignore[attr-defined]
+
+
+class Strict(BaseModel):
+    """A mapping of the library's files: unknown keys are refused; a number is read as text
+    where text is expected (``pages: 98``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+def _date_only(raw: object) -> object:
+    # YAML gives dates; text is read as ISO; a number is not a date (pydantic would take it
+    # as a timestamp)
+    if isinstance(raw, (dt.date, str)) or raw is None:
+        return raw
+    raise ValueError(f"must be a date YYYY-MM-DD, got {raw!r}")
+
+
+Day = Annotated[dt.date, BeforeValidator(_date_only)]
+
+
+class ParamRefFile(Strict):
+    param: str
+
+
+class RequestRefFile(Strict):
+    request: str
+
+    @model_validator(mode="after")
+    def _known_field(self) -> RequestRefFile:
+        if self.request not in REQUEST_FIELDS:
+            raise ValueError(f"unknown request field {self.request!r}")
+        return self
+
+
+def _one_reference(raw: object) -> object:
+    if isinstance(raw, dict) and set(raw) not in ({"param"}, {"request"}):
+        raise ValueError("a comparison value is a literal, {param: NAME} or {request: FIELD}")
+    return raw
+
+
+Compared = Annotated[
+    bool | int | float | str | list[str] | ParamRefFile | RequestRefFile | None,
+    BeforeValidator(_one_reference),
+]
+
+
+class _Test(Strict):
+    """One test of a fact, request or case rule (exactly one is given)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    qualifier: str | None = None
+    pick: PickName | None = None
+    if_absent: IfAbsent = "not_documented"
+    is_: Compared = Field(None, alias="is")
+    eq: Compared = None
+    gte: Compared = None
+    lte: Compared = None
+    gt: Compared = None
+    lt: Compared = None
+    present: Compared = None
+    in_: Compared = Field(None, alias="in")
+    contains: Compared = None
+
+    @property
+    def kind(self) -> Literal["fact", "request", "case"]:
+        raise NotImplementedError
+
+    def tests(self) -> list[str]:
+        """The tests given, as written (``is``, ``in`` ...)."""
+        given = {
+            f.alias or name
+            for name, f in type(self).model_fields.items()
+            if name in self.model_fields_set
+        }
+        return [t for t in TESTS if t in given]
+
+    def test(self) -> tuple[str, Compared]:
+        name = self.tests()[0]
+        return name, getattr(self, {"is": "is_", "in": "in_"}.get(name, name))
+
+    @model_validator(mode="after")
+    def _one_test(self) -> _Test:
+        tests = self.tests()
+        if len(tests) != 1:
+            raise ValueError(f"a {self.kind} rule takes exactly one test of: {', '.join(TESTS)}")
+        name, value = self.test()
+        if name in ("gte", "lte", "gt", "lt") and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, ParamRefFile, RequestRefFile))
+        ):
+            raise ValueError(f"'{name}' compares with a number, a param or a request field")
+        return self
+
+
+class FactRuleFile(_Test):
+    fact: str
+
+    @property
+    def kind(self) -> Literal["fact", "request", "case"]:
+        return "fact"
+
+
+class RequestRuleFile(_Test):
+    request: str
+
+    @property
+    def kind(self) -> Literal["fact", "request", "case"]:
+        return "request"
+
+    @model_validator(mode="after")
+    def _known_field(self) -> RequestRuleFile:
+        if self.request not in REQUEST_FIELDS:
+            raise ValueError(
+                f"unknown request field {self.request!r} (allowed: {', '.join(REQUEST_FIELDS)})"
+            )
+        return self
+
+
+class CaseRuleFile(_Test):
+    case: str
+
+    @property
+    def kind(self) -> Literal["fact", "request", "case"]:
+        return "case"
+
+    @model_validator(mode="after")
+    def _known_field(self) -> CaseRuleFile:
+        if self.case not in CASE_FIELDS:
+            raise ValueError(
+                f"unknown case field {self.case!r} (allowed: {', '.join(CASE_FIELDS)})"
+            )
+        return self
+
+
+class PurposeRuleFile(Strict):
+    purpose: Literal["indicated"]
+    tier: str | None = None
+
+
+class SurgeryRuleFile(Strict):
+    surgery: Literal["indicated"]
+
+
+class AllOfFile(Strict):
+    all_of: list[RuleFile] = Field(min_length=1)
+
+
+class AnyOfFile(Strict):
+    any_of: list[RuleFile] = Field(min_length=1)
+
+
+class NotFile(Strict):
+    not_: RuleFile = Field(alias="not")
+
+
+def _rule_kind(raw: Any) -> str | None:
+    """The tag of a rule: ``<kind> rule`` by the key it holds, or ``shorthand``. (Tags are
+    not keys, so an error's location leads to the key at fault.)"""
+    if isinstance(raw, str):
+        return "shorthand"
+    if isinstance(raw, BaseModel):
+        raw = raw.model_dump(by_alias=True)
+    if isinstance(raw, dict):
+        for kind in RULE_KINDS:
+            if kind in raw:
+                return f"{kind} rule"
+    return None
+
+
+RuleFile = Annotated[
+    Annotated[AllOfFile, Tag("all_of rule")]
+    | Annotated[AnyOfFile, Tag("any_of rule")]
+    | Annotated[NotFile, Tag("not rule")]
+    | Annotated[FactRuleFile, Tag("fact rule")]
+    | Annotated[RequestRuleFile, Tag("request rule")]
+    | Annotated[CaseRuleFile, Tag("case rule")]
+    | Annotated[PurposeRuleFile, Tag("purpose rule")]
+    | Annotated[SurgeryRuleFile, Tag("surgery rule")]
+    | Annotated[Shorthand, Tag("shorthand")],
+    Discriminator(
+        _rule_kind,
+        custom_error_type="rule_kind",
+        custom_error_message=(
+            "a rule needs one of: "
+            + ", ".join(RULE_KINDS)
+            + "; or one of: "
+            + ", ".join(SHORTHANDS)
+        ),
+    ),
+]
+AllOfFile.model_rebuild()
+AnyOfFile.model_rebuild()
+NotFile.model_rebuild()
+
+
+class CitationFile(Strict):
+    id: str | None = None
+    source: TierName
+    guideline: str
+    citation: str
+    chapter: str | None = None
+    section: str | None = None
+    pages: str | None = None
+    edition: str | None = None
+    effective: str | None = None
+    regulation: str | None = None
+    statement: str | None = None
+
+
+ParamValue = bool | int | float | str | list[bool | int | float | str]
+
+
+class ParamFile(Strict):
+    model_config = ConfigDict(coerce_numbers_to_str=False)
+    value: ParamValue
+    unit: str | None = None
+    note: str | None = None
+
+
+class ExceptionFile(Strict):
+    id: str
+    text: str
+    rule: RuleFile
+
+
+class PartialFile(Strict):
+    fact: str
+    context: str = ""
+
+
+class CriterionFile(Strict):
+    id: str
+    text: str
+    rule: RuleFile
+    describes: str | None = None
+    source: str = "primary"
+    when: RuleFile | None = None
+    unless: ExceptionFile | None = None
+    not_met: str | None = None
+    checklist: str | None = None
+    required: bool = True
+    partial: PartialFile | None = None
+    silent: str | None = None
+    when_silent: Literal["apply", "not_applicable"] | None = None
+
+
+class VersionFile(Strict):
+    id: str
+    effective: Day
+    until: Day | None = None
+    tier: TierName
+    addresses: bool = True
+    citation: CitationFile
+    supporting: list[CitationFile] | None = None
+    params: dict[str, ParamFile | ParamValue] | None = None
+    criteria: list[CriterionFile] = Field(min_length=1)
+    when: RuleFile | None = None
+    variant: str = "default"
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _until_after_effective(self) -> VersionFile:
+        if self.until is not None and self.until < self.effective:
+            raise ValueError("'until' is before 'effective'")
+        return self
+
+
+class SetFile(Strict):
+    """A criteria set: ``criteria/<id>.yaml``."""
+
+    id: str
+    title: str
+    treatments: list[str] = Field(min_length=1)
+    versions: list[VersionFile] = Field(min_length=1)
+    description: str | None = None
+    body_regions: list[str] | None = None
+
+
+class FactFile(Strict):
+    type: Literal["bool", "int", "number", "string"]
+    meaning: str
+    describes: str
+    unit: str | None = None
+    qualified: bool = False
+    located: bool | Literal["nerve"] = False
+    current: bool = False
+    when_silent: Literal["not_applicable", "burden", "evidence"] = "not_applicable"
+    pick: PickName | None = None
+
+
+class FactsFile(Strict):
+    """A file of the fact vocabulary: ``facts/*.yaml``."""
+
+    facts: dict[str, FactFile]
