@@ -134,9 +134,16 @@ def _facts_of(path: Path, errors: list[LibraryError], display: str) -> dict[str,
     }
 
 
-def default_pick(fact: FactDef | None) -> str:
-    """Which mention a fact rule reads when it gives no ``pick``."""
-    return fact.pick if fact is not None else "latest"
+def default_pick(fact: FactDef | None, test: str, value: object) -> str:
+    """Which mention a rule reads when it gives no ``pick``: the fact's own ``pick`` where
+    its definition gives one (examination findings: ``any_true``); ``any_true`` for an
+    ``is: true`` test of a yes/no fact (one mention that documents it is enough, its only
+    sense); otherwise ``latest`` (for a number or a text ``any_true`` reads as ``latest``)."""
+    if fact is None:
+        return "latest"
+    if fact.pick != "latest":
+        return fact.pick
+    return "any_true" if fact.type == "bool" and test == "is" and value is True else "latest"
 
 
 def _shorthand(name: str) -> dict[str, Any]:
@@ -209,7 +216,7 @@ class _SetBuilder:
             test=test,
             value=self.value(compared, (*path, test)),
             qualifier=raw.qualifier,
-            pick=raw.pick or default_pick(fact_def),
+            pick=raw.pick or default_pick(fact_def, test, compared),
             if_absent=raw.if_absent,
             line=line,
         )
