@@ -12,7 +12,9 @@ removed, so every line number the loader records stays the same):
   that ``pick`` explicitly (``{fact: exceptional_factors, is: true, pick: latest}``);
 - the course conditions are written by name: ``repeat_course`` / ``first_course`` for
   ``prior_therapy`` of the requested treatment, ``continued_use`` / ``first_use`` for
-  ``medication_in_use`` (``openimr.library.files.SHORTHANDS``).
+  ``medication_in_use`` (``openimr.library.files.SHORTHANDS``);
+- ``{request: treatment, in: []}`` (a test no request passes) is written ``not_recommended``
+  (this step alone runs again on a quiet folder; it changes nothing the second time).
 
 No YAML round-trip library is used (none is installed): the exact one-line patterns are
 rewritten and the loaded library is compared before and after
@@ -28,11 +30,12 @@ from pathlib import Path
 
 import yaml
 
-from openimr.library.files import SHORTHANDS
 from openimr.library.loader import DATA_DIR, default_pick, load_library
 from openimr.library.schema import TESTS, FactDef
 
 FLOW = re.compile(r"\{[^{}]*\}")
+NAMED = {"{request: treatment, in: []}": "not_recommended"}
+"""Rules written by name wherever their text is exactly this."""
 FIRST = "\x00first\x00"
 NAMES = {
     ("prior_therapy", False): "repeat_course",
@@ -102,15 +105,19 @@ def main(argv: list[str]) -> int:
     facts = load_library().facts
     counts: Counter[str] = Counter()
     files = sorted(folder.glob("*.yaml"))
-    quiet = re.compile(r"(?<![\w-])(" + "|".join(SHORTHANDS) + r")(?![\w-])")
+    courses = [name.replace(FIRST, "") for name in NAMES.values()]
+    quiet = re.compile(r"(?<![\w-])(" + "|".join(courses) + r")(?![\w-])")
     done = [p.name for p in files if quiet.search(p.read_text(encoding="utf-8"))]
     if done:
-        print(f"already in the quiet form: {', '.join(done)}", file=sys.stderr)
-        return 1
+        print(f"picks and courses already quiet in {len(done)} files; naming only")
     for path in files:
         text = path.read_text(encoding="utf-8")
-        lines = text.split("\n")
-        new = "\n".join(quiet_line(line, facts, counts) for line in lines)
+        new = text
+        if not done:
+            new = "\n".join(quiet_line(line, facts, counts) for line in text.split("\n"))
+        for long, name in NAMED.items():
+            counts[name] += new.count(long)
+            new = new.replace(long, name)
         if new != text:
             path.write_text(new, encoding="utf-8")
     for what, n in sorted(counts.items()):

@@ -4,7 +4,7 @@ These are the files as written; :mod:`openimr.library.loader` turns them into th
 :mod:`openimr.library.schema` the engine reads, after the checks that need the whole set
 (known facts, defined params, cited sources, dates that do not overlap). A rule is a mapping
 whose kind is the key it holds (``all_of``, ``any_of``, ``not``, ``fact``, ``request``,
-``case``, ``purpose``, ``surgery``), or one of the course shorthands (:data:`SHORTHANDS`).
+``case``, ``purpose``, ``surgery``), or one of the names in :data:`SHORTHANDS`.
 """
 
 from __future__ import annotations
@@ -27,14 +27,25 @@ from openimr.library.schema import CASE_FIELDS, PICKS, REQUEST_FIELDS, TESTS
 TierName = Literal["mtus", "acoem", "odg", "other", "studies"]
 PickName = Literal["latest", "max", "min", "any_true", "sum"]
 IfAbsent = Literal["not_documented", "not_met", "met"]
-Shorthand = Literal["first_course", "repeat_course", "first_use", "continued_use"]
-SHORTHANDS: tuple[str, ...] = ("first_course", "repeat_course", "first_use", "continued_use")
-"""Names a rule may be written as (expanded in :func:`openimr.library.loader.expand`):
-``repeat_course``/``first_course`` — the requested therapy was (not) given before
-(``prior_therapy``); ``continued_use``/``first_use`` — the requested drug is (not) in use
-(``medication_in_use``)."""
+Shorthand = Literal[
+    "first_course", "repeat_course", "first_use", "continued_use", "not_recommended"
+]
+_COURSE: dict[str, Any] = {"qualifier": "$treatment", "is": True, "pick": "any_true"}
+SHORTHANDS: dict[str, dict[str, Any]] = {
+    # the requested therapy was given before / was not (silence: not given)
+    "repeat_course": {"fact": "prior_therapy", **_COURSE},
+    "first_course": {"not": {"fact": "prior_therapy", **_COURSE, "if_absent": "not_met"}},
+    # the requested drug is in use / is not (silence: not in use)
+    "continued_use": {"fact": "medication_in_use", **_COURSE},
+    "first_use": {"not": {"fact": "medication_in_use", **_COURSE, "if_absent": "not_met"}},
+    # the guideline does not recommend the request (under the criterion's `when`): a test no
+    # request passes (not documented only when the request names no treatment)
+    "not_recommended": {"request": "treatment", "in": []},
+}
+"""Names a rule may be written as, and the rule each stands for."""
 RULE_KINDS = ("all_of", "any_of", "not", "fact", "request", "case", "purpose", "surgery")
 assert set(PICKS) == set(PickName.__args__)  # type: ignore[attr-defined]
+assert set(SHORTHANDS) == set(Shorthand.__args__)  # type: ignore[attr-defined]
 
 
 class Strict(BaseModel):

@@ -19,10 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from openimr.errors import LibraryError, LibraryErrors, OpenIMRError
 from openimr.library.files import (
+    SHORTHANDS,
     AllOfFile,
     AnyOfFile,
     CaseRuleFile,
@@ -60,6 +61,7 @@ from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
 
 DATA_DIR = Path(__file__).parent / "data"
 Model = TypeVar("Model", bound=BaseModel)
+_RULE: TypeAdapter[RuleFile] = TypeAdapter(RuleFile)
 
 
 class _Ctx:
@@ -146,15 +148,6 @@ def default_pick(fact: FactDef | None, test: str, value: object) -> str:
     return "any_true" if fact.type == "bool" and test == "is" and value is True else "latest"
 
 
-def _shorthand(name: str) -> dict[str, Any]:
-    """The rule a course shorthand stands for (``files.SHORTHANDS``)."""
-    fact = "prior_therapy" if name.endswith("course") else "medication_in_use"
-    given = {"fact": fact, "qualifier": "$treatment", "is": True, "pick": "any_true"}
-    if name.startswith("first"):
-        return {"not": {**given, "if_absent": "not_met"}}
-    return given
-
-
 class _SetBuilder:
     """Turns a validated criteria set into the engine's models, checking it as a whole."""
 
@@ -176,9 +169,7 @@ class _SetBuilder:
     def rule(self, raw: RuleFile, path: PathKey) -> Rule:
         line = self.ctx.doc.line_of(path)
         if isinstance(raw, str):
-            expanded = _shorthand(raw)
-            shape = NotFile if "not" in expanded else FactRuleFile
-            return self.rule(shape.model_validate(expanded), path)
+            return self.rule(_RULE.validate_python(SHORTHANDS[raw]), path)
         if isinstance(raw, AllOfFile):
             kids = tuple(self.rule(x, (*path, "all_of", i)) for i, x in enumerate(raw.all_of))
             return Rule(kind="all_of", children=kids, line=line)

@@ -16,7 +16,8 @@ version is dated and cited and states its criteria in a small declarative vocabu
 - course shorthands: ``repeat_course`` = ``{fact: prior_therapy, qualifier: $treatment,
   is: true}`` (the requested therapy was given before), ``first_course`` = its ``not`` with
   ``if_absent: not_met``; ``continued_use`` and ``first_use`` the same with
-  ``medication_in_use`` (the requested drug is in use)
+  ``medication_in_use`` (the requested drug is in use); ``not_recommended`` =
+  ``{request: treatment, in: []}`` (no request passes: the guideline does not recommend it)
 - ``request: FIELD`` (sessions, quantity, per_week, weeks, side, body_regions, retrospective,
   perioperative, levels, spinal_levels, treatment, drug, drug_class, ingredients, strength,
   category, specialty, dosage_form, contrast, acquisition, refills,
