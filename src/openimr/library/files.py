@@ -10,7 +10,8 @@ whose kind is the key it holds (``all_of``, ``any_of``, ``not``, ``fact``, ``req
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -265,6 +266,13 @@ class ParamFile(Strict):
     note: str | None = None
 
 
+ParamEntry = Annotated[
+    Annotated[ParamFile, Tag("param mapping")] | Annotated[ParamValue, Tag("param value")],
+    Discriminator(lambda raw: "param mapping" if isinstance(raw, dict) else "param value"),
+]
+"""A param: ``{value, unit, note}`` or the value alone."""
+
+
 class ExceptionFile(Strict):
     id: str
     text: str
@@ -300,7 +308,7 @@ class VersionFile(Strict):
     addresses: bool = True
     citation: CitationFile
     supporting: list[CitationFile] | None = None
-    params: dict[str, ParamFile | ParamValue] | None = None
+    params: dict[str, ParamEntry] | None = None
     criteria: list[CriterionFile] = Field(min_length=1)
     when: RuleFile | None = None
     variant: str = "default"
@@ -337,6 +345,67 @@ class FactFile(Strict):
 
 
 class FactsFile(Strict):
-    """A file of the fact vocabulary: ``facts/*.yaml``."""
+    """A file of the fact vocabulary: ``facts/*.yaml`` (each definition a :class:`FactFile`,
+    validated one by one so that one bad definition does not hide the others)."""
 
-    facts: dict[str, FactFile]
+    facts: dict[str, dict[str, Any]]
+
+
+_TAGGED: dict[str, type[BaseModel]] = {
+    "all_of rule": AllOfFile,
+    "any_of rule": AnyOfFile,
+    "not rule": NotFile,
+    "fact rule": FactRuleFile,
+    "request rule": RequestRuleFile,
+    "case rule": CaseRuleFile,
+    "purpose rule": PurposeRuleFile,
+    "surgery rule": SurgeryRuleFile,
+    "param mapping": ParamFile,
+}
+
+
+def _inner(shape: Any, step: int | str) -> Any:
+    """The type one step of a pydantic error location leads to from ``shape`` (None when
+    it leads nowhere known)."""
+    while get_origin(shape) is Annotated:
+        shape = get_args(shape)[0]
+    if isinstance(step, str) and step in _TAGGED:
+        return _TAGGED[step]
+    origin = get_origin(shape)
+    if origin in (Union, UnionType):
+        members = [m for m in get_args(shape) if m is not type(None)]
+        named = [m for m in members if getattr(m, "__name__", None) == step]
+        if named:
+            return named[0]
+        if len(members) == 1:
+            return _inner(members[0], step)
+        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+        return _inner(models[0], step) if len(models) == 1 else None
+    if origin is list:
+        return get_args(shape)[0] if isinstance(step, int) else None
+    if origin is dict:
+        return get_args(shape)[1]
+    if isinstance(shape, type) and issubclass(shape, BaseModel):
+        for name, spec in shape.model_fields.items():
+            if step in (name, spec.alias):
+                return spec.annotation
+    return None
+
+
+def allowed_keys(shape: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the mapping at a pydantic error location ``loc`` may hold (``loc`` ends with
+    the key refused); empty when the mapping's shape cannot be told."""
+    current: Any = shape
+    for step in loc[:-1]:
+        current = _inner(current, step)
+        if current is None:
+            return []
+    while get_origin(current) is Annotated or get_origin(current) in (Union, UnionType):
+        models = [m for m in get_args(current) if isinstance(m, type)]
+        models = [m for m in models if issubclass(m, BaseModel)]
+        if len(models) != 1:
+            return []
+        current = models[0]
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return []
+    return sorted(spec.alias or name for name, spec in current.model_fields.items())

@@ -30,6 +30,7 @@ from openimr.library.files import (
     CitationFile,
     Compared,
     CriterionFile,
+    FactFile,
     FactRuleFile,
     FactsFile,
     NotFile,
@@ -41,6 +42,7 @@ from openimr.library.files import (
     RuleFile,
     SetFile,
     VersionFile,
+    allowed_keys,
 )
 from openimr.library.schema import (
     Citation,
@@ -74,14 +76,18 @@ class _Ctx:
     def error(self, message: str, path: PathKey) -> None:
         self.errors.append(LibraryError(message, file=self.doc.file, line=self.doc.line_of(path)))
 
-    def validate(self, shape: type[Model]) -> Model | None:
-        """The document as ``shape``, or None with an error (``file:line``) per problem."""
+    def validate(self, shape: type[Model], at: PathKey = ()) -> Model | None:
+        """The document (or its part at ``at``) as ``shape``, or None with an error
+        (``file:line``) per problem."""
+        data = self.doc.data
+        for step in at:
+            data = data[step]
         try:
-            return shape.model_validate(self.doc.data)
+            return shape.model_validate(data)
         except ValidationError as exc:
             for problem in exc.errors():
-                path = _data_path(self.doc.data, problem["loc"])
-                self.error(_message(problem, path), path)
+                path = (*at, *_data_path(data, problem["loc"]))
+                self.error(_message(problem, path, shape), path)
             return None
 
 
@@ -100,12 +106,13 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> PathKey:
     return tuple(path)
 
 
-def _message(problem: Any, path: PathKey) -> str:
+def _message(problem: Any, path: PathKey, shape: type[BaseModel]) -> str:
     """A pydantic error in the library's words (``path``: where it is in the data)."""
     kind = problem["type"]
     name = problem["loc"][-1] if problem["loc"] else ""
     if kind == "extra_forbidden":
-        return f"unknown key {name!r}"
+        allowed = allowed_keys(shape, problem["loc"])
+        return f"unknown key {name!r}" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
     if kind == "missing":
         return f"missing required key {name!r}"
     message = str(problem["msg"]).removeprefix("Value error, ")
@@ -116,9 +123,10 @@ def _message(problem: Any, path: PathKey) -> str:
 
 def _facts_of(path: Path, errors: list[LibraryError], display: str) -> dict[str, FactDef]:
     ctx = _Ctx(load_yaml_file(path, display), errors)
-    shape = ctx.validate(FactsFile)
-    if shape is None:
+    listed = ctx.validate(FactsFile)
+    if listed is None:
         return {}
+    shapes = {name: ctx.validate(FactFile, ("facts", name)) for name in listed.facts}
     return {
         str(name): FactDef(
             name=str(name),
@@ -132,7 +140,8 @@ def _facts_of(path: Path, errors: list[LibraryError], display: str) -> dict[str,
             when_silent=spec.when_silent,
             pick=spec.pick or "latest",
         )
-        for name, spec in shape.facts.items()
+        for name, spec in shapes.items()
+        if spec is not None
     }
 
 
