@@ -96,7 +96,6 @@ Compared = Annotated[
 class _Test(Strict):
     """One test of a fact, request or case rule (exactly one is given)."""
 
-    model_config = ConfigDict(populate_by_name=True)
     qualifier: str | None = None
     pick: PickName | None = None
     if_absent: IfAbsent = "not_documented"

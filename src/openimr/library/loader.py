@@ -36,6 +36,7 @@ from openimr.library.files import (
     NotFile,
     ParamFile,
     ParamRefFile,
+    PartialFile,
     PurposeRuleFile,
     RequestRefFile,
     RequestRuleFile,
@@ -226,7 +227,7 @@ class _SetBuilder:
     def citation(raw: CitationFile, default_id: str) -> Citation:
         return Citation(**{**raw.model_dump(), "id": raw.id or default_id})
 
-    def partial(self, raw: Any, path: PathKey) -> Partial | None:
+    def partial(self, raw: PartialFile | None, path: PathKey) -> Partial | None:
         if raw is None:
             return None
         if raw.fact not in self.facts:
