@@ -90,6 +90,24 @@ def test_good_library_loads(tmp_path: Path) -> None:
             18,
         ),
         (
+            "rule: {request: sessions, lte: {param: limit}}",
+            "rule: {request: sessions, lte: 3, qualifer: x}",
+            "unknown key 'qualifer' (allowed: contains, eq, gt, gte, if_absent, in, is,",
+            18,
+        ),
+        (
+            "limit: {value: 10, unit: visits}",
+            "limit: {value: 10, units: visits}",
+            "unknown key 'units' (allowed: note, unit, value)",
+            14,
+        ),
+        (
+            "rule: {request: sessions, lte: {param: limit}}",
+            "rule: second_course",
+            "'first_course', 'repeat_course'",
+            18,
+        ),
+        (
             "title: Demo treatment",
             "title: Demo treatment\ntitle: Again",
             "duplicate key 'title'",

@@ -246,98 +246,128 @@ def _pick(facts: list[Fact], how: str, order: FactOrder | None) -> list[Fact]:
 
 
 def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
-    if rule.kind in ("all_of", "any_of"):
-        outs = [evaluate(c, ctx) for c in rule.children]
-        combine = combine_all if rule.kind == "all_of" else combine_any
-        status = combine([o.status for o in outs])
-        # a choice met by one branch rests on that branch: the facts of the branches not met
-        # ("sensation normal" beside "straight leg raise positive") are not its evidence
-        shown = (
-            [o for o in outs if o.status is Status.MET]
-            if rule.kind == "any_of" and status is Status.MET
-            else outs
-        )
-        facts = [f for o in shown for f in o.facts]
-        values: dict[str, object] = {}
-        for o in outs:
-            values.update(o.values)
-        return Outcome(status, facts, values)
-    if rule.kind == "not":
-        inner = evaluate(rule.children[0], ctx)
-        return Outcome(negate(inner.status), inner.facts, inner.values)
-    if rule.kind == "surgery":
-        if ctx.surgery is not None:
-            return ctx.surgery
-        # a surgery already done ("status post ...") serves post-operative items; a
-        # pre-operative item needs one still to come
-        pre = ctx.request.perioperative == "pre"
-        planned = _pick(
-            [
-                f
-                for f in ctx.facts
-                if f.name == "planned_surgery" and not (pre and f.qualifier == "performed")
-            ],
-            "latest",
-            ctx.order,
-        )
-        if planned:
-            return Outcome(Status.MET, planned, {"planned_surgery": planned[0].value})
+    """The status of ``rule`` for the case, and the facts and values it rested on."""
+    return _BY_KIND[rule.kind](rule, ctx)
+
+
+def _combined(rule: Rule, ctx: EvalContext) -> Outcome:
+    """``all_of`` / ``any_of``: the parts combined in three-valued logic."""
+    outs = [evaluate(c, ctx) for c in rule.children]
+    combine = combine_all if rule.kind == "all_of" else combine_any
+    status = combine([o.status for o in outs])
+    # a choice met by one branch rests on that branch: the facts of the branches not met
+    # ("sensation normal" beside "straight leg raise positive") are not its evidence
+    shown = (
+        [o for o in outs if o.status is Status.MET]
+        if rule.kind == "any_of" and status is Status.MET
+        else outs
+    )
+    facts = [f for o in shown for f in o.facts]
+    values: dict[str, object] = {}
+    for o in outs:
+        values.update(o.values)
+    return Outcome(status, facts, values)
+
+
+def _negated(rule: Rule, ctx: EvalContext) -> Outcome:
+    inner = evaluate(rule.children[0], ctx)
+    return Outcome(negate(inner.status), inner.facts, inner.values)
+
+
+def _surgery_indicated(rule: Rule, ctx: EvalContext) -> Outcome:
+    """The surgery a pre- or post-operative item serves: decided in this case, else
+    documented as planned (or, for a post-operative item, done)."""
+    if ctx.surgery is not None:
+        return ctx.surgery
+    # a surgery already done ("status post ...") serves post-operative items; a
+    # pre-operative item needs one still to come
+    pre = ctx.request.perioperative == "pre"
+    planned = _pick(
+        [
+            f
+            for f in ctx.facts
+            if f.name == "planned_surgery" and not (pre and f.qualifier == "performed")
+        ],
+        "latest",
+        ctx.order,
+    )
+    if planned:
+        return Outcome(Status.MET, planned, {"planned_surgery": planned[0].value})
+    return Outcome(Status.NOT_DOCUMENTED)
+
+
+def _purpose_indicated(rule: Rule, ctx: EvalContext) -> Outcome:
+    """A visit judged by its purpose: the treatment it is for, under its own criteria."""
+    if ctx.purpose_eval is None:
         return Outcome(Status.NOT_DOCUMENTED)
-    if rule.kind == "purpose":
-        if ctx.purpose_eval is None:
-            return Outcome(Status.NOT_DOCUMENTED)
-        purpose = _pick([f for f in ctx.facts if f.name == "visit_purpose"], "latest", ctx.order)
-        if not purpose:
-            return Outcome(Status.NOT_DOCUMENTED)
-        out = ctx.purpose_eval(str(purpose[0].value), rule.tier)
-        return Outcome(
-            out.status, [purpose[0], *out.facts], {"purpose": purpose[0].value, **out.values}
-        )
+    purpose = _pick([f for f in ctx.facts if f.name == "visit_purpose"], "latest", ctx.order)
+    if not purpose:
+        return Outcome(Status.NOT_DOCUMENTED)
+    out = ctx.purpose_eval(str(purpose[0].value), rule.tier)
+    return Outcome(
+        out.status, [purpose[0], *out.facts], {"purpose": purpose[0].value, **out.values}
+    )
+
+
+def _request_test(rule: Rule, ctx: EvalContext) -> Outcome:
+    """A test of a field of the request (unknown: not documented, unless tested absent)."""
     assert rule.subject is not None and rule.test is not None
     expected = ctx.resolve(rule.value)
-    if rule.kind == "request":
-        actual = ctx.request_field(rule.subject)
-        if actual is None and (rule.test != "present" or expected is True):
-            return Outcome(Status.NOT_DOCUMENTED, values={f"request.{rule.subject}": None})
-        return Outcome(
-            _compare(rule.test, actual, expected), values={f"request.{rule.subject}": actual}
-        )
-    if rule.kind == "case":
-        actual = ctx.case_field(rule.subject)
-        if actual is None:
-            return Outcome(Status.NOT_DOCUMENTED)
-        return Outcome(
-            _compare(rule.test, actual, expected), values={f"case.{rule.subject}": actual}
-        )
-    # fact
-    qualifier = ctx.qualifier(rule.qualifier)
+    actual = ctx.request_field(rule.subject)
+    if actual is None and (rule.test != "present" or expected is True):
+        return Outcome(Status.NOT_DOCUMENTED, values={f"request.{rule.subject}": None})
+    return Outcome(
+        _compare(rule.test, actual, expected), values={f"request.{rule.subject}": actual}
+    )
+
+
+def _case_test(rule: Rule, ctx: EvalContext) -> Outcome:
+    """A test of the case (the injury's age, the patient's age on the UR date)."""
+    assert rule.subject is not None and rule.test is not None
+    expected = ctx.resolve(rule.value)
+    actual = ctx.case_field(rule.subject)
+    if actual is None:
+        return Outcome(Status.NOT_DOCUMENTED)
+    return Outcome(_compare(rule.test, actual, expected), values={f"case.{rule.subject}": actual})
+
+
+def _mentions_that_count(rule: Rule, ctx: EvalContext) -> list[Fact]:
+    """The mentions of the rule's fact that bear on this request: current ones for a
+    finding needed now, those of the requested part and side for a located fact, and those
+    of the rule's qualifier (the requested treatment, the request's regions)."""
     named = [f for f in ctx.facts if f.name == rule.subject]
-    if ctx.library is not None:
-        fdef = ctx.library.facts.get(rule.subject)
-        if fdef is not None and fdef.current:
-            # a finding needed at the time of the request: one given as history is not
-            named = [f for f in named if not f.context.historical]
-        if fdef is not None and fdef.located:
-            # a finding about another part of the body, or the other side, is not evidence
-            # for this request (a right-shoulder MRI for a left shoulder surgery); an
-            # unlocated one counts
-            nerve = fdef.located == "nerve"
-            named = [f for f in named if located_for(f, ctx.request, nerve=nerve)]
+    fdef = ctx.library.facts.get(rule.subject or "") if ctx.library is not None else None
+    if fdef is not None and fdef.current:
+        # a finding needed at the time of the request: one given as history is not
+        named = [f for f in named if not f.context.historical]
+    if fdef is not None and fdef.located:
+        # a finding about another part of the body, or the other side, is not evidence
+        # for this request (a right-shoulder MRI for a left shoulder surgery); an
+        # unlocated one counts
+        nerve = fdef.located == "nerve"
+        named = [f for f in named if located_for(f, ctx.request, nerve=nerve)]
     if rule.qualifier == "$region":
         # a finding located in a body region counts for a request about that region; one
         # located elsewhere (a thumb fracture for a shoulder MRI) does not; an unlocated one
         # counts for any region
         regions = _region_family(ctx.request.body_regions)
-        candidates = [
+        return [
             f for f in named if not regions or f.qualifier in (None, "*") or f.qualifier in regions
         ]
-    elif rule.qualifier is None:
-        candidates = named
-    else:
-        # facts naming this treatment; failing those, facts that name no treatment ("*")
-        candidates = [f for f in named if f.qualifier == qualifier]
-        if not candidates:
-            candidates = [f for f in named if f.qualifier in (None, "*")]
+    if rule.qualifier is None:
+        return named
+    # facts naming this treatment; failing those, facts that name no treatment ("*")
+    qualifier = ctx.qualifier(rule.qualifier)
+    candidates = [f for f in named if f.qualifier == qualifier]
+    return candidates or [f for f in named if f.qualifier in (None, "*")]
+
+
+def _fact_test(rule: Rule, ctx: EvalContext) -> Outcome:
+    """A test of a fact of the records: the mentions that count, picked (``pick``); with
+    none, what the rule says silence is (``if_absent``) unless the request settles it."""
+    assert rule.subject is not None and rule.test is not None
+    expected = ctx.resolve(rule.value)
+    candidates = _mentions_that_count(rule, ctx)
     if not candidates:
         if rule.test == "present" and rule.value is False:
             return Outcome(Status.MET)
@@ -351,13 +381,21 @@ def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
         actual_value: object = total
     else:
         actual_value = chosen[0].value
-    if rule.test == "present":
-        return Outcome(
-            _compare("present", actual_value, expected), chosen, {rule.subject: actual_value}
-        )
     return Outcome(
         _compare(rule.test, actual_value, expected), chosen, {rule.subject: actual_value}
     )
+
+
+_BY_KIND: dict[str, Callable[[Rule, EvalContext], Outcome]] = {
+    "all_of": _combined,
+    "any_of": _combined,
+    "not": _negated,
+    "surgery": _surgery_indicated,
+    "purpose": _purpose_indicated,
+    "request": _request_test,
+    "case": _case_test,
+    "fact": _fact_test,
+}
 
 
 _SPINE = {"spine", "cervical-spine", "thoracic-spine", "lumbar-spine", "sacroiliac-joint"}

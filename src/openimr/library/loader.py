@@ -1,26 +1,51 @@
 """Load and validate the guideline library; every error names ``file:line``.
 
-The loader refuses: unknown keys, a version with no citation, overlapping dates within a
-variant, an unknown fact, a parameter referenced but not defined, duplicate criterion ids,
-a set id that does not equal its path, and any YAML duplicate key. No ``eval``, no code.
+Each file is validated against its shape in :mod:`openimr.library.files` (pydantic: unknown
+keys, missing keys, wrong types, unknown request or case fields, a rule without exactly one
+test); the set is then checked as a whole: a set id that does not equal its path, an unknown
+fact, a qualified fact without a qualifier, a parameter referenced but not defined, a source
+that names no citation, duplicate criterion or version ids, overlapping dates within a tier
+and variant. YAML duplicate keys and malformed dates are refused by :mod:`openimr.yamlio`.
+No ``eval``, no code.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import itertools
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from openimr.errors import LibraryError, LibraryErrors, OpenIMRError
+from openimr.library.files import (
+    SHORTHANDS,
+    AllOfFile,
+    AnyOfFile,
+    CaseRuleFile,
+    CitationFile,
+    Compared,
+    CriterionFile,
+    FactFile,
+    FactRuleFile,
+    FactsFile,
+    NotFile,
+    ParamFile,
+    ParamRefFile,
+    PartialFile,
+    PurposeRuleFile,
+    RequestRefFile,
+    RequestRuleFile,
+    RuleFile,
+    SetFile,
+    VersionFile,
+    allowed_keys,
+)
 from openimr.library.schema import (
-    CASE_FIELDS,
-    PICKS,
-    REQUEST_FIELDS,
-    TESTS,
     Citation,
     CriteriaSet,
     Criterion,
@@ -34,15 +59,17 @@ from openimr.library.schema import (
     Rule,
     Value,
     Version,
-    WhenSilent,
 )
 from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
 
 DATA_DIR = Path(__file__).parent / "data"
-TIERS = ("mtus", "acoem", "odg", "other", "studies")
+Model = TypeVar("Model", bound=BaseModel)
+_RULE: TypeAdapter[RuleFile] = TypeAdapter(RuleFile)
 
 
 class _Ctx:
+    """One file being loaded: its parsed YAML (for lines) and the errors found so far."""
+
     def __init__(self, doc: LoadedYaml, errors: list[LibraryError]) -> None:
         self.doc = doc
         self.errors = errors
@@ -50,114 +77,90 @@ class _Ctx:
     def error(self, message: str, path: PathKey) -> None:
         self.errors.append(LibraryError(message, file=self.doc.file, line=self.doc.line_of(path)))
 
-    def keys(self, data: Any, path: PathKey, allowed: set[str], required: set[str]) -> bool:
-        if not isinstance(data, dict):
-            self.error("must be a mapping", path)
-            return False
-        for key in data:
-            if key not in allowed:
-                self.error(
-                    f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})", (*path, key)
-                )
-        for key in sorted(required - set(data)):
-            self.error(f"missing required key {key!r}", path)
-        return True
-
-
-def _str(
-    ctx: _Ctx, data: dict[str, Any], key: str, path: PathKey, default: str | None = None
-) -> str | None:
-    value = data.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        ctx.error(f"{key!r} must be text", (*path, key))
-        return None
-    return value
-
-
-def _date(ctx: _Ctx, value: Any, path: PathKey) -> dt.date | None:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
+    def validate(self, shape: type[Model], at: PathKey = ()) -> Model | None:
+        """The document (or its part at ``at``) as ``shape``, or None with an error
+        (``file:line``) per problem."""
+        data = self.doc.data
+        for step in at:
+            data = data[step]
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    ctx.error(f"must be a date YYYY-MM-DD, got {value!r}", path)
-    return None
+            return shape.model_validate(data)
+        except ValidationError as exc:
+            for problem in exc.errors():
+                path = (*at, *_data_path(data, problem["loc"]))
+                self.error(_message(problem, path, shape), path)
+            return None
 
 
-def load_facts(path: Path, errors: list[LibraryError], display: str) -> dict[str, FactDef]:
-    doc = load_yaml_file(path, display)
-    ctx = _Ctx(doc, errors)
-    out: dict[str, FactDef] = {}
-    if not ctx.keys(doc.data, (), {"facts"}, {"facts"}):
-        return out
-    facts = doc.data["facts"]
-    if not isinstance(facts, dict):
-        ctx.error("'facts' must be a mapping of fact name to definition", ("facts",))
-        return out
-    for name, spec in facts.items():
-        p: PathKey = ("facts", name)
-        if not ctx.keys(
-            spec,
-            p,
-            {
-                "type",
-                "unit",
-                "meaning",
-                "describes",
-                "qualified",
-                "located",
-                "current",
-                "when_silent",
-                "pick",
-            },
-            {"type", "meaning", "describes"},
-        ):
-            continue
-        located = spec.get("located", False)
-        if located not in (True, False, "nerve"):
-            ctx.error("located must be true, false or nerve", (*p, "located"))
-            continue
-        ftype = spec.get("type")
-        if ftype not in ("bool", "int", "number", "string"):
-            ctx.error(f"type must be bool, int, number or string, got {ftype!r}", (*p, "type"))
-            continue
-        out[str(name)] = FactDef(
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> PathKey:
+    """The path in the document of a pydantic error location: the keys and indexes found in
+    the data, without the union tags and type names pydantic puts between them (a missing key
+    leads to its mapping)."""
+    path: list[str | int] = []
+    here = data
+    for step in loc:
+        found = isinstance(here, dict) and step in here
+        found |= isinstance(here, list) and isinstance(step, int) and 0 <= step < len(here)
+        if found:
+            here = here[step]
+            path.append(step)
+    return tuple(path)
+
+
+def _message(problem: Any, path: PathKey, shape: type[BaseModel]) -> str:
+    """A pydantic error in the library's words (``path``: where it is in the data)."""
+    kind = problem["type"]
+    name = problem["loc"][-1] if problem["loc"] else ""
+    if kind == "extra_forbidden":
+        allowed = allowed_keys(shape, problem["loc"])
+        return f"unknown key {name!r}" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+    if kind == "missing":
+        return f"missing required key {name!r}"
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if kind.startswith("value_error") or not path or not isinstance(path[-1], str):
+        return message
+    return f"{path[-1]}: {message}"
+
+
+def _facts_of(path: Path, errors: list[LibraryError], display: str) -> dict[str, FactDef]:
+    ctx = _Ctx(load_yaml_file(path, display), errors)
+    listed = ctx.validate(FactsFile)
+    if listed is None:
+        return {}
+    shapes = {name: ctx.validate(FactFile, ("facts", name)) for name in listed.facts}
+    return {
+        str(name): FactDef(
             name=str(name),
-            type=ftype,
-            meaning=str(spec.get("meaning", "")),
-            describes=str(spec.get("describes", "")),
-            unit=spec.get("unit"),
-            qualified=bool(spec.get("qualified", False)),
-            located="nerve" if located == "nerve" else bool(located),
-            current=bool(spec.get("current", False)),
-            when_silent=_when_silent(ctx, spec.get("when_silent", "not_applicable"), p),
-            pick=_fact_pick(ctx, spec.get("pick", "latest"), p),
+            type=spec.type,
+            meaning=spec.meaning,
+            describes=spec.describes,
+            unit=spec.unit,
+            qualified=spec.qualified,
+            located=spec.located,
+            current=spec.current,
+            when_silent=spec.when_silent,
+            pick=spec.pick or "latest",
         )
-    return out
+        for name, spec in shapes.items()
+        if spec is not None
+    }
 
 
-def _fact_pick(ctx: _Ctx, raw: Any, path: PathKey) -> str:
-    if raw not in PICKS:
-        ctx.error(f"pick must be one of {', '.join(PICKS)}", (*path, "pick"))
+def default_pick(fact: FactDef | None, test: str, value: object) -> str:
+    """Which mention a rule reads when it gives no ``pick``: the fact's own ``pick`` where
+    its definition gives one (examination findings: ``any_true``); ``any_true`` for an
+    ``is: true`` test of a yes/no fact (one mention that documents it is enough, its only
+    sense); otherwise ``latest`` (for a number or a text ``any_true`` reads as ``latest``)."""
+    if fact is None:
         return "latest"
-    return str(raw)
+    if fact.pick != "latest":
+        return fact.pick
+    return "any_true" if fact.type == "bool" and test == "is" and value is True else "latest"
 
 
-def _when_silent(ctx: _Ctx, raw: Any, path: PathKey) -> WhenSilent:
-    if raw not in ("not_applicable", "burden", "evidence"):
-        ctx.error("when_silent must be not_applicable, burden or evidence", (*path, "when_silent"))
-        return "not_applicable"
-    value: WhenSilent = raw
-    return value
+class _SetBuilder:
+    """Turns a validated criteria set into the engine's models, checking it as a whole."""
 
-
-class _SetLoader:
     def __init__(self, ctx: _Ctx, facts: dict[str, FactDef]) -> None:
         self.ctx = ctx
         self.facts = facts
@@ -165,302 +168,124 @@ class _SetLoader:
         self.param_refs: list[tuple[str, PathKey]] = []
 
     # -- rules ---------------------------------------------------------------------------
-    def value(self, raw: Any, path: PathKey) -> Value:
-        if isinstance(raw, dict):
-            if set(raw) == {"param"}:
-                self.param_refs.append((str(raw["param"]), path))
-                return ParamRef(str(raw["param"]))
-            if set(raw) == {"request"}:
-                if raw["request"] not in REQUEST_FIELDS:
-                    self.ctx.error(f"unknown request field {raw['request']!r}", path)
-                return RequestRef(str(raw["request"]))
-            self.ctx.error(
-                "a comparison value is a literal, {param: NAME} or {request: FIELD}", path
-            )
-            return None
-        if isinstance(raw, list):
-            return [str(x) for x in raw]
-        if raw is None or isinstance(raw, (bool, int, float, str)):
-            return raw
-        self.ctx.error(f"unsupported value {raw!r}", path)
-        return None
+    def value(self, raw: Compared, path: PathKey) -> Value:
+        if isinstance(raw, ParamRefFile):
+            self.param_refs.append((raw.param, path))
+            return ParamRef(raw.param)
+        if isinstance(raw, RequestRefFile):
+            return RequestRef(raw.request)
+        return raw
 
-    def rule(self, raw: Any, path: PathKey) -> Rule:
+    def rule(self, raw: RuleFile, path: PathKey) -> Rule:
         line = self.ctx.doc.line_of(path)
-        if not isinstance(raw, dict) or not raw:
-            self.ctx.error(
-                "a rule must be a mapping (all_of, any_of, not, fact, request, case, purpose, surgery)",
-                path,
-            )
-            return Rule(kind="all_of", line=line)
-        for combinator in ("all_of", "any_of"):
-            if combinator in raw:
-                if len(raw) != 1:
-                    self.ctx.error(f"'{combinator}' must stand alone in its mapping", path)
-                items = raw[combinator]
-                if not isinstance(items, list) or not items:
-                    self.ctx.error(
-                        f"'{combinator}' takes a non-empty list of rules", (*path, combinator)
-                    )
-                    return Rule(kind="all_of", line=line)
-                kids = tuple(self.rule(x, (*path, combinator, i)) for i, x in enumerate(items))
-                return Rule(kind=combinator, children=kids, line=line)
-        if "not" in raw:
-            if len(raw) != 1:
-                self.ctx.error("'not' must stand alone in its mapping", path)
-            return Rule(kind="not", children=(self.rule(raw["not"], (*path, "not")),), line=line)
-        if "surgery" in raw:
-            if set(raw) != {"surgery"} or raw["surgery"] != "indicated":
-                self.ctx.error("surgery rules read 'surgery: indicated'", path)
-            return Rule(kind="surgery", line=line)
-        if "purpose" in raw:
-            extra = set(raw) - {"purpose", "tier"}
-            if extra:
-                self.ctx.error(f"unknown key(s) {sorted(extra)} in a purpose rule", path)
-            if raw["purpose"] != "indicated":
-                self.ctx.error("purpose rules read 'purpose: indicated'", (*path, "purpose"))
-            return Rule(kind="purpose", tier=raw.get("tier"), line=line)
-        for kind, fields in (("fact", None), ("request", REQUEST_FIELDS), ("case", CASE_FIELDS)):
-            if kind not in raw:
-                continue
-            subject = str(raw[kind])
-            allowed = {kind, "qualifier", "pick", "if_absent", *TESTS}
-            for key in raw:
-                if key not in allowed:
-                    self.ctx.error(f"unknown key {key!r} in a {kind} rule", (*path, key))
-            if kind == "fact":
-                fdef = self.facts.get(subject)
-                if fdef is None:
-                    self.ctx.error(
-                        f"unknown fact {subject!r} (not in the fact vocabulary, facts/*.yaml)",
-                        (*path, kind),
-                    )
-                elif fdef.qualified and "qualifier" not in raw:
-                    self.ctx.error(
-                        f"fact {subject!r} is qualified: give a qualifier", (*path, kind)
-                    )
-            elif fields is not None and subject not in fields:
+        if isinstance(raw, str):
+            return self.rule(_RULE.validate_python(SHORTHANDS[raw]), path)
+        if isinstance(raw, AllOfFile):
+            kids = tuple(self.rule(x, (*path, "all_of", i)) for i, x in enumerate(raw.all_of))
+            return Rule(kind="all_of", children=kids, line=line)
+        if isinstance(raw, AnyOfFile):
+            kids = tuple(self.rule(x, (*path, "any_of", i)) for i, x in enumerate(raw.any_of))
+            return Rule(kind="any_of", children=kids, line=line)
+        if isinstance(raw, NotFile):
+            return Rule(kind="not", children=(self.rule(raw.not_, (*path, "not")),), line=line)
+        if isinstance(raw, PurposeRuleFile):
+            return Rule(kind="purpose", tier=raw.tier, line=line)
+        if isinstance(raw, (FactRuleFile, RequestRuleFile, CaseRuleFile)):
+            return self.test_rule(raw, path, line)
+        return Rule(kind="surgery", line=line)
+
+    def test_rule(
+        self, raw: FactRuleFile | RequestRuleFile | CaseRuleFile, path: PathKey, line: int | None
+    ) -> Rule:
+        test, compared = raw.test()
+        fact_def = None
+        if isinstance(raw, FactRuleFile):
+            subject = raw.fact
+            fact_def = self.facts.get(subject)
+            if fact_def is None:
                 self.ctx.error(
-                    f"unknown {kind} field {subject!r} (allowed: {', '.join(fields)})",
-                    (*path, kind),
+                    f"unknown fact {subject!r} (not in the fact vocabulary, facts/*.yaml)",
+                    (*path, "fact"),
                 )
-            tests = [t for t in TESTS if t in raw]
-            if len(tests) != 1:
-                self.ctx.error(f"a {kind} rule takes exactly one test of: {', '.join(TESTS)}", path)
-                return Rule(kind=kind, subject=subject, test="present", line=line)  # type: ignore[arg-type]
-            test = tests[0]
-            fact_def = self.facts.get(subject) if kind == "fact" else None
-            pick = str(raw.get("pick", fact_def.pick if fact_def is not None else "latest"))
-            if pick not in PICKS:
-                self.ctx.error(f"pick must be one of {', '.join(PICKS)}", (*path, "pick"))
-            value = self.value(raw[test], (*path, test))
-            if_absent = str(raw.get("if_absent", "not_documented"))
-            if if_absent not in ("not_documented", "not_met", "met"):
-                self.ctx.error(
-                    "if_absent must be not_documented, not_met or met", (*path, "if_absent")
-                )
-            if test in ("gte", "lte", "gt", "lt") and not isinstance(
-                value, (int, float, ParamRef, RequestRef)
-            ):
-                self.ctx.error(
-                    f"'{test}' compares with a number, a param or a request field", (*path, test)
-                )
-            return Rule(
-                kind=kind,  # type: ignore[arg-type]
-                subject=subject,
-                test=test,
-                value=value,
-                qualifier=raw.get("qualifier"),
-                pick=pick,
-                if_absent=if_absent,
-                line=line,
-            )
-        self.ctx.error(
-            "a rule needs one of: all_of, any_of, not, fact, request, case, purpose, surgery", path
+            elif fact_def.qualified and raw.qualifier is None:
+                self.ctx.error(f"fact {subject!r} is qualified: give a qualifier", (*path, "fact"))
+        else:
+            subject = raw.request if isinstance(raw, RequestRuleFile) else raw.case
+        return Rule(
+            kind=raw.kind,
+            subject=subject,
+            test=test,
+            value=self.value(compared, (*path, test)),
+            qualifier=raw.qualifier,
+            pick=raw.pick or default_pick(fact_def, test, compared),
+            if_absent=raw.if_absent,
+            line=line,
         )
-        return Rule(kind="all_of", line=line)
 
     # -- citations, params, criteria -----------------------------------------------------
-    def citation(self, raw: Any, path: PathKey, default_id: str) -> Citation | None:
-        allowed = {
-            "id",
-            "source",
-            "guideline",
-            "citation",
-            "chapter",
-            "section",
-            "pages",
-            "edition",
-            "effective",
-            "regulation",
-            "statement",
-        }
-        if not self.ctx.keys(raw, path, allowed, {"source", "guideline", "citation"}):
-            return None
-        source = raw.get("source")
-        if source not in TIERS:
-            self.ctx.error(f"source must be one of {', '.join(TIERS)}", (*path, "source"))
-            return None
-        return Citation(
-            id=_str(self.ctx, raw, "id", path, default_id) or default_id,
-            source=source,
-            guideline=_str(self.ctx, raw, "guideline", path) or "",
-            citation=_str(self.ctx, raw, "citation", path) or "",
-            chapter=_str(self.ctx, raw, "chapter", path),
-            section=_str(self.ctx, raw, "section", path),
-            pages=_str(self.ctx, raw, "pages", path),
-            edition=_str(self.ctx, raw, "edition", path),
-            effective=_str(self.ctx, raw, "effective", path),
-            regulation=_str(self.ctx, raw, "regulation", path),
-            statement=_str(self.ctx, raw, "statement", path),
-        )
+    @staticmethod
+    def citation(raw: CitationFile, default_id: str) -> Citation:
+        return Citation(**{**raw.model_dump(), "id": raw.id or default_id})
 
-    def partial(self, raw: Any, path: PathKey) -> Partial | None:
+    def partial(self, raw: PartialFile | None, path: PathKey) -> Partial | None:
         if raw is None:
             return None
-        if not self.ctx.keys(raw, path, {"fact", "context"}, {"fact"}):
-            return None
-        fact = str(raw["fact"])
-        if fact not in self.facts:
-            self.ctx.error(f"unknown fact {fact!r} (not in the fact vocabulary)", (*path, "fact"))
-        return Partial(fact=fact, context=str(raw.get("context", "")))
-
-    def _criterion_when_silent(
-        self, raw: Any, path: PathKey
-    ) -> Literal["apply", "not_applicable"] | None:
-        if raw is None:
-            return None
-        if raw == "apply":
-            return "apply"
-        if raw == "not_applicable":
-            return "not_applicable"
-        self.ctx.error("when_silent must be apply or not_applicable", (*path, "when_silent"))
-        return None
-
-    def criterion(self, raw: Any, path: PathKey, cite_ids: set[str]) -> Criterion | None:
-        allowed = {
-            "id",
-            "text",
-            "describes",
-            "rule",
-            "source",
-            "when",
-            "unless",
-            "not_met",
-            "checklist",
-            "required",
-            "partial",
-            "silent",
-            "when_silent",
-        }
-        if not self.ctx.keys(raw, path, allowed, {"id", "text", "rule"}):
-            return None
-        source = str(raw.get("source", "primary"))
-        if source not in cite_ids:
+        if raw.fact not in self.facts:
             self.ctx.error(
-                f"source {source!r} names no citation of this version", (*path, "source")
+                f"unknown fact {raw.fact!r} (not in the fact vocabulary)", (*path, "fact")
+            )
+        return Partial(fact=raw.fact, context=raw.context)
+
+    def criterion(self, raw: CriterionFile, path: PathKey, cite_ids: set[str]) -> Criterion:
+        if raw.source not in cite_ids:
+            self.ctx.error(
+                f"source {raw.source!r} names no citation of this version", (*path, "source")
             )
         unless = None
-        if "unless" in raw:
-            u = raw["unless"]
-            up: PathKey = (*path, "unless")
-            if self.ctx.keys(u, up, {"id", "text", "rule"}, {"id", "text", "rule"}):
-                unless = Exception_(
-                    id=str(u["id"]), text=str(u["text"]), rule=self.rule(u["rule"], (*up, "rule"))
-                )
-        rule = self.rule(raw.get("rule"), (*path, "rule"))
-        describes = raw.get("describes")
+        if raw.unless is not None:
+            u = raw.unless
+            rule_path: PathKey = (*path, "unless", "rule")
+            unless = Exception_(id=u.id, text=u.text, rule=self.rule(u.rule, rule_path))
+        rule = self.rule(raw.rule, (*path, "rule"))
+        describes = raw.describes
         if describes is None:
             names = sorted(rule.facts())
-            describes = (
-                self.facts[names[0]].describes
-                if len(names) == 1 and names[0] in self.facts
-                else raw.get("text")
-            )
+            one = len(names) == 1 and names[0] in self.facts
+            describes = self.facts[names[0]].describes if one else raw.text
         return Criterion(
-            id=str(raw["id"]),
-            text=str(raw["text"]),
-            describes=str(describes),
+            id=raw.id,
+            text=raw.text,
+            describes=describes,
             rule=rule,
-            source=source,
-            when=self.rule(raw["when"], (*path, "when")) if "when" in raw else None,
+            source=raw.source,
+            when=self.rule(raw.when, (*path, "when")) if raw.when is not None else None,
             unless=unless,
-            not_met=raw.get("not_met"),
-            checklist=raw.get("checklist"),
-            required=bool(raw.get("required", True)),
-            partial=self.partial(raw.get("partial"), (*path, "partial")),
-            silent=str(raw["silent"]) if "silent" in raw else None,
-            when_silent=self._criterion_when_silent(raw.get("when_silent"), path),
+            not_met=raw.not_met,
+            checklist=raw.checklist,
+            required=raw.required,
+            partial=self.partial(raw.partial, (*path, "partial")),
+            silent=raw.silent,
+            when_silent=raw.when_silent,
             line=self.ctx.doc.line_of(path),
         )
 
-    def version(self, raw: Any, path: PathKey) -> Version | None:
-        allowed = {
-            "id",
-            "effective",
-            "until",
-            "tier",
-            "addresses",
-            "citation",
-            "supporting",
-            "params",
-            "criteria",
-            "when",
-            "variant",
-            "note",
-        }
-        if not self.ctx.keys(
-            raw, path, allowed, {"id", "effective", "tier", "citation", "criteria"}
-        ):
-            return None
+    def version(self, raw: VersionFile, path: PathKey) -> Version:
         self.params = {}
         self.param_refs = []
-        tier = raw.get("tier")
-        if tier not in TIERS:
-            self.ctx.error(f"tier must be one of {', '.join(TIERS)}", (*path, "tier"))
-            return None
-        effective = _date(self.ctx, raw.get("effective"), (*path, "effective"))
-        until = (
-            _date(self.ctx, raw["until"], (*path, "until"))
-            if raw.get("until") is not None
-            else None
-        )
-        if effective and until and until < effective:
-            self.ctx.error("'until' is before 'effective'", (*path, "until"))
-        citation = self.citation(raw.get("citation"), (*path, "citation"), "primary")
-        if citation is None:
-            return None
-        supporting: list[Citation] = []
-        for i, s in enumerate(raw.get("supporting") or []):
-            c = self.citation(s, (*path, "supporting", i), f"supporting-{i + 1}")
-            if c is not None:
-                supporting.append(c)
+        citation = self.citation(raw.citation, "primary")
+        supporting = [
+            self.citation(s, f"supporting-{i + 1}") for i, s in enumerate(raw.supporting or [])
+        ]
         cite_ids = {"primary", citation.id, *(c.id for c in supporting)}
-        params_raw = raw.get("params") or {}
-        if not isinstance(params_raw, dict):
-            self.ctx.error("params must be a mapping", (*path, "params"))
-            params_raw = {}
-        for name, spec in params_raw.items():
-            pp: PathKey = (*path, "params", name)
-            if isinstance(spec, dict):
-                if self.ctx.keys(spec, pp, {"value", "unit", "note"}, {"value"}):
-                    self.params[str(name)] = Param(
-                        str(name), spec["value"], spec.get("unit"), spec.get("note")
-                    )
-            elif isinstance(spec, (int, float, str, bool)):
-                self.params[str(name)] = Param(str(name), spec)
+        for name, spec in (raw.params or {}).items():
+            if isinstance(spec, ParamFile):
+                self.params[name] = Param(name, spec.value, spec.unit, spec.note)
             else:
-                self.ctx.error("a param is a value or {value, unit, note}", pp)
+                self.params[name] = Param(name, spec)
         criteria: list[Criterion] = []
         seen: dict[str, int | None] = {}
-        crit_raw = raw.get("criteria")
-        if not isinstance(crit_raw, list) or not crit_raw:
-            self.ctx.error("criteria must be a non-empty list", (*path, "criteria"))
-            crit_raw = []
-        for i, c in enumerate(crit_raw):
+        for i, c in enumerate(raw.criteria):
             crit = self.criterion(c, (*path, "criteria", i), cite_ids)
-            if crit is None:
-                continue
             if crit.id in seen:
                 self.ctx.error(
                     f"duplicate criterion id {crit.id!r} (first at line {seen[crit.id]})",
@@ -468,25 +293,23 @@ class _SetLoader:
                 )
             seen[crit.id] = crit.line
             criteria.append(crit)
-        when = self.rule(raw["when"], (*path, "when")) if "when" in raw else None
+        when = self.rule(raw.when, (*path, "when")) if raw.when is not None else None
         for name, ref_path in self.param_refs:
             if name not in self.params:
                 self.ctx.error(f"unknown param {name!r} (not in this version's params)", ref_path)
-        if effective is None:
-            return None
         return Version(
-            id=str(raw["id"]),
-            effective=effective,
-            until=until,
-            tier=tier,
-            addresses=bool(raw.get("addresses", True)),
+            id=raw.id,
+            effective=raw.effective,
+            until=raw.until,
+            tier=raw.tier,
+            addresses=raw.addresses,
             citation=citation,
             supporting=tuple(supporting),
             params=dict(self.params),
             criteria=tuple(criteria),
             when=when,
-            variant=str(raw.get("variant", "default")),
-            note=raw.get("note"),
+            variant=raw.variant,
+            note=raw.note,
             line=self.ctx.doc.line_of(path),
         )
 
@@ -494,51 +317,36 @@ class _SetLoader:
 def load_set(
     path: Path, set_id: str, facts: dict[str, FactDef], errors: list[LibraryError], display: str
 ) -> CriteriaSet | None:
+    """The criteria set in ``path`` (None, with its errors added to ``errors``, if invalid)."""
     try:
         doc = load_yaml_file(path, display)
     except OpenIMRError as exc:
         errors.append(LibraryError(exc.message, file=exc.file or display, line=exc.line))
         return None
     ctx = _Ctx(doc, errors)
-    allowed = {"id", "title", "treatments", "versions", "description", "body_regions"}
-    if not ctx.keys(doc.data, (), allowed, {"id", "title", "treatments", "versions"}):
+    shape = ctx.validate(SetFile)
+    if shape is None:
         return None
-    data = doc.data
-    if data.get("id") != set_id:
-        ctx.error(f"id {data.get('id')!r} must equal the file's path {set_id!r}", ("id",))
-    treatments = data.get("treatments")
-    if (
-        not isinstance(treatments, list)
-        or not treatments
-        or not all(isinstance(t, str) for t in treatments)
-    ):
-        ctx.error("treatments must be a non-empty list of treatment ids", ("treatments",))
-        treatments = []
-    loader = _SetLoader(ctx, facts)
+    if shape.id != set_id:
+        ctx.error(f"id {shape.id!r} must equal the file's path {set_id!r}", ("id",))
+    builder = _SetBuilder(ctx, facts)
     versions: list[Version] = []
-    raw_versions = data.get("versions")
-    if not isinstance(raw_versions, list) or not raw_versions:
-        ctx.error("versions must be a non-empty list", ("versions",))
-        raw_versions = []
     ids: set[str] = set()
-    for i, v in enumerate(raw_versions):
-        ver = loader.version(v, ("versions", i))
-        if ver is None:
-            continue
-        if ver.id in ids:
-            ctx.error(f"duplicate version id {ver.id!r}", ("versions", i, "id"))
-        ids.add(ver.id)
-        versions.append(ver)
+    for i, raw in enumerate(shape.versions):
+        version = builder.version(raw, ("versions", i))
+        if version.id in ids:
+            ctx.error(f"duplicate version id {version.id!r}", ("versions", i, "id"))
+        ids.add(version.id)
+        versions.append(version)
     _check_overlaps(ctx, versions)
-    versions = _mark_sources(doc.text, display, versions)
     return CriteriaSet(
         id=set_id,
-        title=str(data.get("title", set_id)),
-        treatments=tuple(treatments),
-        versions=tuple(versions),
+        title=shape.title,
+        treatments=tuple(shape.treatments),
+        versions=tuple(_mark_sources(doc.text, display, versions)),
         file=display,
-        description=data.get("description"),
-        body_regions=tuple(data.get("body_regions") or ()),
+        description=shape.description,
+        body_regions=tuple(shape.body_regions or ()),
     )
 
 
@@ -565,12 +373,10 @@ def _mark_sources(text: str, display: str, versions: list[Version]) -> list[Vers
 
     bounds = [block_start(b) for b in starts]
 
-    def marks(first: int, end: int) -> list[str]:
-        out = []
+    def marks(first: int, end: int) -> Iterator[str]:
         for n in range(first, min(end, len(lines) + 1)):
             for m in _MARK.finditer(lines[n - 1]):
-                out.append(f"{m.group(1)} {display}:{n}")
-        return out
+                yield f"{m.group(1)} {display}:{n}"
 
     def range_of(line: int) -> tuple[int, int]:
         i = starts.index(line)
@@ -581,10 +387,10 @@ def _mark_sources(text: str, display: str, versions: list[Version]) -> list[Vers
     for v in versions:
         header: list[str] = []
         if v.line and v.criteria and v.criteria[0].line and v.criteria[0].line > v.line:
-            header = marks(block_start(v.line), block_start(v.criteria[0].line))
+            header = list(marks(block_start(v.line), block_start(v.criteria[0].line)))
         crits = []
         for c in v.criteria:
-            own = marks(*range_of(c.line)) if c.line and c.line > (v.line or 0) else []
+            own = list(marks(*range_of(c.line))) if c.line and c.line > (v.line or 0) else []
             found = tuple(dict.fromkeys([*own, *header]))
             crits.append(dataclasses.replace(c, source_marks=found) if found else c)
         out.append(dataclasses.replace(v, criteria=tuple(crits)))
@@ -609,28 +415,18 @@ def _check_overlaps(ctx: _Ctx, versions: list[Version]) -> None:
                 )
 
 
-def load_library(root: Path | None = None) -> Library:
-    """Load the library at ``root`` (default: the one shipped in the package).
-
-    Raises :class:`LibraryErrors` listing every problem found.
-    """
-    base = root or DATA_DIR
-    errors: list[LibraryError] = []
-    shown_base = base if root is not None else Path("openimr/library/data")
-
-    def shown(p: Path) -> str:
-        return str(shown_base / p.relative_to(base))
-
-    facts: dict[str, FactDef] = {}
+def _load_facts(base: Path, errors: list[LibraryError], shown: Any) -> dict[str, FactDef]:
+    """The fact vocabulary: ``facts/*.yaml`` (and a ``facts.yaml``), a fact defined once."""
     fact_files = sorted((base / "facts").glob("*.yaml")) if (base / "facts").is_dir() else []
     if (base / "facts.yaml").is_file():
         fact_files.insert(0, base / "facts.yaml")
     if not fact_files:
         raise LibraryErrors([LibraryError("no fact vocabulary (facts/*.yaml)", file=str(base))])
+    facts: dict[str, FactDef] = {}
     first_seen: dict[str, str] = {}
     for facts_path in fact_files:
         try:
-            loaded = load_facts(facts_path, errors, shown(facts_path))
+            loaded = _facts_of(facts_path, errors, shown(facts_path))
         except OpenIMRError as exc:
             errors.append(LibraryError(exc.message, file=exc.file, line=exc.line))
             continue
@@ -645,6 +441,22 @@ def load_library(root: Path | None = None) -> Library:
                 continue
             facts[name] = fdef
             first_seen[name] = shown(facts_path)
+    return facts
+
+
+def load_library(root: Path | None = None) -> Library:
+    """Load the library at ``root`` (default: the one shipped in the package).
+
+    Raises :class:`LibraryErrors` listing every problem found.
+    """
+    base = root or DATA_DIR
+    errors: list[LibraryError] = []
+    shown_base = base if root is not None else Path("openimr/library/data")
+
+    def shown(p: Path) -> str:
+        return str(shown_base / p.relative_to(base))
+
+    facts = _load_facts(base, errors, shown)
     sets: dict[str, CriteriaSet] = {}
     crit_dir = base / "criteria"
     for path in sorted(crit_dir.rglob("*.yaml")):

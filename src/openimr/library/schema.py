@@ -5,10 +5,19 @@ version is dated and cited and states its criteria in a small declarative vocabu
 
 - ``all_of: [...]``, ``any_of: [...]``, ``not: rule``
 - ``fact: NAME`` with one test: ``is``, ``eq``, ``gte``, ``lte``, ``gt``, ``lt``, ``present``,
-  ``in``; optional ``qualifier`` (``$treatment`` = the request's treatment) and ``pick``
-  (``latest`` default, ``max``, ``min``, ``any_true``)
-  and ``if_absent`` (``not_documented`` default; ``not_met`` or ``met`` where silence is
-  itself the answer, e.g. "prior therapy" when none is mentioned)
+  ``in``, ``contains``; optional ``qualifier`` (``$treatment`` = the request's treatment),
+  ``pick`` and ``if_absent`` (``not_documented`` default; ``not_met`` or ``met`` where
+  silence is itself the answer, e.g. "prior therapy" when none is mentioned)
+- ``pick`` (which of several mentions is read: ``latest``, ``any_true``, ``max``, ``min``,
+  ``sum``) defaults to the fact's own ``pick`` where its definition gives one, else to
+  ``any_true`` for an ``is: true`` test of a yes/no fact (one mention documenting it is
+  enough: the only sense of the test), else ``latest`` (for a number or a text ``any_true``
+  reads the same as ``latest``); a rule names ``pick`` only where it chooses another sense
+- course shorthands: ``repeat_course`` = ``{fact: prior_therapy, qualifier: $treatment,
+  is: true}`` (the requested therapy was given before), ``first_course`` = its ``not`` with
+  ``if_absent: not_met``; ``continued_use`` and ``first_use`` the same with
+  ``medication_in_use`` (the requested drug is in use); ``not_recommended`` =
+  ``{request: treatment, in: []}`` (no request passes: the guideline does not recommend it)
 - ``request: FIELD`` (sessions, quantity, per_week, weeks, side, body_regions, retrospective,
   perioperative, levels, spinal_levels, treatment, drug, drug_class, ingredients, strength,
   category, specialty, dosage_form, contrast, acquisition, refills,
@@ -86,8 +95,9 @@ class FactDef:
     ``"nerve"``: a neurologic finding, which bears on the limb where it is found and on the
     spinal region whose nerve roots serve that limb (and the other way round)."""
     pick: str = "latest"
-    """Which of several mentions a rule reads when the rule does not say (``pick``):
-    ``latest`` by default; ``any_true`` for examination findings, where one abnormal finding
+    """Which of several mentions a rule reads when the rule does not say (``pick``), where
+    it differs from the rule's own default (see the module docstring); ``any_true`` for
+    examination findings, where one abnormal finding
     is documented whatever other parts of the examination were normal ("gait normal" does
     not undo "lumbar flexion to 60 degrees")."""
     current: bool = False
@@ -161,7 +171,7 @@ class Citation:
 @dataclass(frozen=True)
 class Param:
     name: str
-    value: float | int | str | bool
+    value: float | int | str | bool | list[float | int | str | bool]
     unit: str | None = None
     note: str | None = None
 
