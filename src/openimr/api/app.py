@@ -1,4 +1,4 @@
-"""The REST API (FastAPI): a thin shell over :class:`openimr.service.Workflow`.
+"""The REST API app (FastAPI): a thin shell over :class:`openimr.service.Workflow`.
 
 Each request is one transaction: the endpoint authenticates the API key, runs one service
 action and commits before answering; any error rolls everything back (no half case). Slow
@@ -8,12 +8,6 @@ as a background job, ``/draft-jobs``). Routes are synchronous, so uploads are re
 worker thread, never on the event loop. Errors
 a caller can cause come back as ``{"error": code, "message": ..., "field": ...}`` with a 4xx
 status. Record text is never logged.
-
-The package: :mod:`~openimr.api.app` (this factory), :mod:`~openimr.api.context` (the
-per-request unit of work and the draft jobs), :mod:`~openimr.api.deps` (key, context, path
-shapes, uploads), :mod:`~openimr.api.errors`, :mod:`~openimr.api.middleware`, and one router
-per group of routes: ``health``, ``cases``, ``workflow``, ``review``, ``letters``, ``closing``,
-``oversight``, ``reviewers``, ``keys``.
 """
 
 from __future__ import annotations

@@ -14,13 +14,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from openimr.api.deps import context_of
+from openimr.api.deps import COOKIE_NAME, context_of
 from openimr.errors import AuthenticationError, OpenIMRError
 from openimr.service.auth import PERMISSIONS
 from openimr.service.workflow import Workflow
 from openimr.web.forms import FACT_KINDS
 
-COOKIE = "openimr_key"
+COOKIE = COOKIE_NAME
+"""The sign-in cookie: the API reads the same one (:func:`openimr.api.deps.api_key`)."""
 
 env = Environment(
     loader=PackageLoader("openimr.web", "templates"),
