@@ -66,9 +66,9 @@ def span_id(record_number: int, start: int, end: int) -> str:
 
 
 def record_title(rec: Record, number: int) -> str:
-    from openimr.render.letter import _record_type_label
+    from openimr.render.letter.view import record_type_label
 
-    label = _record_type_label(rec.record_type) if rec.record_type else None
+    label = record_type_label(rec.record_type) if rec.record_type else None
     name = rec.path.replace("\\", "/").rsplit("/", 1)[-1]
     parts = [f"{number}. {label or name}"]
     if rec.date_of_service:
