@@ -46,7 +46,7 @@ def create_app(
 ) -> FastAPI:
     """The API app: opens (and migrates) the database named by ``settings``.
 
-    ``clock`` and ``review_engine`` replace the system clock and :func:`openimr.engine.review_case`
+    ``clock`` and ``review_engine`` replace the system clock and :func:`openimr.pipeline.review_case`
     (tests and benchmarks inject them).
     """
     settings = settings or Settings()
