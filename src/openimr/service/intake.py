@@ -92,7 +92,7 @@ class IntakeActions(WorkflowBase):
                 )
         now = self.now()
         received_on = model.application.received or self.today()
-        merged_facts = rules.merge_facts(facts_from_case(model), facts)
+        merged_facts = rules.merge_facts(screening_facts(model), facts)
         rules.check_facts(model, received_on, merged_facts)
         row = CaseRow(
             id=new_case_id(),
@@ -156,7 +156,7 @@ class IntakeActions(WorkflowBase):
                     file=name,
                 )
         received_on = model.application.received or case.received_on
-        merged = rules.merge_facts({**case.facts, **facts_from_case(model)}, facts)
+        merged = rules.merge_facts({**case.facts, **screening_facts(model)}, facts)
         rules.check_facts(model, received_on, merged)
         for old_yaml in self._documents(case.id, "case_yaml"):
             old_yaml.kind = "superseded"
@@ -250,7 +250,7 @@ class IntakeActions(WorkflowBase):
         return out
 
 
-def facts_from_case(model: Case) -> dict[str, Any]:
+def screening_facts(model: Case) -> dict[str, Any]:
     """Screening facts given in case.yaml: known keys under ``application:`` (others there are
     ignored, as the case format says) and a ``screening:`` section, checked strictly."""
     out: dict[str, Any] = {}
