@@ -46,6 +46,7 @@ from openimr.errors import (
 from openimr.process.lifecycle import CaseState
 from openimr.service import Actor, Role, Settings, Upload, Workflow, authenticate, system_clock
 from openimr.service.auth import require
+from openimr.service.intake import MEDIA_TYPES, check_limits, read_case, record_name
 from openimr.service.schemas import (
     ApplicationFactsIn,
     AssignIn,
@@ -69,7 +70,6 @@ from openimr.service.schemas import (
     ScreenIn,
     SubmitOut,
 )
-from openimr.service.uploads import MEDIA_TYPES, check_limits, read_case, record_name
 from openimr.service.workflow import Clock, ReviewEngine, read_submission, run_review
 from openimr.store import BlobStore, init_db, session_factory, transaction
 from openimr.store.blobs import BlobIntegrityError

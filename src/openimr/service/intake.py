@@ -1,4 +1,8 @@
-"""Intake: opening a case from a submission, taking a corrected application, adding records."""
+"""Intake: opening a case from a submission, taking a corrected application, adding records.
+
+The upload checks it applies (:mod:`openimr.service.uploads`) are importable from here too,
+as the API imports them.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from openimr.service.auth import require
 from openimr.service.base import WorkflowBase
 from openimr.service.schemas import ApplicationFactsIn, DocumentOut, SubmitOut
 from openimr.service.uploads import (
+    MEDIA_TYPES,
     Limits,
     Upload,
     check_limits,
@@ -26,6 +31,19 @@ from openimr.service.uploads import (
 from openimr.store import cases as case_store
 from openimr.store.blobs import sha256_hex
 from openimr.store.models import CaseRow
+
+__all__ = [
+    "CORRECTABLE",
+    "MEDIA_TYPES",
+    "IntakeActions",
+    "check_limits",
+    "named_records",
+    "new_case_id",
+    "read_case",
+    "read_submission",
+    "record_name",
+    "screening_facts",
+]
 
 CORRECTABLE = frozenset({CaseState.RECEIVED, CaseState.SCREENING, CaseState.DEFERRED})
 """States in which a corrected application (same case number, new case.yaml) is taken."""
