@@ -14,8 +14,8 @@ from wfsupport import ADMIN, INTAKE, Env, fake_engine, profile, reviewer_actor, 
 
 from openimr.errors import AuthenticationError, ConflictError, PermissionDeniedError
 from openimr.service import Upload, authenticate
+from openimr.service.review import run_review
 from openimr.service.schemas import DecideIn, ReviewerIn
-from openimr.service.workflow import run_review
 from openimr.store.audit import GENESIS, verify
 
 
@@ -205,8 +205,8 @@ def test_a_draft_is_refused_when_the_case_changed_while_the_engine_ran(env: Env)
 
 
 def test_the_review_time_limit_abandons_a_slow_engine(env: Env) -> None:
-    from openimr.service.intake import Limits
-    from openimr.service.workflow import ReviewTimeoutError
+    from openimr.service.review import ReviewTimeoutError
+    from openimr.service.uploads import Limits
 
     case_id = to_state(env, "records_received")
     with env.wf(reviewer_actor("rev-a")) as wf:

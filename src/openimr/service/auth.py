@@ -8,11 +8,11 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openimr.errors import AuthenticationError, PermissionDeniedError
-from openimr.store.models import ApiKeyRow, ReviewerRow
+from openimr.store import keys as key_store
+from openimr.store import reviewers as reviewer_store
 
 KEY_PREFIX = "oimr_"
 
@@ -96,13 +96,13 @@ def authenticate(session: Session, key: str | None) -> Actor:
     if not key:
         raise AuthenticationError("an API key is required (Authorization: Bearer <key>)")
     digest = hash_key(key.strip())
-    row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest)).first()
+    row = key_store.by_hash(session, digest)
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         raise AuthenticationError("the API key is not valid")
     if row.revoked_at is not None:
         raise AuthenticationError("the API key has been revoked")
     if row.reviewer_id is not None:
-        reviewer = session.get(ReviewerRow, row.reviewer_id)
+        reviewer = reviewer_store.get(session, row.reviewer_id)
         if reviewer is None or not reviewer.active:
             raise PermissionDeniedError(
                 f"reviewer {row.reviewer_id} is deactivated; their key can no longer act",

@@ -8,15 +8,14 @@ the service holds no rule of its own: it only says which lifecycle event starts 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from openimr.errors import InputError
-from openimr.model import Case, ParsedRequest
+from openimr.model import Case
 from openimr.process.calendar import CaliforniaCalendar
 from openimr.process.deadlines import Deadline, compute_deadlines, due_report, next_step
 from openimr.process.eligibility import PriorApplication, PriorStatus, screen_application
@@ -32,6 +31,7 @@ from openimr.process.reviewers import (
 )
 from openimr.process.signing import require_final, stated_qualifications
 from openimr.render.options import ReviewerCredentials
+from openimr.request import parse_request
 from openimr.service.schemas import (
     ApplicationFactsIn,
     CandidateOut,
@@ -303,31 +303,19 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "treatment"
 
 
-def _request_parser() -> Callable[[str], ParsedRequest] | None:
-    try:
-        module = importlib.import_module("openimr.request")
-    except ImportError:  # pragma: no cover - the parser ships with the engine
-        return None
-    parser: Callable[[str], ParsedRequest] = module.parse_request
-    return parser
-
-
 def treatments(case: Case) -> tuple[list[str], list[str]]:
     """Treatment ids and body regions of the disputed items, as the request parser reads them.
 
-    Without the parser, the request text itself (as a slug) lets the specialty map's patterns
-    find the treatment's category.
+    A request the parser cannot read is taken by its text (as a slug): the specialty map's
+    patterns find the treatment's category from its words.
     """
-    parse_request = _request_parser()
     ids: list[str] = []
     regions: list[str] = []
     for item in case.utilization_review.items:
-        parsed = None
-        if parse_request is not None:
-            try:
-                parsed = parse_request(item.request)
-            except Exception:  # an unreadable request still gets a reviewer by its words
-                parsed = None
+        try:
+            parsed = parse_request(item.request)
+        except Exception:  # an unreadable request still gets a reviewer by its words
+            parsed = None
         if parsed is not None and parsed.treatment:
             ids.append(str(parsed.treatment))
             regions.extend(str(r) for r in parsed.body_regions)

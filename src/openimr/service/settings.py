@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from openimr.service.intake import Limits
+from openimr.service.uploads import Limits
 
 
 def default_data_dir() -> Path:

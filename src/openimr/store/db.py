@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from openimr.errors import OpenIMRError
+from openimr.errors import ConflictError, OpenIMRError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -89,3 +90,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def flush(session: Session) -> None:
+    """Write the session's pending changes; a case changed meanwhile is a ConflictError."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConflictError(
+            "the case was changed by another request at the same time; reload and retry"
+        ) from None
