@@ -84,3 +84,11 @@ def test_figures(tmp_path: Path) -> None:
     assert fig["confusion"]["overturned"]["upheld"] == 1
     assert fig["guideline_agreement"] == 1.0
     assert len(fig["disagreements"]) == 2
+
+
+def test_a_bad_expected_file_is_refused_naming_file_line_and_field(tmp_path: Path) -> None:
+    d = make(tmp_path, "a", ["upheld", "denied"])
+    result = evaluate_cases([d], lambda path: [])
+    [error] = result.errors
+    assert "expected.yaml" in error["error"]
+    assert ":6" in error["error"] and "items.1.decision" in error["error"]

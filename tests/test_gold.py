@@ -178,3 +178,19 @@ def test_development_records_by_others_batch_b_have_a_floor() -> None:
     print("\ndevelopment records written by others, batch B:\n" + format_report(rep))
     assert rep.records == len(names)
     assert rep.overall().f1 >= MIN_OTHERS_DEV_B_F1, f"mtd-B F1 {rep.overall().f1:.3f}"
+
+
+def test_an_annotation_with_an_unknown_key_is_refused_naming_file_and_line(
+    tmp_path: Path,
+) -> None:
+    from openimr.errors import OpenIMRError
+    from openimr.extract.gold import load_annotations
+
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "annotations" / "a.yaml").write_text(
+        "record: records/a.txt\nfacts:\n  - {fact: chronic_pain, value: true, quote: pain}\n"
+        "  - {fact: chronic_pain, value: true, quote: pain, sorce: x}\n"
+    )
+    with pytest.raises(OpenIMRError) as err:
+        load_annotations(tmp_path, {"records/a.txt": "chronic pain, pain"})
+    assert err.value.line == 4 and "a.yaml" in str(err.value)

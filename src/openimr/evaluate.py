@@ -15,7 +15,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from openimr.errors import OpenIMRError
 from openimr.model import ItemDetermination
@@ -236,18 +238,47 @@ def find_cases(root: Path) -> list[Path]:
     )
 
 
-def _expected_items(path: Path) -> list[dict[str, Any]]:
-    doc = load_yaml_file(path / "expected.yaml")
-    items = doc.data.get("items") if isinstance(doc.data, dict) else None
-    if not isinstance(items, list):
-        raise OpenIMRError("expected.yaml has no 'items' list", file=str(path / "expected.yaml"))
-    return [i for i in items if isinstance(i, dict)]
+class ExpectedItem(BaseModel):
+    """A disputed item's real decision in ``expected.yaml`` (other keys are notes, kept out)."""
+
+    model_config = ConfigDict(extra="ignore")
+    request: str
+    decision: Literal["upheld", "overturned"]
+    guideline: str | None = None
+
+    @field_validator("decision", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class ExpectedFile(BaseModel):
+    """``expected.yaml``: the real letter's decisions, item by item."""
+
+    model_config = ConfigDict(extra="ignore")
+    items: list[ExpectedItem]
+
+
+def _expected_items(path: Path) -> list[ExpectedItem]:
+    file = path / "expected.yaml"
+    doc = load_yaml_file(file)
+    try:
+        return ExpectedFile.model_validate(doc.data).items
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        raise OpenIMRError(
+            str(first["msg"]),
+            file=str(file),
+            field=".".join(str(p) for p in loc) or None,
+            line=doc.line_of(loc),
+        ) from None
 
 
 def _match(
-    expected: dict[str, Any], got: list[ItemDetermination], index: int
+    expected: ExpectedItem, got: list[ItemDetermination], index: int
 ) -> ItemDetermination | None:
-    want = _norm(str(expected.get("request", "")))
+    want = _norm(expected.request)
     for item in got:
         if _norm(item.request) == want:
             return item
@@ -272,16 +303,16 @@ def evaluate_cases(
             continue
         for idx, exp in enumerate(expected):
             item = _match(exp, got, idx)
-            exp_mtus, exp_chapter = guideline_key(exp.get("guideline"))
+            exp_mtus, exp_chapter = guideline_key(exp.guideline)
             # our letter's guideline line, read the same way as the real letter's
             got_text = guideline_wording(item.guidelines) if item is not None else None
             got_mtus, got_chapter = guideline_key(got_text)
             result.items.append(
                 ItemOutcome(
                     case=case_dir.name,
-                    request=str(exp.get("request", "")),
+                    request=exp.request,
                     treatment=item.treatment if item else None,
-                    expected=str(exp.get("decision")),
+                    expected=exp.decision,
                     got=item.decision if item else None,
                     needs_review=bool(item.needs_review) if item else True,
                     reason=item.reason if item else "item not found in the review",

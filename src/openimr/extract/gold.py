@@ -39,13 +39,17 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from openimr.errors import OpenIMRError
 from openimr.extract.extractor import Extractor, default_extractor
 from openimr.model import Fact, Record
 from openimr.records import read_record
-from openimr.yamlio import load_yaml_file
+from openimr.yamlio import LoadedYaml, load_yaml_file
+
+_M = TypeVar("_M", bound=BaseModel)
 
 CONTEXTS = ("plain", "negated", "historical", "hypothetical", "family")
 NOT_SCORED = {"complaint", "exam_finding", "plan_item", "treatment_to_date", "mechanism_of_injury"}
@@ -216,82 +220,134 @@ def _context(value: object, path: Path, line: int | None, default: str) -> str:
     return ctx
 
 
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _GoldEntry(_Entry):
+    """A fact the record states: ``fact``, ``value``, the ``quote`` it rests on."""
+
+    fact: str
+    value: Any
+    quote: str
+    qualifier: str | int | float | None = None
+    context: str | None = None
+
+
+class _AbsentEntry(_Entry):
+    """A mention that states no fact (hypothetical, historical or family)."""
+
+    fact: str
+    quote: str
+    context: str
+    value: Any = None
+    qualifier: str | int | float | None = None  # read by the annotator, not scored
+
+
+class _AnnotationFile(_Entry):
+    """One annotation file: the record, where scoring starts, its facts and must-nots."""
+
+    record: str
+    facts: list[_GoldEntry]
+    absent: list[_AbsentEntry] | None = None
+    scored_from: str | None = None
+
+
+class _ScoredFile(_Entry):
+    facts: list[str]
+
+
+def _validated(model: type[_M], doc: LoadedYaml, path: Path) -> _M:
+    """``doc`` as ``model``; an error names the file, the field and its line."""
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        field_name = ".".join(str(p) for p in loc) or None
+        raise OpenIMRError(
+            str(first["msg"]),
+            file=str(path),
+            field=field_name,
+            line=doc.line_of(loc),
+        ) from None
+
+
+def _scored_start(data: _AnnotationFile, text: str, path: Path) -> int:
+    if data.scored_from is None:
+        return 0
+    pos = text.find(data.scored_from)
+    if pos < 0:
+        raise OpenIMRError(
+            f"scored_from {data.scored_from!r} is not in {data.record}",
+            file=str(path),
+            field="scored_from",
+        )
+    return pos
+
+
+def _gold_facts(
+    data: _AnnotationFile, doc: LoadedYaml, text: str, path: Path, scored_from: int
+) -> list[GoldFact]:
+    facts: list[GoldFact] = []
+    cursor: dict[str, int] = {}
+    for i, f in enumerate(data.facts):
+        line = doc.line_of(("facts", i))
+        start = _locate(text, f.quote, cursor, data.record, path, line, scored_from)
+        default = "negated" if f.value is False else "plain"
+        facts.append(
+            GoldFact(
+                f.fact,
+                f.value,
+                None if f.qualifier is None else str(f.qualifier),
+                start,
+                start + len(f.quote),
+                line,
+                f.quote,
+                _context(f.context, path, line, default),
+            )
+        )
+    return facts
+
+
+def _must_nots(
+    data: _AnnotationFile, doc: LoadedYaml, text: str, path: Path, scored_from: int
+) -> list[MustNot]:
+    absent: list[MustNot] = []
+    cursor: dict[str, int] = {}
+    for i, f in enumerate(data.absent or []):
+        line = doc.line_of(("absent", i))
+        start = _locate(text, f.quote, cursor, data.record, path, line, scored_from)
+        ctx = _context(f.context, path, line, "plain")
+        if ctx in ("plain", "negated"):
+            raise OpenIMRError(
+                "an absent entry's context is hypothetical, historical or family",
+                file=str(path),
+                line=line,
+            )
+        absent.append(MustNot(f.fact, f.value, start, start + len(f.quote), ctx, f.quote))
+    return absent
+
+
 def load_annotations(gold_dir: Path, record_text: dict[str, str]) -> dict[str, Annotation]:
+    """Every ``GOLD/annotations/*.yaml``, validated, each quote placed in its record."""
     out: dict[str, Annotation] = {}
     for path in sorted((gold_dir / "annotations").glob("*.yaml")):
         doc = load_yaml_file(path)
-        data = doc.data
-        if (
-            not isinstance(data, dict)
-            or "record" not in data
-            or not isinstance(data.get("facts"), list)
-        ):
+        data = _validated(_AnnotationFile, doc, path)
+        if data.record not in record_text:
             raise OpenIMRError(
-                "an annotation file needs 'record' and a 'facts' list", file=str(path)
+                f"record {data.record!r} is not in the gold set's records/",
+                file=str(path),
+                field="record",
             )
-        rec = str(data["record"])
-        if rec not in record_text:
-            raise OpenIMRError(
-                f"record {rec!r} is not in the gold set's records/", file=str(path), field="record"
-            )
-        text = record_text[rec]
-        scored_from = 0
-        if data.get("scored_from") is not None:
-            marker = str(data["scored_from"])
-            pos = text.find(marker)
-            if pos < 0:
-                raise OpenIMRError(
-                    f"scored_from {marker!r} is not in {rec}", file=str(path), field="scored_from"
-                )
-            scored_from = pos
-        facts: list[GoldFact] = []
-        cursor: dict[str, int] = {}
-        for i, f in enumerate(data["facts"]):
-            line = doc.line_of(("facts", i))
-            if not isinstance(f, dict) or not {"fact", "value", "quote"} <= set(f):
-                raise OpenIMRError(
-                    "each fact needs fact, value and quote", file=str(path), line=line
-                )
-            quote = str(f["quote"])
-            start = _locate(text, quote, cursor, rec, path, line, scored_from)
-            qualifier = f.get("qualifier")
-            default = "negated" if f["value"] is False else "plain"
-            facts.append(
-                GoldFact(
-                    str(f["fact"]),
-                    f["value"],
-                    None if qualifier is None else str(qualifier),
-                    start,
-                    start + len(quote),
-                    line,
-                    quote,
-                    _context(f.get("context"), path, line, default),
-                )
-            )
-        absent_data = data.get("absent") or []
-        if not isinstance(absent_data, list):
-            raise OpenIMRError("'absent' must be a list", file=str(path), field="absent")
-        absent: list[MustNot] = []
-        cursor = {}
-        for i, f in enumerate(absent_data):
-            line = doc.line_of(("absent", i))
-            if not isinstance(f, dict) or not {"fact", "quote", "context"} <= set(f):
-                raise OpenIMRError(
-                    "each absent entry needs fact, quote and context", file=str(path), line=line
-                )
-            quote = str(f["quote"])
-            start = _locate(text, quote, cursor, rec, path, line, scored_from)
-            ctx = _context(f["context"], path, line, "plain")
-            if ctx in ("plain", "negated"):
-                raise OpenIMRError(
-                    "an absent entry's context is hypothetical, historical or family",
-                    file=str(path),
-                    line=line,
-                )
-            absent.append(
-                MustNot(str(f["fact"]), f.get("value"), start, start + len(quote), ctx, quote)
-            )
-        out[rec] = Annotation(facts, absent, scored_from)
+        text = record_text[data.record]
+        scored_from = _scored_start(data, text, path)
+        out[data.record] = Annotation(
+            _gold_facts(data, doc, text, path, scored_from),
+            _must_nots(data, doc, text, path, scored_from),
+            scored_from,
+        )
     return out
 
 
@@ -312,12 +368,7 @@ def load_scored(gold_dir: Path) -> set[str] | None:
     path = gold_dir / "scored.yaml"
     if not path.is_file():
         return None
-    doc = load_yaml_file(path)
-    data = doc.data
-    facts = data.get("facts") if isinstance(data, dict) else None
-    if not isinstance(facts, list) or not all(isinstance(f, str) for f in facts):
-        raise OpenIMRError("scored.yaml needs a 'facts' list of fact names", file=str(path))
-    return set(facts)
+    return set(_validated(_ScoredFile, load_yaml_file(path), path).facts)
 
 
 def load_held_out(gold_dir: Path) -> set[str]:
