@@ -9,17 +9,13 @@ from typing import NamedTuple
 
 from openimr.extract.context import section_context
 from openimr.extract.medications import drug_details
+from openimr.extract.nlp_rules import context_rules
 from openimr.extract.patterns import ConceptRule
 from openimr.extract.run import Mention, Run
 from openimr.extract.sentences import Sentence
 from openimr.extract.shortcuts import before_has, has_any
 from openimr.model import Context, Fact
 from openimr.request import catalogue
-
-_QUALIFYING = re.compile(
-    r"(?:\b(?:non|not|almost|nearly|near|less)\b|non-)[^.;]*$",
-    re.IGNORECASE,
-)
 
 
 class Found(NamedTuple):
@@ -51,6 +47,7 @@ def _window_facts(run: Run, found: list[Found]) -> list[Fact]:
     concepts = run.rules.concepts
     chosen: dict[str, list[tuple[int, int]]] = {}
     kept: list[tuple[int, int]] = []
+    qualifying = context_rules().qualifying
     facts: list[Fact] = []
     for ent_start, ent_end, label, mention, ctx, normal in found:
         sent = run.sentence_of(ent_start)
@@ -60,7 +57,7 @@ def _window_facts(run: Run, found: list[Found]) -> list[Fact]:
             a <= ent_start
             and ent_end <= b
             and (a, b) != (ent_start, ent_end)
-            and _QUALIFYING.search(text[a:ent_start])
+            and qualifying.search(text[a:ent_start])
             for a, b in kept
         ):
             continue
@@ -207,7 +204,7 @@ def _stated_context(concept: ConceptRule, ctx: Context, lowered: str, rel: int) 
         ctx = ctx.model_copy(update={"negated": False})
     if isinstance(concept.value, str):
         before = lowered[max(0, rel - 25) : rel]
-        negated = bool(re.search(r"\b(?:not|no|never|denies|without)\b[^,;:]*$", before))
+        negated = bool(context_rules().fixed_value_negation.search(before))
         ctx = ctx.model_copy(update={"negated": negated})
     return ctx
 

@@ -10,19 +10,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from openimr.extract.nlp_rules import context_rules
 from openimr.extract.sentences import Sentence
 from openimr.model import Context, Record
-
-# a word between a negation and the mention that the negation denies instead, when it is
-# tied to the mention without a clause break ("no improvement with acupuncture"; but not
-# "denies vision changes, weakness, or bowel or bladder dysfunction")
-# "no relief with the brace": the negation denies the relief, not the brace; but "no
-# destructive changes or fractures" denies both (a coordination, not a tie)
-_NEGATION_BLOCKERS = re.compile(
-    r"\b(?:improvement|improve|improved|change|changes|relief|benefit|help|helpful|progress|gains?)\b"
-    r"(?!\s+(?:or|and|nor)\b)[^,;]*$",
-    re.IGNORECASE,
-)
 
 
 class _ContextSections:
@@ -165,7 +155,7 @@ def negates(
         # the reach may begin inside the match ("without any significant relief")
         if not (neg.scope_start < end and start < neg.scope_end):
             continue
-        if neg.end <= start and _NEGATION_BLOCKERS.search(text[neg.end : start]):
+        if neg.end <= start and context_rules().negation_blockers.search(text[neg.end : start]):
             continue
         return True
     return False
@@ -224,7 +214,7 @@ def _is_negated(ent: Any, text: str, n2o: list[int], start: int) -> bool:
             continue
         tok = doc[last]
         m_end = n2o[tok.idx + len(tok.text)]
-        if m_end <= start and _NEGATION_BLOCKERS.search(text[m_end:start]):
+        if m_end <= start and context_rules().negation_blockers.search(text[m_end:start]):
             continue
         return True
     return False

@@ -8,24 +8,12 @@ import re
 from collections.abc import Sequence
 
 from openimr.extract.context import ModifierScopes, states_no_finding
+from openimr.extract.nlp_rules import context_rules, number_rules
 from openimr.extract.patterns import PatternRule
 from openimr.extract.run import Mention, Run
 from openimr.extract.sentences import Sentence
 from openimr.extract.shortcuts import before_has, has_any
 from openimr.model import Context, Fact
-
-# A fraction written in words, as a percent of the whole ("two thirds better": 67%).
-_FRACTION_PERCENT = {
-    "half": 50,
-    "a half": 50,
-    "one half": 50,
-    "a third": 33,
-    "one third": 33,
-    "two thirds": 67,
-    "a quarter": 25,
-    "one quarter": 25,
-    "three quarters": 75,
-}
 
 
 def _drop_overridden(found: list[tuple[Fact, int, int]]) -> list[Fact]:
@@ -70,7 +58,9 @@ def pattern_fact(
         if pat.unit == "%":
             # a fraction in words ("two thirds", "half") as a percent; "60%-70%" as a range
             raw = raw.replace("%", " ")
-            fraction = _FRACTION_PERCENT.get(" ".join(raw.lower().replace("-", " ").split()))
+            fraction = number_rules().fraction_percent.get(
+                " ".join(raw.lower().replace("-", " ").split())
+            )
             if fraction is not None:
                 raw = str(fraction)
         if pat.type in ("number", "int"):
@@ -96,19 +86,9 @@ def pattern_fact(
         if qualifier is None:
             return None
     lowered = sent.text.lower()
-    hypothetical = bool(
-        re.search(
-            r"\b(?:request(?:ed|ing)?|authoriz|recommend|plan|will|would|consider|scheduled)\w*",
-            lowered[: m.start()],
-        )
-    )
-    if (
-        pat.fact == "prior_visits"
-        and hypothetical
-        and not re.search(
-            r"\b(?:completed|had|attended|prior|previous|received|underwent)\b", lowered
-        )
-    ):
+    rules = context_rules()
+    hypothetical = bool(rules.plan_before.search(lowered[: m.start()]))
+    if pat.fact == "prior_visits" and hypothetical and not rules.visits_completed.search(lowered):
         return None
     span = run.span(sent, sent.start + m.start())
     where = run.locate(sent, m.start(), m.end())
@@ -128,7 +108,7 @@ def _range_number(run: Run, raw: str) -> float | None:
     whole = run.ex._number(raw)
     if whole is not None:
         return whole
-    parts = re.split(r"\s*(?:-|\bto\b)\s*", raw.strip())
+    parts = number_rules().range_separator.split(raw.strip())
     nums = [run.ex._number(p) for p in parts if p]
     if not nums or any(n is None for n in nums):
         return None

@@ -3,13 +3,13 @@ a sentence is about), where on the body a mention is, and the span each fact quo
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from openimr.extract.locate import Location, Place, Side
-from openimr.extract.sentences import LABEL, MAX_QUOTE, Sentence, heading_label
+from openimr.extract.nlp_rules import context_rules, sentence_rules
+from openimr.extract.sentences import MAX_QUOTE, Sentence, heading_label
 from openimr.model import Record, Span
 
 if TYPE_CHECKING:
@@ -19,18 +19,6 @@ CONTEXT_WINDOW = 1500
 """How far back (characters) a sentence that names no treatment looks for the one it is about."""
 CONCEPT_WINDOW = 400
 """The same for a statement of response ("she cut her Norco use"): the sentences just before."""
-GUIDELINE = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?(?:MTUS|ODG|ACOEM|guidelines?|Official Disability Guidelines)\b"
-)
-
-_TIED_AFTER = re.compile(
-    r"^[\s,]*(?:\w+\s+){0,2}?(?:with|from|after|following|to|of)\b[^,;.]*$", re.IGNORECASE
-)
-_TIED_BEFORE = re.compile(
-    r"^\s*(?:(?:\([^)]*\)\s*)?(?:with|and)\b[^,;.]*|x|\(|\((?:about|approximately|approx\.?)|:)\s*$",
-    re.IGNORECASE,
-)
-
 
 Mention = tuple[str, int, int]
 """A treatment named in a sentence: (treatment id, start, end) relative to the sentence."""
@@ -102,7 +90,9 @@ class Run:
         """A sentence whose subject is a guideline ("The MTUS allows ..."): no patient facts."""
         found = self._guideline.get(sent.start)  # asked for each of its mentions: once
         if found is None:
-            found = self._guideline[sent.start] = bool(GUIDELINE.match(sent.text))
+            found = self._guideline[sent.start] = bool(
+                context_rules().guideline_subject.match(sent.text)
+            )
         return found
 
     def section_ok(
@@ -230,7 +220,7 @@ class Run:
                 if s.section == "title":
                     parts.append(text)
                     continue
-                m = LABEL.match(text)
+                m = sentence_rules().label.match(text)
                 if m and " ".join(m.group(1).lower().split()) in rules.header_labels:
                     parts.append(text[m.end() :])
             self._record_location = (
@@ -249,13 +239,15 @@ class Run:
             return None
         stop = start if end is None else end
         if text:
+            rules = context_rules()
+            tied_after, tied_before = rules.tied_after, rules.tied_before
             after = [t for t in therapies if t[1] >= stop and t[1] - stop <= 40]
             for t in sorted(after, key=lambda t: t[1]):
-                if _TIED_AFTER.match(text[stop : t[1]]):
+                if tied_after.match(text[stop : t[1]]):
                     return t[0]
             before = [t for t in therapies if t[2] <= start and start - t[2] <= 40]
             for t in sorted(before, key=lambda t: -t[2]):
-                if _TIED_BEFORE.match(text[t[2] : start]):
+                if tied_before.match(text[t[2] : start]):
                     return t[0]
 
         def gap(t: Mention) -> int:

@@ -6,18 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from openimr.extract.nlp_rules import abbreviation_end, sentence_rules
 from openimr.extract.sections import SECTION_NAMES
 
 MAX_QUOTE = 400
 SECTION_TITLES = {alias for aliases in SECTION_NAMES.values() for alias in aliases}
-LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
-_HEADING_LINE = re.compile(r"^\s*[A-Z][A-Za-z /&'-]{1,60}:\s*$|^\s*[A-Z][A-Z /&'-]{2,60}:")
-_LABEL_LINE = re.compile(
-    r"^\s*(?:[A-Z][A-Za-z0-9/&'()#-]*(?:[ \t][A-Za-z0-9/&'()#-]+){0,4}[ \t]*:[ \t]+\S"
-    r"|[A-Z][A-Za-z /'-]{1,30}[ \t]*\.{3,})"
-)
-_RULE_LINE = re.compile(r"^\s*[-=_*~]{4,}\s*$")
-_BOUNDARY = re.compile(r"[.?!]['\")]?\s+(?=[A-Z0-9\"'(])")
 
 
 FHIR_HEADER = re.compile(r"[A-Z][A-Za-z]+/\S+\s*$")
@@ -44,13 +37,16 @@ def sentence_starts(text: str) -> list[int]:
     digit, except after abbreviations. Wrapped lines inside a paragraph do not split a
     sentence.
     """
+    rules = sentence_rules()
+    ruled_line, list_item = rules.ruled_line, rules.list_item
+    heading_line, label_line = rules.heading_line, rules.label_line
     starts: list[int] = []
     offset = 0
     prev_blank = True
     prev_heading = False
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
-        if not stripped or _RULE_LINE.match(line):
+        if not stripped or ruled_line.match(line):
             prev_blank = True
             offset += len(line)
             continue
@@ -59,16 +55,17 @@ def sentence_starts(text: str) -> list[int]:
         if (
             prev_blank
             or prev_heading
-            or LIST_ITEM.match(line)
-            or _HEADING_LINE.match(line)
-            or _LABEL_LINE.match(line)
+            or list_item.match(line)
+            or heading_line.match(line)
+            or label_line.match(line)
         ):
             starts.append(line_start)
         prev_blank = False
-        prev_heading = bool(_HEADING_LINE.match(line)) and stripped.endswith(":")
+        prev_heading = bool(heading_line.match(line)) and stripped.endswith(":")
         offset += len(line)
     line_start = scanned = 0
-    for m in _BOUNDARY.finditer(text):
+    abbreviation = abbreviation_end()
+    for m in rules.sentence_end.finditer(text):
         if "\n\n" in m.group(0):
             continue
         # the start of the line, looked for only since the last boundary (searching back
@@ -77,25 +74,27 @@ def sentence_starts(text: str) -> list[int]:
         if newline >= 0:
             line_start = newline + 1
         scanned = m.start()
-        if _is_abbreviation(text, line_start, m.start() + 1):
+        if _is_abbreviation(text, line_start, m.start() + 1, abbreviation, rules.list_number):
             continue
         starts.append(m.end())
     return sorted(set(starts))
 
 
-_ABBREV_END = re.compile(
-    r"(?:\b(?:Dr|Mr|Mrs|Ms|vs|e\.g|i\.e|approx|St|No|Fig|etc|al|Jr|Sr|mg|cc)\.|\b[A-Z]\.|\.\.\.)$"
-)
-_NUMBER_DOT = re.compile(r"\d{1,2}\.$")
 _NON_SPACE = re.compile(r"\S")
 
 
-def _is_abbreviation(text: str, line_start: int, end: int) -> bool:
+def _is_abbreviation(
+    text: str,
+    line_start: int,
+    end: int,
+    abbreviation: re.Pattern[str],
+    list_number: re.Pattern[str],
+) -> bool:
     """Whether ``text[line_start:end]`` (a line up to a full stop) ends with an
-    abbreviation, or is a list number (``_ABBREV``), reading only its last characters."""
-    if _ABBREV_END.search(text, max(line_start, end - 12), end):
+    abbreviation, or is a list number, reading only its last characters."""
+    if abbreviation.search(text, max(line_start, end - 12), end):
         return True
-    m = _NUMBER_DOT.search(text, max(line_start, end - 3), end)
+    m = list_number.search(text, max(line_start, end - 3), end)
     return m is not None and _NON_SPACE.search(text, line_start, m.start()) is None
 
 
@@ -116,7 +115,7 @@ def clip(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    m = LIST_ITEM.match(text[start:end])
+    m = sentence_rules().list_item.match(text[start:end])
     if m:
         start += m.end()
     if end - start > MAX_QUOTE:
@@ -125,9 +124,6 @@ def clip(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         end = end - 1 if end > start else start + MAX_QUOTE
     return start, end
-
-
-LABEL = re.compile(r"^([A-Za-z][A-Za-z /&'()-]{0,40}?)\s*:")
 
 
 def heading_label(sent: Sentence) -> tuple[str | None, bool]:
@@ -139,7 +135,7 @@ def heading_label(sent: Sentence) -> tuple[str | None, bool]:
         return None, False
     if sent.section == "title":
         return text, False
-    m = LABEL.match(text)
+    m = sentence_rules().label.match(text)
     if m is None:
         return None, False
     label = m.group(1)
@@ -151,7 +147,7 @@ def is_title(text: str) -> bool:
     stripped = text.strip()
     return (
         stripped.count("\n") <= 2
-        and not LIST_ITEM.match(stripped)
+        and not sentence_rules().list_item.match(stripped)
         and ":" not in stripped
         and any(c.isalpha() for c in stripped)
         and stripped.upper() == stripped

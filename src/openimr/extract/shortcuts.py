@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from openimr.extract.nlp_rules import context_rules
+
 
 @lru_cache(maxsize=4096)
 def _word_regex(words: tuple[str, ...], prefix: bool) -> re.Pattern[str] | None:
@@ -42,7 +44,7 @@ def has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
 def before_has(lowered: str, pos: int, words: tuple[str, ...]) -> bool:
     """Whether ``words`` occur in the clause just before ``pos`` (40 characters at most)."""
     before = lowered[max(0, pos - 40) : pos]
-    before = re.split(r"[;.,]|\band\b|\bbut\b", before)[-1]
+    before = context_rules().clause_break.split(before)[-1]
     return has_any(before, words, prefix=True)
 
 

@@ -3,25 +3,14 @@ its section or its cue words), the diagnoses it names, and what a visit it plans
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from openimr.extract.diagnoses import cued_diagnoses, dx_cue, listed_diagnoses
+from openimr.extract.nlp_rules import sentence_rules, visit_rules
 from openimr.extract.run import Mention, Run
 from openimr.extract.sentences import Sentence
 from openimr.extract.shortcuts import has_any
 from openimr.model import Context, Fact
-
-_VISIT_WORDS = re.compile(
-    r"\b(?:follow[- ]?up|consult(?:ation)?s?|referr(?:al|ed|ing)|refer|visits?|returns?\s+for|"
-    r"evaluation|appointment)\b",
-    re.IGNORECASE,
-)
-_PLAN_WORDS = re.compile(
-    r"\b(?:request|will|recommend|schedul|refer|consideration|plan|to\s+(?:assess|discuss|evaluate))",
-    re.IGNORECASE,
-)
-_MED_MANAGEMENT = re.compile(r"\bmedication\s+(?:management|refills?|monitoring)\b", re.I)
 
 
 def _cue_section(run: Run, quote: str) -> str | None:
@@ -49,7 +38,7 @@ def summary_facts(run: Run, sent: Sentence, therapies: Sequence[Mention]) -> lis
         return out
     whole = span
     cue = dx_cue(whole.quote)
-    heading = re.match(r"^[A-Z][A-Za-z /&'-]{0,60}:\s*", span.quote)
+    heading = sentence_rules().heading_prefix.match(span.quote)
     if heading:
         s = span.start + heading.end()
         span = run.ex._span(record, s, span.end, sent.section)
@@ -94,15 +83,16 @@ def _visit_purpose(
 ) -> str | None:
     """What a follow-up, consultation or referral is for: medication management, a
     surgery, or a procedure (not a therapy given in visits of its own)."""
-    if not _VISIT_WORDS.search(quote):
+    rules = visit_rules()
+    if not rules.visit_words.search(quote):
         return None
-    if _MED_MANAGEMENT.search(quote):
+    if rules.medication_management.search(quote):
         return "medication-management"
-    if section != "plan" and not _PLAN_WORDS.search(quote):
+    if section != "plan" and not rules.plan_words.search(quote):
         return None
-    if re.search(r"\bif\b", quote, re.IGNORECASE):
+    if rules.conditional.search(quote):
         return None
-    if re.search(r"\bsurg", quote, re.IGNORECASE):
+    if rules.surgery.search(quote):
         for kind, rx in run.rules.surgery_kinds.items():
             if rx.search(quote):
                 return kind
@@ -113,7 +103,7 @@ def _visit_purpose(
     ]
     if procedure:
         return procedure[0][0]
-    if sent is not None and re.search(r"\binjection|\bblock\b", quote, re.IGNORECASE):
+    if sent is not None and rules.injection.search(quote):
         # "follow-up after the injection": the procedure named before
         ctx = run.context_therapy(sent)
         if ctx is not None and ctx not in run.rules.visit_therapies:
