@@ -275,14 +275,16 @@ _CLAUSE_END = re.compile(r"[;\n]")
 
 
 def _region_near(text: str, start: int, end: int) -> str | None:
-    """The body region named nearest a mention within its clause (between semicolons)."""
+    """The body region named nearest a mention within its clause (between semicolons);
+    of regions as near, the one named first (then the longest name)."""
     a = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
     b_match = _CLAUSE_END.search(text, end)
     b = b_match.start() if b_match else len(text)
     clause = text[a:b]
     cat = catalogue()
     best: tuple[int, str] | None = None
-    for s0, e0 in cat.region_spans(clause):
+    # of places as near, the first (then the longest) wins, whatever order they are found in
+    for s0, e0 in sorted(cat.region_spans(clause), key=lambda span: (span[0], -span[1])):
         regions = cat.find_regions(clause[s0:e0])
         if not regions:
             continue

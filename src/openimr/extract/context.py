@@ -72,6 +72,7 @@ def _section_flags(name: str | None) -> tuple[bool, bool, bool]:
 
 
 def states_no_finding(sent: Sentence) -> bool:
+    """Whether the sentence's section states no finding (consent, instructions, question)."""
     return _section_flags(sent.context_section)[2]
 
 
@@ -162,6 +163,7 @@ def negates(
 
 
 def in_scopes(scopes: Sequence[tuple[int, int]], offset: int) -> bool:
+    """Whether ``offset`` is inside one of ``scopes``."""
     return any(a <= offset < b for a, b in scopes)
 
 

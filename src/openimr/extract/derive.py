@@ -38,6 +38,8 @@ def positive_wins(facts: list[Fact], names: frozenset[str]) -> list[Fact]:
 
 
 def derived(run: Run, facts: list[Fact]) -> list[Fact]:
+    """The facts the ``derived:`` rules add to ``facts`` (each once), and those of the
+    drugs named together."""
     out: list[Fact] = []
     have = {(f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None) for f in facts}
     have_any = {(f.name, f.value, f.spans[0].start if f.spans else None) for f in facts}

@@ -12,7 +12,13 @@ given is a therapy given).
 Every fact carries the span of the sentence it came from (record path, exact character
 offsets into the record text, the quote, the page and the section). Record text is never
 logged.
+
+This module runs the stages, each a module of its own: ``sentences``, ``nlp_pipeline``,
+``context``, ``concepts``, ``pattern_facts``, ``summary`` (with ``diagnoses``),
+``medications`` and ``derive``; ``run`` holds one record's state.
 """
+
+from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
@@ -61,6 +67,8 @@ shorter than this is read in one piece."""
 
 
 class Extractor:
+    """Record -> facts, on the pipeline of ``rules`` (default: the shipped rules)."""
+
     def __init__(self, rules: ExtractionRules | None = None) -> None:
         self.rules = rules or default_rules()
         self.nlp, self.categories, label_phrase = (
@@ -173,7 +181,8 @@ class Extractor:
             found.extend((tid, a, b) for tid in self._label_ids[e.label_])
         return found
 
-    def _number(self, raw: str) -> float | None:
+    def number(self, raw: str) -> float | None:
+        """A number, or a number word of the rules (``numbers:``), as a float; else None."""
         raw = raw.strip().lower()
         if raw in self.rules.numbers:
             return float(self.rules.numbers[raw])
@@ -182,7 +191,8 @@ class Extractor:
         except ValueError:
             return None
 
-    def _span(self, record: Record, start: int, end: int, section: str | None) -> Span:
+    def span_of(self, record: Record, start: int, end: int, section: str | None) -> Span:
+        """The span of ``record.text[start:end]``, clipped (``sentences.clip``)."""
         s, e = clip(record.text, start, end)
         return Span(
             record=record.path,
@@ -343,6 +353,7 @@ def _windows(text: str, starts: list[int], size: int | None = None) -> list[tupl
 
 
 def extract_facts(records: Iterable[Record], extractor: Extractor | None = None) -> list[Fact]:
+    """The facts of all ``records`` (by the default extractor unless one is given)."""
     ex = extractor or default_extractor()
     out: list[Fact] = []
     for record in records:
@@ -352,6 +363,7 @@ def extract_facts(records: Iterable[Record], extractor: Extractor | None = None)
 
 @lru_cache(maxsize=1)
 def default_extractor() -> Extractor:
+    """The extractor of the shipped rules (built once per process)."""
     return Extractor()
 
 

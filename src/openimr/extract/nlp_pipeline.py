@@ -13,6 +13,7 @@ from openimr.extract.sentences import sentence_starts
 
 
 def build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
+    """The pipeline for ``rules``, with each phrase label's concepts and its phrase."""
     import numpy
     from medspacy.context import ConText  # noqa: F401  (registers the factory)
     from medspacy.ner import TargetMatcher, TargetRule  # noqa: F401
@@ -183,4 +184,5 @@ def case_sensitive(word: str) -> bool:
 
 @lru_cache(maxsize=2)
 def default_pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
+    """The pipeline of the shipped rules (built once)."""
     return build_nlp(default_rules())

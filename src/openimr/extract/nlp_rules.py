@@ -132,26 +132,31 @@ def load_rule_file(model: type[_File], path: Path) -> _File:
 
 @cache
 def sentence_rules() -> SentenceRules:
+    """``sentences.yaml``, read once."""
     return load_rule_file(SentenceRules, DATA / "sentences.yaml")
 
 
 @cache
 def diagnosis_rules() -> DiagnosisRules:
+    """``diagnoses.yaml``, read once."""
     return load_rule_file(DiagnosisRules, DATA / "diagnoses.yaml")
 
 
 @cache
 def context_rules() -> ContextRules:
+    """``context.yaml``, read once."""
     return load_rule_file(ContextRules, DATA / "context.yaml")
 
 
 @cache
 def visit_rules() -> VisitRules:
+    """``visits.yaml``, read once."""
     return load_rule_file(VisitRules, DATA / "visits.yaml")
 
 
 @cache
 def number_rules() -> NumberRules:
+    """``numbers.yaml``, read once."""
     return load_rule_file(NumberRules, DATA / "numbers.yaml")
 
 

@@ -40,12 +40,14 @@ def pattern_fact(
     sent: Sentence,
     therapies: Sequence[Mention],
 ) -> Fact | None:
+    """The fact a pattern's match reads (its value, unit, qualifier and location), or
+    None when the match gives none."""
     value: bool | int | float | str
     groups = m.re.groupindex
     if "before" in groups and "after" in groups and pat.unit == "%":
         # pain scores before and after ("from 8/10 to 3/10"): the relief in percent
-        before = run.ex._number(m.group("before") or "")
-        after = run.ex._number(m.group("after") or "")
+        before = run.ex.number(m.group("before") or "")
+        after = run.ex.number(m.group("after") or "")
         if before is None or after is None or not 0 <= after < before <= 10:
             return None
         value = round((before - after) / before * 100, 1)
@@ -105,11 +107,11 @@ def pattern_fact(
 
 def _range_number(run: Run, raw: str) -> float | None:
     """A number, a number word, or a range ("6-7", "5 to 6"): its midpoint."""
-    whole = run.ex._number(raw)
+    whole = run.ex.number(raw)
     if whole is not None:
         return whole
     parts = number_rules().range_separator.split(raw.strip())
-    nums = [run.ex._number(p) for p in parts if p]
+    nums = [run.ex.number(p) for p in parts if p]
     if not nums or any(n is None for n in nums):
         return None
     vals = [n for n in nums if n is not None]

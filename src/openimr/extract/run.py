@@ -53,6 +53,7 @@ class Run:
         self._record_sides: dict[str, Side | None] = {}
 
     def sentence_of(self, offset: int) -> Sentence | None:
+        """The sentence holding ``offset``."""
         i = bisect_right(self.sent_starts, offset) - 1
         return self.sentences[i] if i >= 0 else None
 
@@ -98,6 +99,7 @@ class Run:
     def section_ok(
         self, sections: tuple[str, ...], excluded: tuple[str, ...], sent: Sentence
     ) -> bool:
+        """Whether a rule of these sections (and excluded sections) reads the sentence."""
         if excluded and sent.section in excluded:
             return False
         if not sections or ("default" in sections and sent.section is None):
@@ -106,6 +108,7 @@ class Run:
         return sent.section in sections or sent.context_section in sections
 
     def treatments(self, therapies: Sequence[Mention]) -> list[Mention]:
+        """The mentions that are treatments, not drug classes."""
         drugs = self.rules.drug_classes
         return [t for t in therapies if t[0] not in drugs]
 
@@ -271,5 +274,5 @@ class Run:
         key = (start, end, sent.section)
         span = self._spans.get(key)
         if span is None:
-            span = self._spans[key] = self.ex._span(self.record, start, end, sent.section)
+            span = self._spans[key] = self.ex.span_of(self.record, start, end, sent.section)
         return span

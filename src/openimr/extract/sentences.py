@@ -100,6 +100,8 @@ def _is_abbreviation(
 
 @dataclass(frozen=True)
 class Sentence:
+    """A sentence of a record: its offsets, text and the extractor's section."""
+
     start: int
     end: int
     text: str
@@ -111,6 +113,8 @@ class Sentence:
 
 
 def clip(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without surrounding whitespace or a list marker, at most
+    ``MAX_QUOTE`` characters (cut at a space)."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

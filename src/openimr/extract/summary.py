@@ -41,7 +41,7 @@ def summary_facts(run: Run, sent: Sentence, therapies: Sequence[Mention]) -> lis
     heading = sentence_rules().heading_prefix.match(span.quote)
     if heading:
         s = span.start + heading.end()
-        span = run.ex._span(record, s, span.end, sent.section)
+        span = run.ex.span_of(record, s, span.end, sent.section)
         if not span.quote:
             return out
     section = sent.section or _cue_section(run, span.quote)
