@@ -24,6 +24,8 @@ def test_every_rule_file_loads() -> None:
     assert sorted(p.name for p in DATA.glob("*.yaml")) == [
         "context.yaml",
         "diagnoses.yaml",
+        "headings.yaml",
+        "layout.yaml",
         "numbers.yaml",
         "sentences.yaml",
         "visits.yaml",

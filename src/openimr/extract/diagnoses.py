@@ -8,7 +8,8 @@ import re
 from openimr.extract.locate import Location
 from openimr.extract.nlp_rules import diagnosis_rules
 from openimr.extract.run import Run
-from openimr.extract.sentences import SECTION_TITLES, Sentence
+from openimr.extract.sections import section_titles
+from openimr.extract.sentences import Sentence
 from openimr.model import Fact, Span
 
 
@@ -40,7 +41,7 @@ def diagnoses(
         name = re.sub(r"\s+", " ", name).strip(" .,;:-")
         name = rules.leading_conjunction.sub("", name)
         name = rules.leading_label.sub("", name)
-        if len(name) < 4 or rules.skip.match(name) or name.lower() in SECTION_TITLES:
+        if len(name) < 4 or rules.skip.match(name) or name.lower() in section_titles():
             continue
         where = run.locate_text(sent, part) if sent is not None else Location()
         out.append(

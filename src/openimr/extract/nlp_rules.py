@@ -20,19 +20,27 @@ from openimr.yamlio import load_yaml_file
 DATA = Path(__file__).resolve().parents[1] / "library" / "data" / "nlp"
 
 
+_RULE_KEYS = {"regex", "ignore_case", "multiline"}
+
+
 def _compile(value: Any) -> re.Pattern[str]:
-    """A rule ``{regex: text or [parts], ignore_case: bool}`` compiled."""
-    if not isinstance(value, dict) or "regex" not in value or set(value) - {"regex", "ignore_case"}:
-        raise ValueError("a rule is a mapping of 'regex' and, optionally, 'ignore_case'")
+    """A rule ``{regex: text or [parts], ignore_case: bool, multiline: bool}`` compiled."""
+    if not isinstance(value, dict) or "regex" not in value or set(value) - _RULE_KEYS:
+        raise ValueError(
+            "a rule is a mapping of 'regex' and, optionally, 'ignore_case', 'multiline'"
+        )
     regex = value["regex"]
     parts = [regex] if isinstance(regex, str) else regex
     if not isinstance(parts, list) or not parts or not all(isinstance(p, str) for p in parts):
         raise ValueError("'regex' must be a text or a list of texts (joined)")
-    ignore_case = value.get("ignore_case", False)
-    if not isinstance(ignore_case, bool):
-        raise ValueError("'ignore_case' must be true or false")
+    flags = 0
+    for key, flag in (("ignore_case", re.IGNORECASE), ("multiline", re.MULTILINE)):
+        on = value.get(key, False)
+        if not isinstance(on, bool):
+            raise ValueError(f"'{key}' must be true or false")
+        flags |= flag if on else 0
     try:
-        return re.compile("".join(parts), re.IGNORECASE if ignore_case else 0)
+        return re.compile("".join(parts), flags)
     except re.error as exc:
         raise ValueError(f"bad regular expression: {exc}") from None
 
@@ -92,6 +100,26 @@ class ContextRules(_RuleFile):
     visits_completed: Regex
 
 
+class HeadingRules(_RuleFile):
+    """``headings.yaml``: the extractor's section headings."""
+
+    sections: dict[str, tuple[str, ...]]
+    heading: Regex
+    bare_heading: Regex
+
+
+class LayoutRules(_RuleFile):
+    """``layout.yaml``: where a run-on record is read with a line break."""
+
+    inline_heading: Regex
+    inline_long_heading: Regex
+    inline_list_heading: Regex
+    list_after_heading: Regex
+    inline_title_heading: Regex
+    inline_number: Regex
+    short_headings: frozenset[str]
+
+
 class VisitRules(_RuleFile):
     """``visits.yaml``: what a planned visit is for."""
 
@@ -149,6 +177,18 @@ def context_rules() -> ContextRules:
 
 
 @cache
+def heading_rules() -> HeadingRules:
+    """``headings.yaml``, read once."""
+    return load_rule_file(HeadingRules, DATA / "headings.yaml")
+
+
+@cache
+def layout_rules() -> LayoutRules:
+    """``layout.yaml``, read once."""
+    return load_rule_file(LayoutRules, DATA / "layout.yaml")
+
+
+@cache
 def visit_rules() -> VisitRules:
     """``visits.yaml``, read once."""
     return load_rule_file(VisitRules, DATA / "visits.yaml")
@@ -170,5 +210,6 @@ def abbreviation_end() -> re.Pattern[str]:
 
 def check_nlp_rules() -> None:
     """Read every rule file (``library check``-style: raises on the first bad one)."""
-    for load in (sentence_rules, diagnosis_rules, context_rules, visit_rules, number_rules):
+    loads = (sentence_rules, heading_rules, layout_rules, diagnosis_rules, context_rules)
+    for load in (*loads, visit_rules, number_rules):
         load()

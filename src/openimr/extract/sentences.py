@@ -7,10 +7,9 @@ import re
 from dataclasses import dataclass
 
 from openimr.extract.nlp_rules import abbreviation_end, sentence_rules
-from openimr.extract.sections import SECTION_NAMES
+from openimr.extract.sections import section_titles
 
 MAX_QUOTE = 400
-SECTION_TITLES = {alias for aliases in SECTION_NAMES.values() for alias in aliases}
 
 
 FHIR_HEADER = re.compile(r"[A-Z][A-Za-z]+/\S+\s*$")
@@ -143,7 +142,7 @@ def heading_label(sent: Sentence) -> tuple[str | None, bool]:
     if m is None:
         return None, False
     label = m.group(1)
-    return label, " ".join(label.lower().split()) in SECTION_TITLES
+    return label, " ".join(label.lower().split()) in section_titles()
 
 
 def is_title(text: str) -> bool:
