@@ -8,8 +8,8 @@ import pytest
 
 from openimr.errors import LibraryErrors
 from openimr.extract import extract_facts
-from openimr.extract.extractor import sentence_starts
 from openimr.extract.patterns import load_rules
+from openimr.extract.sentences import sentence_starts
 from openimr.model import Fact
 from records_support import text_record as record
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from openimr.extract import extractor as extractor_module
-from openimr.extract.extractor import _windows, default_extractor, sentence_starts
+from openimr.extract.extractor import _windows, default_extractor
+from openimr.extract.sentences import sentence_starts
 from openimr.model import Fact, Record, RecordPage
 from openimr.records import read_record
 

@@ -7,25 +7,21 @@ import re
 from itertools import pairwise
 from pathlib import Path
 
-from openimr.extract.extractor import (
-    _has_any,
-    _regex_needs,
-    _trie_regex,
-    default_extractor,
-    sentence_starts,
-)
+from openimr.extract.extractor import default_extractor
+from openimr.extract.sentences import sentence_starts
+from openimr.extract.shortcuts import has_any, regex_needs, trie_regex
 
 GOLD = Path(__file__).resolve().parent / "gold" / "records"
 
 
 def test_needs_read_from_a_regex() -> None:
-    assert _regex_needs(re.compile(r"(?<![\d/])5\s*/\s*5\b")) == (("5",), ("/",), ("5",))
+    assert regex_needs(re.compile(r"(?<![\d/])5\s*/\s*5\b")) == (("5",), ("/",), ("5",))
     # an alternation needs one of its branches' strings; a lookaround needs nothing
-    assert _regex_needs(re.compile(r"(?<=abc)(?:/\s*10|out\s+of\s+ten)", re.I)) == (("10", "out"),)
+    assert regex_needs(re.compile(r"(?<=abc)(?:/\s*10|out\s+of\s+ten)", re.I)) == (("10", "out"),)
     # a branch that needs nothing, or an optional part, makes no clause
-    assert _regex_needs(re.compile(r"(?:abc|\d+)(?:xyz)?")) == ()
+    assert regex_needs(re.compile(r"(?:abc|\d+)(?:xyz)?")) == ()
     # a non-ASCII letter may match an ASCII one when case is ignored
-    assert _regex_needs(re.compile("ſtatus", re.I)) == ()
+    assert regex_needs(re.compile("ſtatus", re.I)) == ()
 
 
 def test_every_match_of_every_pattern_holds_its_needs() -> None:
@@ -54,7 +50,7 @@ def test_word_test_as_the_regex_alone() -> None:
     words = ("relief", "status post", "pt")
     for text in ("good relief", "reliefs", "status post fusion", "the pt", "apt", "", "s/p"):
         rx = re.compile(r"(?<![a-z])(?:status post|relief|pt)(?![a-z])")
-        assert _has_any(text, words) is bool(rx.search(text))
+        assert has_any(text, words) is bool(rx.search(text))
 
 
 def test_one_scan_finds_the_keywords_as_a_search_for_each() -> None:
@@ -81,7 +77,7 @@ def _every(word: str, text: str) -> list[re.Match[str]]:
 
 
 def test_trie_regex_matches_the_longest_word() -> None:
-    rx = re.compile("(?=(" + _trie_regex(["ab", "abc", "abd", "x", "xyz", "s/p"]) + "))")
+    rx = re.compile("(?=(" + trie_regex(["ab", "abc", "abd", "x", "xyz", "s/p"]) + "))")
     assert [m.group(1) for m in rx.finditer("abcx xy xyz s/p abe")] == [
         "abc",
         "x",

@@ -12,63 +12,44 @@ inline heading in capitals ending with a colon ("PAST SURGICAL HISTORY:"), or in
 list after a heading ("OPERATIVE PROCEDURES 1.") or follows the previous one ("2." after
 "1.") becomes a line break. Only a space is
 ever replaced, and by one character, so every offset is the record's own and a quote is cut
-from the record's own text (the extractor re-cuts its spans from it).
+from the record's own text (the extractor re-cuts its spans from it). The patterns of the
+spaces to break are data (``library/data/nlp/layout.yaml``).
 """
 
 from __future__ import annotations
 
 import re
 
+from openimr.extract.nlp_rules import layout_rules
+
 RUN_ON = 300
 """A line longer than this is read as text whose line breaks may have been lost."""
 
-# the space after a sentence's end (or a heading's colon) before a heading in capitals:
-# up to seven words of capitals (digits, "/", "&", "-" and parentheses allowed) and a colon
-_INLINE_HEADING = re.compile(
-    r"(?<=[.!?:;)\]]) (?=(?:[A-Z][A-Z0-9/&'(),-]*\s+){0,6}[A-Z][A-Z0-9/&'()-]*[A-Z)]\s*:)"
-)
-# a heading of two or more words in capitals with a colon after a word of the text ("lumbar
-# spine REASON FOR EXAM: ..."): no sentence end before it
-_INLINE_LONG_HEADING = re.compile(r"(?<=[a-z0-9,]) (?=[A-Z]{2,}(?:[ /&-]+[A-Z]{2,})+\s*:)")
-# a heading in capitals without a colon, followed by a numbered list ("POSTOPERATIVE
-# DIAGNOSES 1. Herniated ...")
-_INLINE_LIST_HEADING = re.compile(
-    r"(?<=[.!?:;)\]]) (?=(?:[A-Z][A-Z/&-]*\s+){0,5}[A-Z][A-Z/&-]{3,}\s+1\.\s+[A-Z])"
-)
-# the list that follows a heading in capitals without a colon ("OPERATIVE PROCEDURES 1.
-# Anterior ..."): its first number starts a line, so the heading stands alone on its own
-_LIST_AFTER_HEADING = re.compile(r"(?<=[A-Z]{4}) (?=1[.)]\s+[A-Z])")
-# a heading of two to five words in title case with a colon, after a sentence's end ("...
-# given on 1996. Family Medical History: Father ..."), or one of the usual one-word headings
-_INLINE_TITLE_HEADING = re.compile(
-    r"(?<=[.!?]) (?=(?:(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+|Medications|Allergies|Assessment|"
-    r"Impression|Diagnosis|Diagnoses|Findings|Plan|Procedure|Recommendations)\s*:)"
-)
-# the space before a list number ("2. Vytorin") after a sentence's end or a colon
-_INLINE_NUMBER = re.compile(r"(?<=[.!?:;)]) (?=(\d{1,2})[.)]\s+\S)")
 _LETTERS = re.compile(r"[A-Z]")
 
 
-def _heading_ok(line: str, at: int) -> bool:
+def _heading_ok(line: str, at: int, short_headings: frozenset[str]) -> bool:
     """A heading has at least four capitals and is not an abbreviation run ("MRI:" is a
-    label too, but three letters read as a word: accepted only with a longer word)."""
+    label too, but three letters read as a word: accepted only with a longer word), unless
+    it is one of ``short_headings`` ("PMH:")."""
     end = line.find(":", at)
     head = line[at:end] if end >= 0 else line[at : at + 60]
-    return len(_LETTERS.findall(head)) >= 4 or head.strip() in {"PMH", "PSH", "ROS", "HPI"}
+    return len(_LETTERS.findall(head)) >= 4 or head.strip() in short_headings
 
 
 def _breaks(line: str) -> list[int]:
     """Offsets in ``line`` of the spaces to read as line breaks."""
+    rules = layout_rules()
     out: set[int] = set()
-    for rx in (_INLINE_HEADING, _INLINE_LONG_HEADING, _INLINE_LIST_HEADING):
+    for rx in (rules.inline_heading, rules.inline_long_heading, rules.inline_list_heading):
         for m in rx.finditer(line):
-            if _heading_ok(line, m.end()):
+            if _heading_ok(line, m.end(), rules.short_headings):
                 out.add(m.start())
-    out.update(m.start() for m in _INLINE_TITLE_HEADING.finditer(line))
+    out.update(m.start() for m in rules.inline_title_heading.finditer(line))
     # a list number breaks a line when it continues a list: 1 after a colon or a heading,
     # then each number one more than the last one taken
-    numbers = [(m.start(), int(m.group(1))) for m in _INLINE_NUMBER.finditer(line)]
-    numbers += [(m.start(), 1) for m in _LIST_AFTER_HEADING.finditer(line)]
+    numbers = [(m.start(), int(m.group(1))) for m in rules.inline_number.finditer(line)]
+    numbers += [(m.start(), 1) for m in rules.list_after_heading.finditer(line)]
     last = 0
     for at, n in sorted(numbers):
         if n == 1 or n == last + 1:

@@ -1,0 +1,188 @@
+"""The spaCy/medspaCy pipeline: a blank English tokenizer, the sentence-start component,
+medspaCy's TargetMatcher on the concept phrases of ``extraction/*.yaml`` and its ConText on
+medspaCy's default rules with the project's (``extraction/context.yaml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from openimr.extract.patterns import ContextRuleSpec, ExtractionRules, default_rules
+from openimr.extract.sentences import sentence_starts
+
+
+def build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
+    """The pipeline for ``rules``, with each phrase label's concepts and its phrase."""
+    import numpy
+    from medspacy.context import ConText  # noqa: F401  (registers the factory)
+    from medspacy.ner import TargetMatcher, TargetRule  # noqa: F401
+    from spacy.attrs import IDX, SENT_START
+    from spacy.language import Language
+
+    from openimr.nlp import blank_english
+
+    if not Language.has_factory("openimr_sentences"):
+
+        @Language.component("openimr_sentences")
+        def sentences(doc: Any) -> Any:
+            starts = doc.user_data.get("openimr_starts") or sentence_starts(doc.text)
+            if len(doc) == 0:
+                return doc
+            # a token starts a sentence when its offset is a sentence start (vectorized:
+            # one assignment per token in Python is the slowest part of the pipeline)
+            # (token offsets increase: each start's token is found by binary search)
+            idx = doc.to_array([IDX]).astype(numpy.int64)
+            wanted = numpy.asarray(starts, dtype=numpy.int64)
+            at = numpy.searchsorted(idx, wanted)
+            hit = at < len(idx)
+            hit[hit] = idx[at[hit]] == wanted[hit]
+            flags = numpy.full(len(idx), -1, dtype=numpy.int64)
+            flags[at[hit]] = 1
+            flags[0] = 1
+            doc.from_array([SENT_START], flags.astype(numpy.uint64))
+            return doc
+
+    nlp = blank_english()
+    nlp.add_pipe("openimr_sentences")
+    # all matches, overlapping ones too (in a span group): "returned to full duty" is both a
+    # return to work and a work status; overlaps within one fact are resolved later
+    matcher: Any = nlp.add_pipe(
+        "medspacy_target_matcher", config={"result_type": "group", "prune": False}
+    )
+    phrase_to_concepts: dict[str, list[int]] = {}
+    for idx, concept in enumerate(rules.concepts):
+        for phrase in concept.phrases:
+            key = phrase if case_sensitive(phrase) else phrase.lower()
+            phrase_to_concepts.setdefault(key, []).append(idx)
+    target_rules = [
+        TargetRule(literal=phrase, category=f"P{n}", pattern=[{"TEXT": phrase}])
+        if case_sensitive(phrase)
+        else TargetRule(literal=phrase, category=f"P{n}")
+        for n, phrase in enumerate(phrase_to_concepts)
+    ]
+    matcher.add(target_rules)
+    context: Any = nlp.add_pipe(
+        "medspacy_context", config={"input_span_type": "group", "rules": None}
+    )
+    context.add(
+        _as_phrases(context_rules(context.DEFAULT_RULES_FILEPATH, rules.context_rules), nlp)
+    )
+    return (
+        nlp,
+        {f"P{n}": concepts for n, concepts in enumerate(phrase_to_concepts.values())},
+        {f"P{n}": phrase for n, phrase in enumerate(phrase_to_concepts)},
+    )
+
+
+def context_rules(default_path: str, added: Sequence[ContextRuleSpec] = ()) -> list[Any]:
+    """medspaCy's default ConText rules and the rules of ``extraction/context.yaml`` (data):
+    more negations, modifiers for mentions that are not findings (consent risks,
+    instructions, questions, plans), and clause boundaries that end a modifier's reach ("no
+    improvement with therapy, and she was seen by a chiropractor" does not deny the
+    chiropractor). A data rule with a default rule's literal replaces it (": no" both ways)."""
+    from medspacy.context import ConTextRule
+
+    defaults = ConTextRule.from_json(default_path)
+    default_patterns = {r.literal: r.pattern for r in defaults}
+    ours = [
+        ConTextRule(
+            r.literal,
+            r.category,
+            direction=r.direction,
+            pattern=default_patterns.get(r.literal)
+            if r.pattern is None
+            else [dict(t) for t in r.pattern],
+            max_scope=r.max_scope,
+        )
+        for r in added
+    ]
+    replaced = {r.literal for r in added}
+    return [*(r for r in defaults if r.literal not in replaced), *ours]
+
+
+MAX_PHRASES_PER_RULE = 400
+
+
+def _token_choices(token: dict[str, Any]) -> tuple[list[str], bool] | None:
+    """The lower-case words a token pattern accepts and whether it may be left out, when it
+    is a plain choice of words (``{"LOWER": {"IN": [...]}, "OP": "?"}``); else None."""
+    op = token.get("OP")
+    if op not in (None, "?") or not set(token) - {"OP"}:
+        return None
+    keys = set(token) - {"OP"}
+    if keys == {"LOWER"}:
+        value = token["LOWER"]
+        words = value.get("IN") if isinstance(value, dict) and set(value) == {"IN"} else value
+        words = [words] if isinstance(words, str) else words
+    elif keys == {"TEXT"} and isinstance(token["TEXT"], str):
+        words = [token["TEXT"]]  # only when case cannot matter (",")
+        if any(c.isalpha() for c in words[0]):
+            return None
+    else:
+        return None
+    if not isinstance(words, list) or not all(
+        isinstance(w, str) and w == w.lower() and w and " " not in w for w in words
+    ):
+        return None
+    return list(dict.fromkeys(words)), op == "?"
+
+
+def _expand(pattern: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
+    """Every word sequence a token pattern of plain word choices matches, or None."""
+    seqs: list[tuple[str, ...]] = [()]
+    for token in pattern:
+        choice = _token_choices(token)
+        if choice is None:
+            return None
+        words, optional = choice
+        seqs = [*((*s, w) for s in seqs for w in words), *(seqs if optional else [])]
+        if len(seqs) > MAX_PHRASES_PER_RULE:
+            return None
+    return [s for s in seqs if s]
+
+
+def _as_phrases(rules: list[Any], nlp: Any) -> list[Any]:
+    """ConText rules whose token pattern is a plain choice of words, each as the phrase
+    rules of its word sequences (spaCy's phrase matcher finds them in a fraction of the
+    token matcher's time; the matches are the same: a sequence is kept only when the
+    tokenizer reads its text as exactly those words). Other rules are kept as they are."""
+    from medspacy.context import ConTextRule
+
+    out: list[Any] = []
+    for rule in rules:
+        seqs = _expand(rule.pattern) if isinstance(rule.pattern, list) else None
+        if seqs is None or not all(
+            [t.text for t in nlp.tokenizer(" ".join(seq))] == list(seq) for seq in seqs
+        ):
+            out.append(rule)
+            continue
+        out.extend(
+            ConTextRule(
+                " ".join(seq),
+                rule.category,
+                direction=rule.direction,
+                max_scope=rule.max_scope,
+                allowed_types=rule.allowed_types,
+                excluded_types=rule.excluded_types,
+                max_targets=rule.max_targets,
+                terminated_by=rule.terminated_by,
+                on_match=rule.on_match,
+                on_modifies=rule.on_modifies,
+                metadata=rule.metadata,
+            )
+            for seq in seqs
+        )
+    return out
+
+
+def case_sensitive(word: str) -> bool:
+    """Short abbreviations in capitals ("PT", "OT", "ESI") match only in capitals ("Pt"
+    is the patient)."""
+    return 2 <= len(word) <= 3 and word.isalpha() and word.isupper()
+
+
+@lru_cache(maxsize=2)
+def default_pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
+    """The pipeline of the shipped rules (built once)."""
+    return build_nlp(default_rules())
