@@ -45,10 +45,13 @@ def _check_files(root: Path | None) -> Library:
 
 
 def _check_process_data() -> None:
-    """The shipped deadline and eligibility data (library/data/process/), against the law."""
+    """The shipped deadline and eligibility data (library/data/process/), against the law,
+    and the record-language rules (library/data/nlp/)."""
+    from openimr.extract.nlp_rules import check_nlp_rules
     from openimr.process.deadlines import deadline_rules
     from openimr.process.eligibility import eligibility_checks
 
+    check_nlp_rules()
     deadline_rules()
     eligibility_checks()
 
