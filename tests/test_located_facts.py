@@ -300,3 +300,17 @@ def test_a_record_about_the_right_knee_gives_its_side_to_knee_findings_that_stat
     )
     (effusion,) = [f for f in _facts(text, "effusion") if f.value is True]
     assert (effusion.side, effusion.region) == ("right", "knee")
+
+
+def test_the_location_words_file_refuses_an_unknown_key_and_a_negative_number(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "locations.yaml"
+    bad.write_text("version: 1\nsides:\n  left: [left]\nsidez: {}\n")
+    with pytest.raises(YamlError) as err:
+        load_location_rules(bad)
+    assert "sidez" in str(err.value) and ":4" in str(err.value)
+    bad.write_text("version: 1\nheader_chars: -3\n")
+    with pytest.raises(YamlError) as err:
+        load_location_rules(bad)
+    assert "header_chars" in str(err.value) and ":2" in str(err.value)

@@ -21,12 +21,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
+
 from openimr.request.catalogue import Catalogue, catalogue, synonym_regex
-from openimr.yamlio import YamlError, load_yaml_file
+from openimr.yamlio import LoadedYaml, YamlError, load_yaml_file
 
 Side = Literal["left", "right", "bilateral"]
 DATA = Path(__file__).resolve().parents[1] / "library" / "data" / "locations.yaml"
-_SIDES: tuple[Side, ...] = ("left", "right", "bilateral")
 # tokens a side word may stand apart from its region by ("left medial knee", "left-sided")
 _BEFORE_WINDOW = 3
 _AFTER_WINDOW = 4
@@ -63,65 +64,60 @@ class LocationRules:
     heading_lookback: int
 
 
+class _LocationsFile(BaseModel):
+    """The shape of ``locations.yaml`` (its header comment says what each key means)."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = 1
+    sides: dict[Side, list[str]] = Field(default_factory=dict)
+    attached_only: list[str] = Field(default_factory=list)
+    not_side: list[str] = Field(default_factory=list)
+    not_region: list[str] = Field(default_factory=list)
+    header_labels: list[str] = Field(default_factory=list)
+    header_chars: NonNegativeInt = 800
+    heading_lookback: NonNegativeInt = 12
+
+
+def _regexes(
+    patterns: list[str], key: str, doc: LoadedYaml, shown: str
+) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for i, raw in enumerate(patterns):
+        try:
+            out.append(re.compile(raw, re.IGNORECASE))
+        except re.error as exc:
+            raise YamlError(
+                f"bad regular expression: {exc}",
+                file=shown,
+                line=doc.line_of((key, i)),
+                field=f"{key}.{i}",
+            ) from None
+    return tuple(out)
+
+
 def load_location_rules(path: Path = DATA) -> LocationRules:
     """Read ``locations.yaml``; a bad entry is an error naming file, field and line."""
     shown = "openimr/library/data/locations.yaml" if path == DATA else str(path)
     doc = load_yaml_file(path, shown)
-    data = doc.data if isinstance(doc.data, dict) else {}
-
-    def fail(msg: str, *where: str | int) -> YamlError:
-        return YamlError(
-            msg, file=shown, line=doc.line_of(where), field=".".join(map(str, where)) or None
-        )
-
-    allowed = {
-        "version",
-        "sides",
-        "attached_only",
-        "not_side",
-        "not_region",
-        "header_labels",
-        "header_chars",
-        "heading_lookback",
-    }
-    for key in data:
-        if key not in allowed:
-            raise fail(f"unknown key {key!r}", key)
-    side_words: dict[str, Side] = {}
-    sides = data.get("sides") or {}
-    if not isinstance(sides, dict):
-        raise fail("'sides' must map a side to its words", "sides")
-    for side, words in sides.items():
-        if side not in _SIDES:
-            raise fail(f"side must be left, right or bilateral, got {side!r}", "sides", side)
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            raise fail("must be a list of words", "sides", side)
-        for w in words:
-            side_words[w.lower()] = side
-
-    def regexes(key: str) -> tuple[re.Pattern[str], ...]:
-        out = []
-        for i, raw in enumerate(data.get(key) or ()):
-            try:
-                out.append(re.compile(str(raw), re.IGNORECASE))
-            except re.error as exc:
-                raise fail(f"bad regular expression: {exc}", key, i) from None
-        return tuple(out)
-
-    def number(key: str, default: int) -> int:
-        value = data.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise fail("must be a whole number", key)
-        return value
-
+    try:
+        data = _LocationsFile.model_validate(doc.data or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if p != "[key]")
+        raise YamlError(
+            str(first["msg"]),
+            file=shown,
+            line=doc.line_of(loc),
+            field=".".join(map(str, loc)) or None,
+        ) from None
     return LocationRules(
-        side_words=side_words,
-        attached_only=frozenset(str(w).lower() for w in data.get("attached_only") or ()),
-        not_side=regexes("not_side"),
-        not_region=regexes("not_region"),
-        header_labels=frozenset(str(x).lower() for x in data.get("header_labels") or ()),
-        header_chars=number("header_chars", 800),
-        heading_lookback=number("heading_lookback", 12),
+        side_words={w.lower(): side for side, words in data.sides.items() for w in words},
+        attached_only=frozenset(w.lower() for w in data.attached_only),
+        not_side=_regexes(data.not_side, "not_side", doc, shown),
+        not_region=_regexes(data.not_region, "not_region", doc, shown),
+        header_labels=frozenset(x.lower() for x in data.header_labels),
+        header_chars=data.header_chars,
+        heading_lookback=data.heading_lookback,
     )
 
 
