@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 VENV="${OPENIMR_CORE_VENV:-${TMPDIR:-/tmp}/openimr-core-venv}"
-SEED="${1:-../shared/examples/seed-case}"
+SEED="${1:-${OPENIMR_SHARED:-../shared}/examples/seed-case}"
 start=$SECONDS
 rm -rf "$VENV"
 "$PY" -m venv "$VENV"
