@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from openimr.errors import AuthenticationError, ConflictError, OpenIMRError, PermissionDeniedError
 from openimr.service import Actor, Role, Settings, Workflow, authenticate
 from openimr.service.workflow import Clock, ReviewEngine, run_review
-from openimr.store import BlobStore, transaction
-from openimr.store.models import EventRow, JobRow
+from openimr.store import BlobStore, events, transaction
+from openimr.store import jobs as stored_jobs
+from openimr.store.models import EventRow
 
 log = logging.getLogger("openimr.api")
 
@@ -82,7 +83,8 @@ class Context:
         )
         try:
             with transaction(self.sessions) as session:
-                session.add(
+                events.append(
+                    session,
                     EventRow(
                         case_id=None,
                         at=self.clock(),
@@ -92,7 +94,7 @@ class Context:
                         action=action,
                         reason=exc.message[:500],
                         detail={},
-                    )
+                    ),
                 )
         except Exception:  # the refusal stands even if it cannot be recorded
             log.exception("could not record a refused request in the audit trail")
@@ -115,7 +117,7 @@ class Context:
 
 def _finish_job(ctx: Context, job_id: int, *, error: str | None, draft_id: int | None) -> None:
     with transaction(ctx.sessions) as session:
-        job = session.get(JobRow, job_id)
+        job = stored_jobs.get(session, job_id)
         if job is None:  # pragma: no cover - jobs are never deleted
             return
         job.state = "failed" if error else "done"
@@ -128,7 +130,7 @@ def run_draft_job(ctx: Context, job_id: int) -> None:
     """Run one queued draft: read (short transaction), engine (no transaction), store (short)."""
     try:
         with transaction(ctx.sessions) as session:
-            job = session.get(JobRow, job_id)
+            job = stored_jobs.get(session, job_id)
             if job is None or job.state != "queued":
                 return
             job.state = "running"

@@ -157,23 +157,13 @@ def sweep_blobs_cmd(
     dry_run: Annotated[bool, typer.Option(help="List what would go; remove nothing.")] = False,
 ) -> None:
     """Remove stored files no case references (left by a crash or a rolled-back request)."""
-    from sqlalchemy import select
-
     from openimr.service import Settings
-    from openimr.store import BlobStore, init_db, session_factory, transaction
-    from openimr.store.models import DocumentRow
+    from openimr.service.maintenance import sweep_blobs
 
-    settings = Settings()
     try:
-        engine = init_db(settings.url)
+        report = sweep_blobs(Settings(), older_than_hours * 3600, dry_run=dry_run)
     except OpenIMRError as exc:
         raise fail(str(exc)) from None
-    with transaction(session_factory(engine)) as session:
-        known = set(session.scalars(select(DocumentRow.sha256)))
-    engine.dispose()
-    report = BlobStore(settings.blob_dir).sweep(
-        lambda digest: digest in known, older_than=older_than_hours * 3600, dry_run=dry_run
-    )
     verb = "would remove" if dry_run else "removed"
     for name in report.removed:
         typer.echo(f"{verb} {name}")

@@ -22,3 +22,8 @@ def get(session: Session, document_id: int) -> DocumentRow | None:
 
 def add(session: Session, row: DocumentRow) -> None:
     session.add(row)
+
+
+def hashes(session: Session) -> set[str]:
+    """The content hash of every stored document (what the blob store must keep)."""
+    return set(session.scalars(select(DocumentRow.sha256)))
