@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from openimr.errors import OpenIMRError
 from openimr.model import ItemDetermination
 from openimr.render.wording import guideline_wording
-from openimr.yamlio import load_yaml_file
+from openimr.yamlio import load_yaml_file, validated
 
 CHAPTERS: tuple[tuple[str, str], ...] = (
     (r"chronic pain", "chronic-pain"),
@@ -261,18 +261,7 @@ class ExpectedFile(BaseModel):
 
 def _expected_items(path: Path) -> list[ExpectedItem]:
     file = path / "expected.yaml"
-    doc = load_yaml_file(file)
-    try:
-        return ExpectedFile.model_validate(doc.data).items
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        raise OpenIMRError(
-            str(first["msg"]),
-            file=str(file),
-            field=".".join(str(p) for p in loc) or None,
-            line=doc.line_of(loc),
-        ) from None
+    return validated(load_yaml_file(file), ExpectedFile, OpenIMRError).items
 
 
 def _match(

@@ -15,13 +15,15 @@ bomb of 1 KB would otherwise expand to gigabytes downstream).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from openimr.errors import OpenIMRError
 
 PathKey = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 class YamlError(OpenIMRError):
@@ -177,6 +179,22 @@ class LoadedYaml:
                 return self.lines[p]
             p = p[:-1]
         return self.lines.get((), None)
+
+
+def validated(doc: LoadedYaml, model: type[M], error: type[OpenIMRError] | None = None) -> M:
+    """``doc`` as ``model``; on the first problem, ``error`` (default :class:`YamlError`)
+    naming the file, the line and the field (pydantic's dict-key marks left out)."""
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if p != "[key]")
+        raise (error or YamlError)(
+            str(first["msg"]).removeprefix("Value error, "),
+            file=doc.file,
+            line=doc.line_of(loc),
+            field=".".join(str(p) for p in loc) or None,
+        ) from None
 
 
 def _bad_scalar(node: yaml.Node) -> tuple[int | None, str | None]:

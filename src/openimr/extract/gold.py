@@ -39,17 +39,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from openimr.errors import OpenIMRError
 from openimr.extract.extractor import Extractor, default_extractor
 from openimr.model import Fact, Record
 from openimr.records import read_record
-from openimr.yamlio import LoadedYaml, load_yaml_file
-
-_M = TypeVar("_M", bound=BaseModel)
+from openimr.yamlio import LoadedYaml, load_yaml_file, validated
 
 CONTEXTS = ("plain", "negated", "historical", "hypothetical", "family")
 NOT_SCORED = {"complaint", "exam_finding", "plan_item", "treatment_to_date", "mechanism_of_injury"}
@@ -257,22 +255,6 @@ class _ScoredFile(_Entry):
     facts: list[str]
 
 
-def _validated(model: type[_M], doc: LoadedYaml, path: Path) -> _M:
-    """``doc`` as ``model``; an error names the file, the field and its line."""
-    try:
-        return model.model_validate(doc.data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        field_name = ".".join(str(p) for p in loc) or None
-        raise OpenIMRError(
-            str(first["msg"]),
-            file=str(path),
-            field=field_name,
-            line=doc.line_of(loc),
-        ) from None
-
-
 def _scored_start(data: _AnnotationFile, text: str, path: Path) -> int:
     if data.scored_from is None:
         return 0
@@ -334,7 +316,7 @@ def load_annotations(gold_dir: Path, record_text: dict[str, str]) -> dict[str, A
     out: dict[str, Annotation] = {}
     for path in sorted((gold_dir / "annotations").glob("*.yaml")):
         doc = load_yaml_file(path)
-        data = _validated(_AnnotationFile, doc, path)
+        data = validated(doc, _AnnotationFile, OpenIMRError)
         if data.record not in record_text:
             raise OpenIMRError(
                 f"record {data.record!r} is not in the gold set's records/",
@@ -368,7 +350,7 @@ def load_scored(gold_dir: Path) -> set[str] | None:
     path = gold_dir / "scored.yaml"
     if not path.is_file():
         return None
-    return set(_validated(_ScoredFile, load_yaml_file(path), path).facts)
+    return set(validated(load_yaml_file(path), _ScoredFile, OpenIMRError).facts)
 
 
 def load_held_out(gold_dir: Path) -> set[str]:

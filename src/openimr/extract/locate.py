@@ -21,10 +21,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
 from openimr.request.catalogue import Catalogue, catalogue, synonym_regex
-from openimr.yamlio import LoadedYaml, YamlError, load_yaml_file
+from openimr.yamlio import LoadedYaml, YamlError, load_yaml_file, validated
 
 Side = Literal["left", "right", "bilateral"]
 DATA = Path(__file__).resolve().parents[1] / "library" / "data" / "locations.yaml"
@@ -99,17 +99,9 @@ def load_location_rules(path: Path = DATA) -> LocationRules:
     """Read ``locations.yaml``; a bad entry is an error naming file, field and line."""
     shown = "openimr/library/data/locations.yaml" if path == DATA else str(path)
     doc = load_yaml_file(path, shown)
-    try:
-        data = _LocationsFile.model_validate(doc.data or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(p for p in first["loc"] if p != "[key]")
-        raise YamlError(
-            str(first["msg"]),
-            file=shown,
-            line=doc.line_of(loc),
-            field=".".join(map(str, loc)) or None,
-        ) from None
+    if doc.data is None:  # an empty file: every key takes its default
+        doc.data = {}
+    data = validated(doc, _LocationsFile)
     return LocationRules(
         side_words={w.lower(): side for side, words in data.sides.items() for w in words},
         attached_only=frozenset(w.lower() for w in data.attached_only),

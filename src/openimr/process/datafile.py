@@ -9,10 +9,10 @@ from __future__ import annotations
 from importlib import resources
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from openimr.errors import LibraryError
-from openimr.yamlio import LoadedYaml, PathKey, YamlError, load_yaml_text
+from openimr.yamlio import LoadedYaml, PathKey, YamlError, load_yaml_text, validated
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,17 +25,7 @@ def parse_model(
         loaded = load_yaml_text(text, file)
     except YamlError as exc:
         raise error(exc.message, file=file, line=exc.line) from None
-    try:
-        return model.model_validate(loaded.data), loaded
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        raise error(
-            str(first["msg"]).removeprefix("Value error, "),
-            file=file,
-            line=loaded.line_of(loc),
-            field=".".join(str(p) for p in loc) or None,
-        ) from None
+    return validated(loaded, model, error), loaded
 
 
 def refuse(

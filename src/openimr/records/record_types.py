@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from openimr.errors import LibraryError
-from openimr.yamlio import LoadedYaml, load_yaml_text
+from openimr.yamlio import LoadedYaml, load_yaml_text, validated
 
 DATA_PACKAGE = "openimr"
 DATA_DIR = ("library", "data")
@@ -163,15 +163,7 @@ def _read(name: str) -> LoadedYaml:
 
 
 def _validate(model: type[_Strict], doc: LoadedYaml) -> Any:
-    try:
-        return model.model_validate(doc.data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field = ".".join(str(p) for p in loc)
-        raise LibraryError(
-            str(err["msg"]), file=doc.file, field=field or None, line=doc.line_of(loc)
-        ) from None
+    return validated(doc, model, LibraryError)
 
 
 def _compile(

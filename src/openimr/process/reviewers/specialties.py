@@ -11,12 +11,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from openimr.errors import LibraryError
 from openimr.process.names import normalize_item
 from openimr.process.reviewers.profiles import ReviewerProfile
-from openimr.yamlio import YamlError, load_yaml_text
+from openimr.yamlio import YamlError, load_yaml_text, validated
 
 SPECIALTIES_RESOURCE = "data/specialties.yaml"
 
@@ -136,13 +136,7 @@ def parse_specialty_map(text: str, file: str) -> SpecialtyMap:
         doc = load_yaml_text(text, file)
     except YamlError as exc:
         raise LibraryError(exc.message, file=file, line=exc.line) from None
-    try:
-        smap = SpecialtyMap.model_validate(doc.data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        where = ".".join(str(p) for p in loc)
-        raise LibraryError(f"{where}: {first['msg']}", file=file, line=doc.line_of(loc)) from None
+    smap = validated(doc, SpecialtyMap, LibraryError)
     problems = smap.check()
     if problems:
         raise LibraryError("; ".join(problems), file=file)
