@@ -60,3 +60,23 @@ def test_an_entry_with_a_codec_is_read_by_it(
     assert diskcache.cached("text", lambda: "built", "k", codec) == "built"
     assert (tmp_path / "text-k.pickle").read_bytes() == b"built"
     assert diskcache.cached("text", lambda: pytest.fail("rebuilt"), "k", codec) == "built!"
+
+
+def test_the_cached_rule_tables_are_those_of_the_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openimr.extract.extractor import Extractor, rule_tables
+
+    monkeypatch.setenv(diskcache.ENV, str(tmp_path))
+    ex = Extractor()  # the shipped rules: tables written to the cache
+    [entry] = tmp_path.glob("extractor-tables-*.pickle")
+    again = Extractor()  # ... and read back
+    built = rule_tables(default_rules(), ex.nlp.get_pipe("medspacy_context").DEFAULT_RULES_FILEPATH)
+    for tables in (ex, again):
+        assert tables._needs == built.needs
+        assert tables._keyword_hits == built.keyword_hits
+        assert tables._keyword_free == built.keyword_free
+        assert tables._negation_cues == built.negation_cues
+        assert tables._keyword_scan is not None
+        assert tables._keyword_scan.pattern == built.keyword_scan
+    assert entry.stat().st_size > 0

@@ -191,19 +191,25 @@ def case_sensitive(word: str) -> bool:
     return 2 <= len(word) <= 3 and word.isalpha() and word.isupper()
 
 
+def nlp_key() -> str:
+    """The start-up cache key of what is built on spaCy and medspaCy: the package's, and
+    their versions."""
+    from medspacy import __version__ as medspacy_version
+    from spacy.about import __version__ as spacy_version
+
+    from openimr.diskcache import package_key
+
+    key = f"{package_key()}|{spacy_version}|{medspacy_version}"
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
 @lru_cache(maxsize=2)
 def default_pipeline(rules_id: int) -> Built:
     """The pipeline of the shipped rules (built once per process; read from the start-up
     cache when it is current: ``diskcache``, keyed also by spaCy's and medspaCy's versions)."""
-    from medspacy import __version__ as medspacy_version
-    from spacy.about import __version__ as spacy_version
+    from openimr.diskcache import cached
 
-    from openimr.diskcache import cached, package_key
-
-    key = hashlib.sha256(f"{package_key()}|{spacy_version}|{medspacy_version}".encode())
-    built = cached(
-        "nlp-pipeline", lambda: build_nlp(default_rules()), key.hexdigest()[:24], (_dumps, _loads)
-    )
+    built = cached("nlp-pipeline", lambda: build_nlp(default_rules()), nlp_key(), (_dumps, _loads))
     from openimr.nlp import adopt
 
     adopt(built[0])  # the sectionizer tokenizes on the same vocabulary and tokenizer
