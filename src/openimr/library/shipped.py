@@ -13,6 +13,11 @@ from openimr.library.schema import Library
 def default_library() -> Library:
     """The shipped library, from the start-up cache when it is current (``diskcache``)."""
     from openimr.diskcache import cached
+
+    return cached("library", _load)
+
+
+def _load() -> Library:
     from openimr.library.loader import load_library
 
-    return cached("library", load_library)
+    return load_library()
