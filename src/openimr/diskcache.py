@@ -1,6 +1,6 @@
 """A cache on disk of what openimr compiles from its data at start-up (the library, the
-extraction rules, the request catalogue), so that a fresh process reads one pickle instead of
-parsing and checking YAML.
+extraction rules, the request catalogue, the extractor's tables, the built spaCy pipeline), so
+that a fresh process reads one pickle instead of parsing and checking YAML and building matchers.
 
 Each entry is keyed by a hash of the package's own files (its data and its code) and the
 Python version: any change to a data file, or a new openimr, builds and writes a new entry.
