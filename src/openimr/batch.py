@@ -205,7 +205,7 @@ def _review_chunk(chunk: list[tuple[int, str]], settings: Settings) -> list[Outc
 def warm() -> None:
     """Load everything a review needs (library, rules, catalogue, pipelines) once."""
     from openimr.extract.extractor import default_extractor
-    from openimr.library.loader import default_library
+    from openimr.library.shipped import default_library
     from openimr.records.structure import find_sections
     from openimr.request import catalogue, parse_request
 

@@ -1,6 +1,6 @@
 """A cache on disk of what openimr compiles from its data at start-up (the library, the
-extraction rules, the request catalogue), so that a fresh process reads one pickle instead of
-parsing and checking YAML.
+extraction rules, the request catalogue, the extractor's tables, the built spaCy pipeline), so
+that a fresh process reads one pickle instead of parsing and checking YAML and building matchers.
 
 Each entry is keyed by a hash of the package's own files (its data and its code) and the
 Python version: any change to a data file, or a new openimr, builds and writes a new entry.
@@ -71,14 +71,21 @@ def entry_path(name: str, key: str | None = None) -> Path | None:
     return None if base is None else base / f"{name}-{key or package_key()}.pickle"
 
 
-def cached(name: str, build: Callable[[], T], key: str | None = None) -> T:
+Codec = tuple[Callable[[T], bytes], Callable[[bytes], T]]
+"""How an entry is written and read when plain pickle cannot: (dumps, loads)."""
+
+
+def cached(
+    name: str, build: Callable[[], T], key: str | None = None, codec: Codec[T] | None = None
+) -> T:
     """The value ``build()`` returns, read from the cache when an entry for ``key`` (default:
-    the current package) is there, else built and (when the directory is writable) stored."""
+    the current package) is there, else built and (when the directory is writable) stored
+    (by ``codec`` when given, else by pickle)."""
     path = entry_path(name, key)
     if path is not None:
         try:
             with path.open("rb") as fh:
-                value: T = pickle.load(fh)
+                value: T = pickle.load(fh) if codec is None else codec[1](fh.read())
             return value
         except FileNotFoundError:
             pass
@@ -86,15 +93,18 @@ def cached(name: str, build: Callable[[], T], key: str | None = None) -> T:
             pass
     value = build()
     if path is not None:
-        _store(path, value)
+        _store(path, value, None if codec is None else codec[0])
     return value
 
 
-def _store(path: Path, value: object) -> None:
+def _store(path: Path, value: T, dumps: Callable[[T], bytes] | None = None) -> None:
     """Write an entry whole (to a temporary file renamed over it), or not at all."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        if dumps is None:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            data = dumps(value)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -2,20 +2,30 @@
 
 Building spaCy's English tokenizer (its 2,700 special cases) is a large part of start-up;
 the extraction pipeline and the sectionizer tokenize the same way, so they share one vocabulary
-and one tokenizer instead of building two.
+and one tokenizer instead of building two. A pipeline read from the start-up cache brings its
+own: :func:`adopt` makes it the shared one when none is built yet.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
+_shared: list[Any] = []
 
-@cache
+
 def _base() -> Any:
-    import spacy
+    if not _shared:
+        import spacy
 
-    return spacy.blank("en")
+        _shared.append(spacy.blank("en"))
+    return _shared[0]
+
+
+def adopt(nlp: Any) -> None:
+    """Share ``nlp``'s vocabulary and tokenizer (a blank English pipeline's) from now on,
+    unless one is already shared."""
+    if not _shared:
+        _shared.append(nlp)
 
 
 def blank_english() -> Any:

@@ -14,8 +14,8 @@ from openimr.engine.confidence import item_confidence
 from openimr.engine.determine import EvaluatedCriterion, determine, to_results
 from openimr.engine.logic import Outcome
 from openimr.extract import extract_facts
-from openimr.library.loader import default_library
 from openimr.library.schema import Library
+from openimr.library.shipped import default_library
 from openimr.model import (
     Case,
     CaseReview,

@@ -109,7 +109,7 @@ def list_(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
 ) -> None:
     """Print the catalogue: treatment, versions (dates, tier) and citations."""
-    from openimr.library.loader import default_library
+    from openimr.library.shipped import default_library
 
     lib = default_library()
     rows: list[dict[str, Any]] = []

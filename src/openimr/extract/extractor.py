@@ -25,8 +25,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
+from openimr.diskcache import cached
 from openimr.extract.concepts import Found, window_concept_facts
 from openimr.extract.context import (
     ModifierScopes,
@@ -39,7 +40,13 @@ from openimr.extract.context import (
 from openimr.extract.derive import derived, positive_wins, unique
 from openimr.extract.layout import relayout
 from openimr.extract.locate import Locator
-from openimr.extract.nlp_pipeline import build_nlp, case_sensitive, context_rules, default_pipeline
+from openimr.extract.nlp_pipeline import (
+    build_nlp,
+    case_sensitive,
+    context_rules,
+    default_pipeline,
+    nlp_key,
+)
 from openimr.extract.pattern_facts import sentence_pattern_facts
 from openimr.extract.patterns import ExtractionRules, PatternRule, default_rules, words_alternation
 from openimr.extract.run import Mention, Run
@@ -53,7 +60,7 @@ from openimr.extract.sentences import (
     is_title,
     sentence_starts,
 )
-from openimr.extract.shortcuts import holds, regex_needs, trie_regex
+from openimr.extract.shortcuts import Needs, holds, regex_needs, trie_regex
 from openimr.extract.summary import summary_facts
 from openimr.model import Fact, Record, Span
 
@@ -64,6 +71,54 @@ WINDOW = 10_000
 """Characters of record text the spaCy pipeline reads at once: whole sentences, so ConText
 (whose scope is a sentence) reads each mention as it would in the whole text; a record
 shorter than this is read in one piece."""
+
+
+class RuleTables(NamedTuple):
+    """What the extractor's hot loop looks up, computed once from the rules."""
+
+    keyword_patterns: dict[str, list[int]]
+    """keyword -> the patterns it may let run"""
+    keyword_free: frozenset[int]
+    """the patterns that have no keywords"""
+    needs: list[Needs]
+    """per pattern, the strings each of its matches holds (``regex_needs``)"""
+    keyword_scan: str
+    """the regex of all keywords (empty: none)"""
+    keyword_hits: dict[str, frozenset[int]]
+    """the longest keyword at a place -> the patterns it and its prefixes let run"""
+    negation_cues: frozenset[str]
+    """the words of ConText's negations"""
+
+
+def rule_tables(rules: ExtractionRules, context_path: str) -> RuleTables:
+    """The tables of ``rules`` (``context_path``: medspaCy's default ConText rules)."""
+    keyword_patterns: dict[str, list[int]] = {}
+    for pi, pat in enumerate(rules.patterns):
+        for kw in pat.keywords:
+            keyword_patterns.setdefault(kw, []).append(pi)
+    return RuleTables(
+        keyword_patterns=keyword_patterns,
+        keyword_free=frozenset(pi for pi, pat in enumerate(rules.patterns) if not pat.keywords),
+        needs=[regex_needs(pat.regex) for pat in rules.patterns],
+        # all keywords in one scan of a text: at each offset, the longest keyword that starts
+        # there, which gives every keyword starting there (its prefixes that are keywords)
+        keyword_scan="(?=(" + trie_regex(keyword_patterns) + "))" if keyword_patterns else "",
+        keyword_hits={
+            longest: frozenset(
+                pi for kw, pis in keyword_patterns.items() if longest.startswith(kw) for pi in pis
+            )
+            for longest in keyword_patterns
+        },
+        # the words of ConText's negations ("no", "without"), to tell a negation that a
+        # pattern's match holds itself from one that denies it
+        # (the rules as written: the pipeline holds some of them as their word sequences)
+        negation_cues=frozenset(
+            " ".join(str(rule.literal).lower().split())
+            for rule in context_rules(context_path, rules.context_rules)
+            if rule.category == "NEGATED_EXISTENCE"
+            and rule.direction not in ("TERMINATE", "PSEUDO")
+        ),
+    )
 
 
 class Extractor:
@@ -104,42 +159,20 @@ class Extractor:
             " ".join(w.lower().split()) for w, _ in words
         } <= {" ".join(p.lower().split()) for p in label_phrase.values()}
 
-        # keyword -> the patterns it may let run; the patterns that have no keywords
-        self._keyword_patterns: dict[str, list[int]] = {}
-        for pi, pat in enumerate(self.rules.patterns):
-            for kw in pat.keywords:
-                self._keyword_patterns.setdefault(kw, []).append(pi)
-        self._keyword_free = frozenset(
-            pi for pi, pat in enumerate(self.rules.patterns) if not pat.keywords
+        # the tables of the rules' patterns and negation words (the shipped rules': from the
+        # start-up cache when it is current)
+        context_path = self.nlp.get_pipe("medspacy_context").DEFAULT_RULES_FILEPATH
+        tables = (
+            cached("extractor-tables", lambda: rule_tables(self.rules, context_path), nlp_key())
+            if rules is None
+            else rule_tables(self.rules, context_path)
         )
-        self._needs = [regex_needs(pat.regex) for pat in self.rules.patterns]
-        # all keywords in one scan of a text: at each offset, the longest keyword that starts
-        # there, which gives every keyword starting there (its prefixes that are keywords)
-        self._keyword_scan = (
-            re.compile("(?=(" + trie_regex(self._keyword_patterns) + "))")
-            if self._keyword_patterns
-            else None
-        )
-        self._keyword_hits = {
-            longest: frozenset(
-                pi
-                for kw, pis in self._keyword_patterns.items()
-                if longest.startswith(kw)
-                for pi in pis
-            )
-            for longest in self._keyword_patterns
-        }
-
-        # the words of ConText's negations ("no", "without"), to tell a negation that a
-        # pattern's match holds itself from one that denies it
-        # (the rules as written: the pipeline holds some of them as their word sequences)
-        context = self.nlp.get_pipe("medspacy_context")
-        self._negation_cues = frozenset(
-            " ".join(str(rule.literal).lower().split())
-            for rule in context_rules(context.DEFAULT_RULES_FILEPATH, self.rules.context_rules)
-            if rule.category == "NEGATED_EXISTENCE"
-            and rule.direction not in ("TERMINATE", "PSEUDO")
-        )
+        self._keyword_patterns = tables.keyword_patterns
+        self._keyword_free = tables.keyword_free
+        self._needs = tables.needs
+        self._keyword_scan = re.compile(tables.keyword_scan) if tables.keyword_scan else None
+        self._keyword_hits = tables.keyword_hits
+        self._negation_cues = tables.negation_cues
 
     @property
     def locator(self) -> Locator:

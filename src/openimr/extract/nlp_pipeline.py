@@ -4,6 +4,9 @@ medspaCy's default rules with the project's (``extraction/context.yaml``)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import pickle
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -11,37 +14,43 @@ from typing import Any
 from openimr.extract.patterns import ContextRuleSpec, ExtractionRules, default_rules
 from openimr.extract.sentences import sentence_starts
 
+Built = tuple[Any, dict[str, list[int]], dict[str, str]]
+"""The pipeline, each phrase label's concepts and each label's phrase."""
 
-def build_nlp(rules: ExtractionRules) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
-    """The pipeline for ``rules``, with each phrase label's concepts and its phrase."""
+
+def _sentences(doc: Any) -> Any:
+    """The ``openimr_sentences`` component: a token starts a sentence when its offset is a
+    sentence start (``doc.user_data["openimr_starts"]``, else :func:`sentence_starts`)."""
     import numpy
+    from spacy.attrs import IDX, SENT_START
+
+    starts = doc.user_data.get("openimr_starts") or sentence_starts(doc.text)
+    if len(doc) == 0:
+        return doc
+    # vectorized: one assignment per token in Python is the slowest part of the pipeline
+    # (token offsets increase: each start's token is found by binary search)
+    idx = doc.to_array([IDX]).astype(numpy.int64)
+    wanted = numpy.asarray(starts, dtype=numpy.int64)
+    at = numpy.searchsorted(idx, wanted)
+    hit = at < len(idx)
+    hit[hit] = idx[at[hit]] == wanted[hit]
+    flags = numpy.full(len(idx), -1, dtype=numpy.int64)
+    flags[at[hit]] = 1
+    flags[0] = 1
+    doc.from_array([SENT_START], flags.astype(numpy.uint64))
+    return doc
+
+
+def build_nlp(rules: ExtractionRules) -> Built:
+    """The pipeline for ``rules``, with each phrase label's concepts and its phrase."""
     from medspacy.context import ConText  # noqa: F401  (registers the factory)
     from medspacy.ner import TargetMatcher, TargetRule  # noqa: F401
-    from spacy.attrs import IDX, SENT_START
     from spacy.language import Language
 
     from openimr.nlp import blank_english
 
     if not Language.has_factory("openimr_sentences"):
-
-        @Language.component("openimr_sentences")
-        def sentences(doc: Any) -> Any:
-            starts = doc.user_data.get("openimr_starts") or sentence_starts(doc.text)
-            if len(doc) == 0:
-                return doc
-            # a token starts a sentence when its offset is a sentence start (vectorized:
-            # one assignment per token in Python is the slowest part of the pipeline)
-            # (token offsets increase: each start's token is found by binary search)
-            idx = doc.to_array([IDX]).astype(numpy.int64)
-            wanted = numpy.asarray(starts, dtype=numpy.int64)
-            at = numpy.searchsorted(idx, wanted)
-            hit = at < len(idx)
-            hit[hit] = idx[at[hit]] == wanted[hit]
-            flags = numpy.full(len(idx), -1, dtype=numpy.int64)
-            flags[at[hit]] = 1
-            flags[0] = 1
-            doc.from_array([SENT_START], flags.astype(numpy.uint64))
-            return doc
+        Language.component("openimr_sentences", func=_sentences)
 
     nlp = blank_english()
     nlp.add_pipe("openimr_sentences")
@@ -182,7 +191,68 @@ def case_sensitive(word: str) -> bool:
     return 2 <= len(word) <= 3 and word.isalpha() and word.isupper()
 
 
+def nlp_key() -> str:
+    """The start-up cache key of what is built on spaCy and medspaCy: the package's, and
+    their versions."""
+    from medspacy import __version__ as medspacy_version
+    from spacy.about import __version__ as spacy_version
+
+    from openimr.diskcache import package_key
+
+    key = f"{package_key()}|{spacy_version}|{medspacy_version}"
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
 @lru_cache(maxsize=2)
-def default_pipeline(rules_id: int) -> tuple[Any, dict[str, list[int]], dict[str, str]]:
-    """The pipeline of the shipped rules (built once)."""
-    return build_nlp(default_rules())
+def default_pipeline(rules_id: int) -> Built:
+    """The pipeline of the shipped rules (built once per process; read from the start-up
+    cache when it is current: ``diskcache``, keyed also by spaCy's and medspaCy's versions)."""
+    from openimr.diskcache import cached
+
+    built = cached("nlp-pipeline", lambda: build_nlp(default_rules()), nlp_key(), (_dumps, _loads))
+    from openimr.nlp import adopt
+
+    adopt(built[0])  # the sectionizer tokenizes on the same vocabulary and tokenizer
+    return built
+
+
+def _dumps(built: Built) -> bytes:
+    """The built pipeline as bytes: its vocabulary and tokenizer, then its components (which
+    refer to the pipeline itself: written as a reference, restored by :func:`_loads`)."""
+    nlp, categories, phrases = built
+
+    class _Pickler(pickle.Pickler):
+        def persistent_id(self, obj: Any) -> str | None:
+            return "nlp" if obj is nlp else None
+
+    buf = io.BytesIO()
+    pickler = _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dump((nlp.vocab, nlp.tokenizer, nlp.max_length))
+    pickler.dump((list(nlp.pipeline), categories, phrases))
+    return buf.getvalue()
+
+
+def _loads(data: bytes) -> Built:
+    """The pipeline :func:`_dumps` wrote: a blank English pipeline on the stored vocabulary
+    and tokenizer, with the stored components (already built: spaCy adds a component only
+    by its factory, so they are set in place) and the attributes their factories register."""
+    from spacy.lang.en import English
+
+    made: list[Any] = []
+
+    class _Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid: Any) -> Any:
+            return made[0]
+
+    unpickler = _Unpickler(io.BytesIO(data))
+    vocab, tokenizer, max_length = unpickler.load()
+    nlp = English(vocab=vocab, create_tokenizer=lambda _nlp: tokenizer)
+    nlp.max_length = max_length
+    made.append(nlp)
+    pipeline, categories, phrases = unpickler.load()
+    for _, proc in pipeline:
+        for register in ("register_graph_attributes", "register_default_attributes"):
+            if hasattr(proc, register):
+                getattr(proc, register)()
+    nlp._components.extend(pipeline)
+    return nlp, categories, phrases

@@ -11,17 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from openimr.errors import LibraryError, LibraryErrors
-from openimr.extract.pattern_schema import (
-    ConceptSpec,
-    ExtractionFile,
-    PatternSpec,
-)
 from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
+
+if TYPE_CHECKING:  # the files' shapes: imported only to build the rules (start-up cache)
+    from openimr.extract.pattern_schema import ConceptSpec, ExtractionFile, PatternSpec
 
 DATA = Path(__file__).resolve().parents[1] / "library" / "data" / "extraction"
 
@@ -195,6 +193,8 @@ def load_rules(path: Path = DATA, facts: set[str] | None = None) -> ExtractionRu
 
 def _validated(doc: LoadedYaml, errors: list[LibraryError]) -> ExtractionFile | None:
     """The file checked against :class:`ExtractionFile`, or None (its errors added)."""
+    from openimr.extract.pattern_schema import ExtractionFile
+
     try:
         return ExtractionFile.model_validate(doc.data or {})
     except ValidationError as exc:
@@ -504,6 +504,6 @@ def _required_words(seq: list[Any], c: Any) -> list[str] | None:
 @lru_cache(maxsize=1)
 def default_rules() -> ExtractionRules:
     from openimr.diskcache import cached
-    from openimr.library.loader import default_library
+    from openimr.library.shipped import default_library
 
     return cached("extraction-rules", lambda: load_rules(DATA, set(default_library().facts)))

@@ -15,7 +15,6 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +59,7 @@ from openimr.library.schema import (
     Value,
     Version,
 )
+from openimr.library.shipped import default_library  # noqa: F401  (its home before)
 from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -467,11 +467,3 @@ def load_library(root: Path | None = None) -> Library:
     if errors:
         raise LibraryErrors(errors)
     return Library(facts=facts, sets=sets, root=str(base))
-
-
-@lru_cache(maxsize=4)
-def default_library() -> Library:
-    """The shipped library, from the start-up cache when it is current (``diskcache``)."""
-    from openimr.diskcache import cached
-
-    return cached("library", load_library)

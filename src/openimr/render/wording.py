@@ -141,7 +141,7 @@ def finding_words(finding: str | None) -> str | None:
 
 def _fact_description(key: str) -> str:
     name = key.replace(" ", "_")
-    from openimr.library.loader import default_library
+    from openimr.library.shipped import default_library
 
     fact = default_library().facts.get(name)
     return fact.describes if fact is not None else key

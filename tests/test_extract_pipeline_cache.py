@@ -1,0 +1,82 @@
+"""The spaCy pipeline in the start-up cache: read back from its bytes it finds what the
+pipeline built from the rules finds (the same facts, spans and contexts, in the same order),
+shares its tokenizer with the sectionizer, and is keyed by the package and spaCy's versions."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from openimr import diskcache
+from openimr.extract.extractor import default_extractor
+from openimr.extract.nlp_pipeline import _dumps, _loads, build_nlp, default_pipeline
+from openimr.extract.patterns import default_rules
+from openimr.records import read_record
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+GOLD = Path(__file__).resolve().parent / "gold" / "records"
+
+
+def test_the_pipeline_read_back_finds_what_the_built_one_finds() -> None:
+    built = build_nlp(default_rules())
+    nlp, categories, phrases = _loads(_dumps(built))
+    assert (categories, phrases) == built[1:]
+    assert nlp.pipe_names == built[0].pipe_names
+    ex = default_extractor()
+    again = copy.copy(ex)
+    again.nlp = nlp
+    paths = sorted((SHARED / "corpus" / "dwc-cases").glob("*/records/*.txt"))[:8]
+    records = [read_record(p, p.name) for p in [*paths, *sorted(GOLD.glob("*.txt"))[:8]]]
+    assert len(records) > 8
+    for record in records:
+        assert again.extract(record) == ex.extract(record), record.path
+
+
+def test_the_pipeline_entry_is_written_once_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(diskcache.ENV, str(tmp_path))
+    default_pipeline.cache_clear()
+    try:
+        first = default_pipeline(-1)
+        [entry] = tmp_path.glob("nlp-pipeline-*.pickle")
+        default_pipeline.cache_clear()
+        second = default_pipeline(-1)
+        assert second[0] is not first[0]
+        assert second[1:] == first[1:]
+        assert len(list(tmp_path.glob("nlp-pipeline-*.pickle"))) == 1
+        assert entry.stat().st_size > 0
+    finally:
+        default_pipeline.cache_clear()
+
+
+def test_an_entry_with_a_codec_is_read_by_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(diskcache.ENV, str(tmp_path))
+    codec = (lambda v: v.encode(), lambda b: b.decode() + "!")
+    assert diskcache.cached("text", lambda: "built", "k", codec) == "built"
+    assert (tmp_path / "text-k.pickle").read_bytes() == b"built"
+    assert diskcache.cached("text", lambda: pytest.fail("rebuilt"), "k", codec) == "built!"
+
+
+def test_the_cached_rule_tables_are_those_of_the_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openimr.extract.extractor import Extractor, rule_tables
+
+    monkeypatch.setenv(diskcache.ENV, str(tmp_path))
+    ex = Extractor()  # the shipped rules: tables written to the cache
+    [entry] = tmp_path.glob("extractor-tables-*.pickle")
+    again = Extractor()  # ... and read back
+    built = rule_tables(default_rules(), ex.nlp.get_pipe("medspacy_context").DEFAULT_RULES_FILEPATH)
+    for tables in (ex, again):
+        assert tables._needs == built.needs
+        assert tables._keyword_hits == built.keyword_hits
+        assert tables._keyword_free == built.keyword_free
+        assert tables._negation_cues == built.negation_cues
+        assert tables._keyword_scan is not None
+        assert tables._keyword_scan.pattern == built.keyword_scan
+    assert entry.stat().st_size > 0
