@@ -199,6 +199,13 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
         ),
         # prose in an impression is no diagnosis
         ("IMPRESSION:\nI would recommend a repeat study in six weeks.\n", "diagnosis"),
+        # a diffuse, patchy or global deficit, or a peripheral nerve's territory, is no root's
+        ("There is diffuse decreased sensation in the left leg.", "objective_radiculopathy"),
+        ("Strength is grossly 4/5 in all extremities.", "objective_radiculopathy"),
+        (
+            "She has tingling over the common peroneal nerve at the fibular head.",
+            "radicular_symptoms",
+        ),
     ],
 )
 def test_mentions_that_state_no_finding_give_no_fact(text: str, name: str) -> None:
