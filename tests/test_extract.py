@@ -199,6 +199,12 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
         ),
         # prose in an impression is no diagnosis
         ("IMPRESSION:\nI would recommend a repeat study in six weeks.\n", "diagnosis"),
+        # a fact's word in another sense: a treatment's name, a structure's "chronic", a
+        # treatment that has not worked, a walk stopped
+        ("She was referred to a chronic pain program.", "chronic_pain"),
+        ("There is chronic instability of the left shoulder.", "chronic_pain"),
+        ("He is here because conservative treatment has not worked.", "work_status"),
+        ("She stopped after 300 feet of walking.", "medication_reduced_or_not_tolerated"),
         # a diffuse, patchy or global deficit, or a peripheral nerve's territory, is no root's
         ("There is diffuse decreased sensation in the left leg.", "objective_radiculopathy"),
         ("Strength is grossly 4/5 in all extremities.", "objective_radiculopathy"),
