@@ -140,6 +140,14 @@ def values_of(text: str, name: str) -> list[object]:
             "objective_radiculopathy",
             True,
         ),
+        # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
+        # names one
+        (
+            "ASSESSMENT: Status post right ACL reconstruction.\n",
+            "diagnosis",
+            "Status post right ACL reconstruction",
+        ),
+        ("He is suffering from lumbar radiculopathy.", "diagnosis", "lumbar radiculopathy"),
         # an injection note's own procedure is care given
         ("PROCEDURE:  Caudal epidural steroid injection.\n", "prior_esi", True),
     ],
