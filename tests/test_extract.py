@@ -140,6 +140,8 @@ def values_of(text: str, name: str) -> list[object]:
             "objective_radiculopathy",
             True,
         ),
+        # the risks of surgery discussed: surgery is considered
+        ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
         # names one
         (
@@ -207,6 +209,18 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
         ),
         # prose in an impression is no diagnosis
         ("IMPRESSION:\nI would recommend a repeat study in six weeks.\n", "diagnosis"),
+        # a statement about patients in general, a prognosis, risks discussed, a benefit
+        # expected
+        ("Most patients get better with physical therapy.", "prior_therapy"),
+        (
+            "Prognosis is good with compliance with a home exercise program.",
+            "home_exercise_program",
+        ),
+        (
+            "Risks and benefits were discussed, including but not exclusive of infection.",
+            "red_flags",
+        ),
+        ("Continued chiropractic treatment should be of benefit.", "prior_therapy"),
         # a fact's word in another sense: a treatment's name, a structure's "chronic", a
         # treatment that has not worked, a walk stopped
         ("She was referred to a chronic pain program.", "chronic_pain"),
