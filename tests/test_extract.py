@@ -140,6 +140,19 @@ def values_of(text: str, name: str) -> list[object]:
             "objective_radiculopathy",
             True,
         ),
+        # a normal finding or a denial worded otherwise: no goals stated, a motor examination
+        # without deficit, a spine study normal as a whole
+        ("The patient relates no particular functional goals.", "functional_goals", False),
+        (
+            "Motor: muscle testing showed no appreciable deficit in the lower extremities.",
+            "objective_radiculopathy",
+            False,
+        ),
+        (
+            "She had an MRI of the lumbar spine, which was within normal limits.",
+            "imaging_corroborates_radiculopathy",
+            False,
+        ),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
