@@ -153,6 +153,20 @@ def values_of(text: str, name: str) -> list[object]:
             "imaging_corroborates_radiculopathy",
             False,
         ),
+        # drugs: an older opioid's brand, a count of tablets before the frequency, a
+        # frequency qualified, an anticoagulant taken
+        ("CURRENT MEDICATIONS: Darvocet N100.\n", "medication", "Darvocet"),
+        (
+            "Vicodin 5/325 mg one to two every four to six hours as needed.",
+            "medication_frequency",
+            "every four to six hours as needed",
+        ),
+        (
+            "She takes ibuprofen 800 mg occasionally as needed.",
+            "medication_frequency",
+            "occasionally as needed",
+        ),
+        ("She was discharged on Lovenox 40 mg daily.", "gi_risk_factors", True),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
@@ -234,6 +248,8 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
             "red_flags",
         ),
         ("Continued chiropractic treatment should be of benefit.", "prior_therapy"),
+        # a drug the patient is allergic to is not taken
+        ("ALLERGIES: Penicillin and aspirin.\n", "gi_risk_factors"),
         # a fact's word in another sense: a treatment's name, a structure's "chronic", a
         # treatment that has not worked, a walk stopped
         ("She was referred to a chronic pain program.", "chronic_pain"),
