@@ -167,6 +167,13 @@ def values_of(text: str, name: str) -> list[object]:
             "occasionally as needed",
         ),
         ("She was discharged on Lovenox 40 mg daily.", "gi_risk_factors", True),
+        # a meniscectomy done through an open fracture fixation is no knee arthroscopy
+        (
+            "PROCEDURES PERFORMED: Open reduction and internal fixation of a right tibial"
+            " plateau fracture with partial medial meniscectomy.\n",
+            "surgery_history",
+            "surgery-other",
+        ),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
