@@ -174,6 +174,19 @@ def values_of(text: str, name: str) -> list[object]:
             "surgery_history",
             "surgery-other",
         ),
+        # a course stated: an assessment item closed by ", stable", a condition that has
+        # remained stable, a study's progression
+        (
+            "ASSESSMENT:\n1. Lumbar facet syndrome on the right, stable.\n",
+            "significant_change",
+            False,
+        ),
+        ("Her low back pain has remained stable.", "significant_change", False),
+        (
+            "The x-ray showed significant progression of disease since the prior study.",
+            "significant_change",
+            True,
+        ),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
