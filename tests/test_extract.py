@@ -187,6 +187,12 @@ def values_of(text: str, name: str) -> list[object]:
             "significant_change",
             True,
         ),
+        # a family member told or present is a listener: the sentence is about the patient
+        (
+            "I recommended to her and her mother that she see a surgeon for surgical evaluation.",
+            "surgery_considered",
+            True,
+        ),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
