@@ -193,6 +193,14 @@ def values_of(text: str, name: str) -> list[object]:
             "surgery_considered",
             True,
         ),
+        # an operation the patient wishes, a condition requires or a surgeon entertains
+        ("She wished to undergo a revision of her knee replacement.", "surgery_considered", True),
+        ("Trigger finger, requiring a trigger finger release.", "surgery_considered", True),
+        (
+            "The surgeon raised the possibility of revising the tibial tray.",
+            "surgery_considered",
+            True,
+        ),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
