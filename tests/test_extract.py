@@ -285,6 +285,13 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
             "red_flags",
         ),
         ("Continued chiropractic treatment should be of benefit.", "prior_therapy"),
+        # an examination fact from what is not a neurologic examination: a symptom denied in a
+        # review of systems, a joint's motion reported intact
+        (
+            "NEURO: The patient denies seizures, motor weakness or sensory symptoms.\n",
+            "neurologic_deficit",
+        ),
+        ("Supination and pronation grossly intact.", "objective_radiculopathy"),
         # a drug the patient is allergic to is not taken
         ("ALLERGIES: Penicillin and aspirin.\n", "gi_risk_factors"),
         # a fact's word in another sense: a treatment's name, a structure's "chronic", a
