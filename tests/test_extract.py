@@ -204,6 +204,9 @@ def values_of(text: str, name: str) -> list[object]:
         # a pain rating: on a scale named without its top; the worst and least are a range
         ("Pain scale is 0.", "pain_score", 0),
         ("Pain is 5/10 now, 9/10 for worst pain and 2/10 for her least pain.", "pain_score", 5),
+        # treatments by name: a botulinum toxin injection given weeks ago, a CPM machine used
+        ("She received a botulinum toxin injection two weeks ago.", "prior_therapy", True),
+        ("She is to continue the CPM machine while in bed.", "prior_therapy", True),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
