@@ -207,6 +207,12 @@ def values_of(text: str, name: str) -> list[object]:
         # treatments by name: a botulinum toxin injection given weeks ago, a CPM machine used
         ("She received a botulinum toxin injection two weeks ago.", "prior_therapy", True),
         ("She is to continue the CPM machine while in bed.", "prior_therapy", True),
+        # thigh or arm pain in a sentence about the spine
+        (
+            "He was seen for complaints of low back and right thigh pain.",
+            "radicular_symptoms",
+            True,
+        ),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
