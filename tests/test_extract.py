@@ -213,6 +213,8 @@ def values_of(text: str, name: str) -> list[object]:
             "radicular_symptoms",
             True,
         ),
+        # pain drugs the patient cannot take
+        ("She is intolerant to most oral analgesics.", "medication_reduced_or_not_tolerated", True),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
