@@ -215,6 +215,12 @@ def values_of(text: str, name: str) -> list[object]:
         ),
         # pain drugs the patient cannot take
         ("She is intolerant to most oral analgesics.", "medication_reduced_or_not_tolerated", True),
+        # a follow-up for medication re-evaluation is for medication management
+        (
+            "She will return for a follow-up appointment for medication re-evaluation.",
+            "visit_purpose",
+            "medication-management",
+        ),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
