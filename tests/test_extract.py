@@ -221,6 +221,8 @@ def values_of(text: str, name: str) -> list[object]:
             "visit_purpose",
             "medication-management",
         ),
+        # pain that grew with a treatment: the treatment failed
+        ("She reported increasing pain with physical therapy.", "failed_conservative_care", True),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
