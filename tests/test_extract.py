@@ -223,6 +223,9 @@ def values_of(text: str, name: str) -> list[object]:
         ),
         # pain that grew with a treatment: the treatment failed
         ("She reported increasing pain with physical therapy.", "failed_conservative_care", True),
+        # care going on, continued, is care tried
+        ("We continued her on her pain medications.", "conservative_care_tried", True),
+        ("Continue with ice and the walking boot.", "conservative_care_tried", True),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
