@@ -226,6 +226,8 @@ def values_of(text: str, name: str) -> list[object]:
         # care going on, continued, is care tried
         ("We continued her on her pain medications.", "conservative_care_tried", True),
         ("Continue with ice and the walking boot.", "conservative_care_tried", True),
+        # systemic (constitutional) symptoms denied: no red flags
+        ("Constitutional symptoms: none.", "red_flags", False),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
