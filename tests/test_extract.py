@@ -228,6 +228,12 @@ def values_of(text: str, name: str) -> list[object]:
         ("Continue with ice and the walking boot.", "conservative_care_tried", True),
         # systemic (constitutional) symptoms denied: no red flags
         ("Constitutional symptoms: none.", "red_flags", False),
+        # "negative signs of" denies what follows: a nerve's compression found absent
+        (
+            "EXAMINATION:\nNeurologic: Negative signs of ulnar nerve compression at the elbow.\n",
+            "neurologic_deficit",
+            False,
+        ),
         # the risks of surgery discussed: surgery is considered
         ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
         # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
