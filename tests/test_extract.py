@@ -140,6 +140,110 @@ def values_of(text: str, name: str) -> list[object]:
             "objective_radiculopathy",
             True,
         ),
+        # a normal finding or a denial worded otherwise: no goals stated, a motor examination
+        # without deficit, a spine study normal as a whole
+        ("The patient relates no particular functional goals.", "functional_goals", False),
+        (
+            "Motor: muscle testing showed no appreciable deficit in the lower extremities.",
+            "objective_radiculopathy",
+            False,
+        ),
+        (
+            "She had an MRI of the lumbar spine, which was within normal limits.",
+            "imaging_corroborates_radiculopathy",
+            False,
+        ),
+        # drugs: an older opioid's brand, a count of tablets before the frequency, a
+        # frequency qualified, an anticoagulant taken
+        ("CURRENT MEDICATIONS: Darvocet N100.\n", "medication", "Darvocet"),
+        (
+            "Vicodin 5/325 mg one to two every four to six hours as needed.",
+            "medication_frequency",
+            "every four to six hours as needed",
+        ),
+        (
+            "She takes ibuprofen 800 mg occasionally as needed.",
+            "medication_frequency",
+            "occasionally as needed",
+        ),
+        ("She was discharged on Lovenox 40 mg daily.", "gi_risk_factors", True),
+        # a meniscectomy done through an open fracture fixation is no knee arthroscopy
+        (
+            "PROCEDURES PERFORMED: Open reduction and internal fixation of a right tibial"
+            " plateau fracture with partial medial meniscectomy.\n",
+            "surgery_history",
+            "surgery-other",
+        ),
+        # a course stated: an assessment item closed by ", stable", a condition that has
+        # remained stable, a study's progression
+        (
+            "ASSESSMENT:\n1. Lumbar facet syndrome on the right, stable.\n",
+            "significant_change",
+            False,
+        ),
+        ("Her low back pain has remained stable.", "significant_change", False),
+        (
+            "The x-ray showed significant progression of disease since the prior study.",
+            "significant_change",
+            True,
+        ),
+        # a family member told or present is a listener: the sentence is about the patient
+        (
+            "I recommended to her and her mother that she see a surgeon for surgical evaluation.",
+            "surgery_considered",
+            True,
+        ),
+        # an operation the patient wishes, a condition requires or a surgeon entertains
+        ("She wished to undergo a revision of her knee replacement.", "surgery_considered", True),
+        ("Trigger finger, requiring a trigger finger release.", "surgery_considered", True),
+        (
+            "The surgeon raised the possibility of revising the tibial tray.",
+            "surgery_considered",
+            True,
+        ),
+        # a pain rating: on a scale named without its top; the worst and least are a range
+        ("Pain scale is 0.", "pain_score", 0),
+        ("Pain is 5/10 now, 9/10 for worst pain and 2/10 for her least pain.", "pain_score", 5),
+        # treatments by name: a botulinum toxin injection given weeks ago, a CPM machine used
+        ("She received a botulinum toxin injection two weeks ago.", "prior_therapy", True),
+        ("She is to continue the CPM machine while in bed.", "prior_therapy", True),
+        # thigh or arm pain in a sentence about the spine
+        (
+            "He was seen for complaints of low back and right thigh pain.",
+            "radicular_symptoms",
+            True,
+        ),
+        # pain drugs the patient cannot take
+        ("She is intolerant to most oral analgesics.", "medication_reduced_or_not_tolerated", True),
+        # a follow-up for medication re-evaluation is for medication management
+        (
+            "She will return for a follow-up appointment for medication re-evaluation.",
+            "visit_purpose",
+            "medication-management",
+        ),
+        # pain that grew with a treatment: the treatment failed
+        ("She reported increasing pain with physical therapy.", "failed_conservative_care", True),
+        # care going on, continued, is care tried
+        ("We continued her on her pain medications.", "conservative_care_tried", True),
+        ("Continue with ice and the walking boot.", "conservative_care_tried", True),
+        # systemic (constitutional) symptoms denied: no red flags
+        ("Constitutional symptoms: none.", "red_flags", False),
+        # "negative signs of" denies what follows: a nerve's compression found absent
+        (
+            "EXAMINATION:\nNeurologic: Negative signs of ulnar nerve compression at the elbow.\n",
+            "neurologic_deficit",
+            False,
+        ),
+        # the risks of surgery discussed: surgery is considered
+        ("Risks and benefits of surgery were discussed.", "surgery_considered", True),
+        # "Status post" an operation or injury is a diagnosis of its own; "suffering from"
+        # names one
+        (
+            "ASSESSMENT: Status post right ACL reconstruction.\n",
+            "diagnosis",
+            "Status post right ACL reconstruction",
+        ),
+        ("He is suffering from lumbar radiculopathy.", "diagnosis", "lumbar radiculopathy"),
         # an injection note's own procedure is care given
         ("PROCEDURE:  Caudal epidural steroid injection.\n", "prior_esi", True),
     ],
@@ -199,6 +303,40 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
         ),
         # prose in an impression is no diagnosis
         ("IMPRESSION:\nI would recommend a repeat study in six weeks.\n", "diagnosis"),
+        # a statement about patients in general, a prognosis, risks discussed, a benefit
+        # expected
+        ("Most patients get better with physical therapy.", "prior_therapy"),
+        (
+            "Prognosis is good with compliance with a home exercise program.",
+            "home_exercise_program",
+        ),
+        (
+            "Risks and benefits were discussed, including but not exclusive of infection.",
+            "red_flags",
+        ),
+        ("Continued chiropractic treatment should be of benefit.", "prior_therapy"),
+        # an examination fact from what is not a neurologic examination: a symptom denied in a
+        # review of systems, a joint's motion reported intact
+        (
+            "NEURO: The patient denies seizures, motor weakness or sensory symptoms.\n",
+            "neurologic_deficit",
+        ),
+        ("Supination and pronation grossly intact.", "objective_radiculopathy"),
+        # a drug the patient is allergic to is not taken
+        ("ALLERGIES: Penicillin and aspirin.\n", "gi_risk_factors"),
+        # a fact's word in another sense: a treatment's name, a structure's "chronic", a
+        # treatment that has not worked, a walk stopped
+        ("She was referred to a chronic pain program.", "chronic_pain"),
+        ("There is chronic instability of the left shoulder.", "chronic_pain"),
+        ("He is here because conservative treatment has not worked.", "work_status"),
+        ("She stopped after 300 feet of walking.", "medication_reduced_or_not_tolerated"),
+        # a diffuse, patchy or global deficit, or a peripheral nerve's territory, is no root's
+        ("There is diffuse decreased sensation in the left leg.", "objective_radiculopathy"),
+        ("Strength is grossly 4/5 in all extremities.", "objective_radiculopathy"),
+        (
+            "She has tingling over the common peroneal nerve at the fibular head.",
+            "radicular_symptoms",
+        ),
     ],
 )
 def test_mentions_that_state_no_finding_give_no_fact(text: str, name: str) -> None:

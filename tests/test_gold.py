@@ -47,8 +47,9 @@ MAX_OTHERS_MUST_NOT_SHARE = 0.20
 MIN_OTHERS_2_F1 = 0.65
 MAX_OTHERS_2_MUST_NOT_SHARE = 0.45
 # the development batches of records written by others (mtd-*): F1 first measured 0.474
-# (annotated before the extractor was run), 0.726 after the rules written from them
-MIN_OTHERS_DEV_BATCHES_F1 = 0.75
+# (annotated before the extractor was run), 0.726 after the rules written from them, 0.872
+# after the error classes of issue #11; the floor a little under it
+MIN_OTHERS_DEV_BATCHES_F1 = 0.85
 
 
 @pytest.fixture(scope="module")
