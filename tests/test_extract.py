@@ -167,6 +167,9 @@ def values_of(text: str, name: str) -> list[object]:
             "occasionally as needed",
         ),
         ("She was discharged on Lovenox 40 mg daily.", "gi_risk_factors", True),
+        # a brand name glued to an HTML character reference left in the text
+        ("Current medications: Klonopin&reg; 1 mg at bedtime.", "medication", "Klonopin"),
+        ("Current medications: Norco&#174; 10/325 twice a day.", "medication", "Norco"),
         # a meniscectomy done through an open fracture fixation is no knee arthroscopy
         (
             "PROCEDURES PERFORMED: Open reduction and internal fixation of a right tibial"

@@ -13,11 +13,24 @@ from typing import Any
 _shared: list[Any] = []
 
 
+HTML_ENTITY = r"&(?:[A-Za-z]{2,8}|#\d{2,5});"
+"""An HTML character reference left in a record's text ("Klonopin&reg;", "90&deg;"): a token of
+its own, so the word or number it is glued to is matched as written elsewhere."""
+
+
 def _base() -> Any:
     if not _shared:
         import spacy
+        from spacy.util import compile_infix_regex, compile_suffix_regex
 
-        _shared.append(spacy.blank("en"))
+        nlp: Any = spacy.blank("en")
+        tokenizer: Any = nlp.tokenizer
+        defaults: Any = nlp.Defaults
+        suffixes = [*defaults.suffixes, HTML_ENTITY]
+        infixes = [*defaults.infixes, HTML_ENTITY]
+        tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+        tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+        _shared.append(nlp)
     return _shared[0]
 
 
