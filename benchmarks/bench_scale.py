@@ -6,7 +6,8 @@ Run: .venv/bin/python benchmarks/bench_scale.py [--copies 10000] [--jobs 2] [--k
 
 Prints wall time, CPU time (the command and its workers), cases per second, cases per CPU
 second (per core), and the resident memory of the whole process tree sampled through the
-run (start, middle, end, peak), which stays flat when the batch streams. Asserts nothing.
+run (start, middle, end, peak) as RSS and as PSS (shared pages divided among the forked
+workers that share them), which stay flat when the batch streams. Asserts nothing.
 Each copy is a case directory whose case.yaml is the corpus case's with a new id and whose
 records/ holds hard links to the corpus case's record files (a symbolic link out of a case
 folder is refused; a copy where the file system cannot link). Copies are kept under --keep (reused by
@@ -70,24 +71,40 @@ def make_copies(root: Path, copies: int) -> float:
     return time.perf_counter() - t0
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants (MB)."""
-    total = 0
-    stack = [pid]
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    found, stack = [], [pid]
     while stack:
         p = stack.pop()
+        found.append(p)
         try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
                     stack.extend(int(c) for c in fh.read().split())
         except (OSError, ValueError):
             continue
-    return total / 1024
+    return found
+
+
+def _kb(path: str, key: str) -> int:
+    try:
+        with open(path) as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) of ``pid`` and its descendants, MB. RSS counts a page shared by a forked
+    worker with its parent once per process; PSS divides it among them: the memory the tree
+    really holds."""
+    procs = _tree(pid)
+    rss = sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in procs)
+    pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in procs)
+    return rss / 1024, pss / 1024
 
 
 def main() -> None:
@@ -103,6 +120,9 @@ def main() -> None:
         folder = base / "cases"
         made = make_copies(folder, args.copies)
         print(f"{args.copies} cases under {folder} (made in {made:.0f} s)")
+        # the first --copies cases, listed (a kept folder may hold more from a larger run)
+        listing = base / f"cases-{args.copies}.txt"
+        listing.write_text("".join(f"{folder / f'c{k:07d}'}\n" for k in range(args.copies)))
         out = base / "reviews.jsonl"
         out.unlink(missing_ok=True)
         cmd = [
@@ -110,7 +130,7 @@ def main() -> None:
             "-m",
             "openimr",
             "review",
-            str(folder),
+            str(listing),
             "--jobs",
             str(args.jobs),
             "--output",
@@ -120,11 +140,11 @@ def main() -> None:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
-        samples: list[tuple[float, float]] = []
+        samples: list[tuple[float, float, float]] = []
 
         def sample() -> None:
             while proc.poll() is None:
-                samples.append((time.perf_counter() - t0, tree_rss_mb(proc.pid)))
+                samples.append((time.perf_counter() - t0, *tree_memory_mb(proc.pid)))
                 time.sleep(1.0)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -149,14 +169,14 @@ def main() -> None:
             f"{n / wall:.1f} cases/s, {n / cpu:.1f} cases per CPU second (per core), "
             f"--jobs {args.jobs}"
         )
-        if samples:
-            rss = [m for _, m in samples]
-            mid = rss[len(rss) // 2]
-            print(
-                f"resident memory of the process tree: start {rss[min(2, len(rss) - 1)]:.0f} MB, "
-                f"middle {mid:.0f} MB, end {rss[-1]:.0f} MB, peak {max(rss):.0f} MB "
-                f"({len(rss)} samples)"
-            )
+        for label, col in (("resident (RSS, shared pages once per process)", 1), ("PSS", 2)):
+            mem = [m[col] for m in samples]
+            if mem:
+                print(
+                    f"memory of the process tree, {label}: start "
+                    f"{mem[min(2, len(mem) - 1)]:.0f} MB, middle {mem[len(mem) // 2]:.0f} MB, "
+                    f"end {mem[-1]:.0f} MB, peak {max(mem):.0f} MB ({len(mem)} samples)"
+                )
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)

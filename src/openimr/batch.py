@@ -303,15 +303,15 @@ def run_batch(
 
     if not cases:
         return 0
-    indexed = list(enumerate(cases))
     jobs = max(1, min(jobs, (len(cases) + CHUNK - 1) // CHUNK))
     if jobs == 1:
         if settings.time_limit:
             warm()  # the time limit is the case's own: not the engine's loading
-        for i, p in indexed:
+        for i, p in enumerate(cases):
             done(review_one(i, p, settings))
         return failed
-    chunks = [indexed[k : k + CHUNK] for k in range(0, len(indexed), CHUNK)]
+    # made one at a time as the pool takes them: no second and third copy of a long list
+    chunks = (list(enumerate(cases[k : k + CHUNK], start=k)) for k in range(0, len(cases), CHUNK))
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     if ctx.get_start_method() == "fork":
