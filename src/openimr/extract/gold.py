@@ -44,8 +44,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from openimr.errors import OpenIMRError
+from openimr.extract.derive import unique
 from openimr.extract.extractor import Extractor, default_extractor
-from openimr.model import Fact, Record
+from openimr.model import Record
 from openimr.records import read_record
 from openimr.yamlio import LoadedYaml, load_yaml_file, validated
 
@@ -406,7 +407,7 @@ def score(
         report.records += 1
         expected = [g for g in ann.facts if g.fact in scored]
         report.gold_facts += len(expected)
-        predicted = _dedupe(
+        predicted = unique(
             [
                 f
                 for f in ex.extract(rec)
@@ -472,18 +473,6 @@ def score(
 def _short(text: str, n: int = 70) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= n else flat[: n - 3] + "..."
-
-
-def _dedupe(facts: list[Fact]) -> list[Fact]:
-    """One prediction per (fact, value, qualifier, sentence): several phrases in one sentence count once."""
-    seen: set[tuple[object, ...]] = set()
-    out: list[Fact] = []
-    for f in facts:
-        key = (f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
 
 
 def format_report(report: GoldReport) -> str:
