@@ -40,21 +40,12 @@ def conflicts(reviewer: ReviewerProfile, parties: CaseParties) -> list[Conflict]
     and a reviewer with a conflict is never assigned.
     """
     out: list[Conflict] = []
+    # the reviewer by name (no affiliation), then each affiliation, against every party
+    names: list[tuple[str, Affiliation | None]] = [(reviewer.name, None)] if reviewer.name else []
+    names += [(aff.name, aff) for aff in reviewer.affiliations]
     for role, party in parties.named():
-        if reviewer.name:
-            match = names_match(reviewer.name, party)
-            if match is not None:
-                out.append(
-                    Conflict(
-                        reviewer_id=reviewer.id,
-                        party_role=role,
-                        party_name=party,
-                        affiliation=None,
-                        match=match,
-                    )
-                )
-        for aff in reviewer.affiliations:
-            match = names_match(aff.name, party)
+        for name, aff in names:
+            match = names_match(name, party)
             if match is not None:
                 out.append(
                     Conflict(
