@@ -266,6 +266,14 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
             "red_flags",
         ),
         ("INFORMED CONSENT: Possible nerve injury and infection were explained.\n", "red_flags"),
+        # a consent discussion in running prose over several sentences, up to the one where
+        # the patient agrees: each sentence states no finding
+        (
+            "We went over the risks and benefits of surgery with her. Bleeding is possible. "
+            "A deep infection could need another operation. She may have new leg weakness. "
+            "She understood these risks and wished to proceed.",
+            "red_flags",
+        ),
         # instructions on what to report or come back for
         ("She was instructed to call for fever, weakness or loss of bladder control.", "red_flags"),
         ("POST PROCEDURE INSTRUCTIONS: Report any fever or leg weakness.\n", "red_flags"),
@@ -369,6 +377,21 @@ def test_a_ticked_box_and_a_current_drug_list_still_count() -> None:
         ]
     )
     assert [f.value for f in facts_named(facts, "medication")] == ["Medrol Dosepak"]
+    # a consent discussion ends where the patient agrees: a finding after it is stated, and
+    # with no agreement in reach only the opening sentence states no finding
+    agreed = (
+        "The risks were explained to him. Infection may occur. He agreed to proceed. "
+        "On examination there is progressive weakness of the left leg."
+    )
+    flags = facts_named(extract_facts([record(agreed)]), "red_flags")
+    assert flags
+    assert {s.quote for f in flags for s in f.spans} == {
+        "On examination there is progressive weakness of the left leg."
+    }
+    open_ended = (
+        "The risks of injection were explained. There is progressive weakness of the left leg."
+    )
+    assert set(values_of(open_ended, "red_flags")) == {True}
     # a plan to operate is still a surgery considered, beside the risks it lists
     text = "Surgical options were discussed; the risks include infection and paralysis."
     assert values_of(text, "surgery_considered") == [True]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -69,6 +70,40 @@ def _section_flags(name: str | None) -> tuple[bool, bool, bool]:
     except KeyError:
         return (False, False, False)
     return (info.historical, info.family, info.hypothetical)
+
+
+def consent_discussions(sentences: list[Sentence]) -> list[Sentence]:
+    """``sentences`` with each consent discussion written as running prose put in the
+    section "consent" (no finding): from a sentence that opens one (risks discussed or
+    listed) to the first that closes it (the patient understood, agreed, consented), within
+    ``consent_reach`` sentences under one heading. Sentences already in a section that
+    gives context (history, family, no finding) keep it; with no closing sentence in reach
+    nothing changes."""
+    rules = context_rules()
+    out = list(sentences)
+    i = 0
+    while i < len(out):
+        sent = out[i]
+        if not rules.consent_opens.search(sent.text):
+            i += 1
+            continue
+        last = min(len(out), i + rules.consent_reach)
+        close = next(
+            (
+                j
+                for j in range(i, last)
+                if out[j].section == sent.section and rules.consent_closes.search(out[j].text)
+            ),
+            None,
+        )
+        if close is None or any(out[k].section != sent.section for k in range(i, close)):
+            i += 1
+            continue
+        for k in range(i, close + 1):
+            if not any(_section_flags(out[k].context_section)):
+                out[k] = replace(out[k], context_section="consent")
+        i = close + 1
+    return out
 
 
 def states_no_finding(sent: Sentence) -> bool:

@@ -32,6 +32,7 @@ from openimr.extract.concepts import Found, window_concept_facts
 from openimr.extract.context import (
     ModifierScopes,
     Negation,
+    consent_discussions,
     context_sections,
     find_negations,
     mention_context,
@@ -415,4 +416,4 @@ def record_sentences(record: Record, starts: list[int]) -> list[Sentence]:
             title = is_title(text[a:b]) or bool(fhir and FHIR_HEADER.match(text, a, b))
             section = "title" if title else index.at(a)
             sentences.append(Sentence(a, b, text[a:b], section, sections.at(a)))
-    return sentences
+    return sentences if fhir else consent_discussions(sentences)

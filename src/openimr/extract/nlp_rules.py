@@ -98,6 +98,9 @@ class ContextRules(_RuleFile):
     clause_break: Regex
     plan_before: Regex
     visits_completed: Regex
+    consent_opens: Regex
+    consent_closes: Regex
+    consent_reach: int
 
 
 class HeadingRules(_RuleFile):
