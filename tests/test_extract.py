@@ -465,3 +465,8 @@ def test_waking_up_from_sleep_is_no_functional_improvement() -> None:
     assert values_of("Knee flexion improved from 90 to 120 degrees.", "functional_improvement") == [
         True
     ]
+
+
+def test_a_motion_found_intact_is_no_functional_deficit() -> None:
+    assert True not in values_of("Internal/external rotation is intact.", "functional_deficits")
+    assert values_of("Rotation is limited to 40 degrees.", "functional_deficits") == [True]

@@ -183,3 +183,20 @@ def test_an_almost_full_thickness_tear_is_not_a_full_thickness_tear() -> None:
     names = {f.name for f in extract_facts([record(text)]) if f.value is True}
     assert "rotator_cuff_tear_on_imaging" in names
     assert "full_thickness_cuff_tear" not in names
+
+
+@pytest.mark.parametrize(
+    ("sentence", "multilevel"),
+    [
+        ("PROCEDURE: Anterior interbody fusion at C4-C5, C5-C6 and C6-C7.", True),
+        ("She is scheduled for an L4-S1 posterior fusion.", True),
+        ("A two-level ACDF was recommended.", True),
+        ("Status post L4-5 and L5-S1 fusion with instrumentation.", True),
+        ("Status post L5-S1 fusion with instrumentation.", False),
+        ("A C5-6 ACDF was done last year.", False),
+        ("MRI shows disc bulges at L3-4 and L4-5.", False),
+    ],
+)
+def test_a_fusion_of_more_than_one_level_is_found(sentence: str, multilevel: bool) -> None:
+    found_values = [f.value for f in found(sentence, "multilevel_fusion")]
+    assert found_values == ([True] if multilevel else [])

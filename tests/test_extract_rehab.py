@@ -209,3 +209,17 @@ def test_body_mass_index_is_read_as_a_number() -> None:
     assert [f.value for f in found("BMI: 34.5", "body_mass_index")] == [34.5]
     assert [f.value for f in found("Her body mass index is 41.", "body_mass_index")] == [41]
     assert found("The BMP was normal.", "body_mass_index") == []
+
+
+def test_a_plan_to_start_a_therapy_is_found_and_a_plan_to_restart_it_is_not() -> None:
+    def plans(text: str) -> list[tuple[object, str | None]]:
+        return [
+            (f.value, f.qualifier)
+            for f in extract_facts([record(text)])
+            if f.name == "therapy_start_planned"
+        ]
+
+    assert plans("Will start a course of physical therapy 2x4.") == [(True, "physical-therapy")]
+    assert plans("Recommend a trial of acupuncture for the neck.") == [(True, "acupuncture")]
+    assert plans("We will start him back on physical therapy.") == []
+    assert plans("He started physical therapy two weeks ago.") == []

@@ -63,13 +63,19 @@ class Course:
 
 
 def infer_course(
-    case: Case, request: ParsedRequest, mode: str, history: Fact | None = None
+    case: Case,
+    request: ParsedRequest,
+    mode: str,
+    history: Fact | None = None,
+    start: Fact | None = None,
 ) -> Course:
     """What the request and the case establish about a prior course of the requested
     treatment, for a fact whose silence is read in ``mode`` (``burden`` or ``evidence``).
     ``history`` is the records' account of the treatment to date, when they give one and
     the question is a therapy's (not a drug's: "medications" in such an account names no
-    drug): a therapy it does not name was not given."""
+    drug): a therapy it does not name was not given. ``start`` is the physician's plan to
+    start the requested therapy ("we will start a course of physical therapy"): with no
+    record of it given, a first course."""
     text = request.disputed or request.text
     if mode == "evidence":
         m = _REPEAT.search(text)
@@ -89,6 +95,11 @@ def infer_course(
     m = _FIRST.search(text)
     if m and not re.search(r"\b(trials?|course)\s+(of\s+)?\d+\s+completed", text, re.I):
         return Course("first", f"the request is for a first course ('{m.group(0).lower()}')")
+    if start is not None:
+        return Course(
+            "first",
+            "the physician's plan starts the therapy, and no record mentions it as given",
+        )
     if history is not None:
         return Course(
             "first",

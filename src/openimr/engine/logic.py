@@ -162,13 +162,22 @@ class EvalContext:
             self.qualifier(rule.qualifier) != self.request.treatment
         ):
             return None
-        history = None
+        history = start = None
         if rule.subject == "prior_therapy":
             # the silence is about a therapy: an account of the treatment to date that does
-            # not name it settles it
+            # not name it settles it, and so does the physician's plan to start it
             accounts = [f for f in self.facts if f.name == "treatment_history" and f.value is True]
             history = accounts[-1] if accounts else None
-        course = infer_course(self.case, self.request, fd.when_silent, history)
+            plans = [
+                f
+                for f in self.facts
+                if f.name == "therapy_start_planned"
+                and f.value is True
+                and f.qualifier == self.request.treatment
+                and not f.context.negated
+            ]
+            start = plans[-1] if plans else None
+        course = infer_course(self.case, self.request, fd.when_silent, history, start)
         if course.kind is None:
             if self.assume_prior and fd.when_silent == "burden":
                 return Outcome(_compare(rule.test, True, self.resolve(rule.value)))
