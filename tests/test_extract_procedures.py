@@ -200,3 +200,15 @@ def test_an_almost_full_thickness_tear_is_not_a_full_thickness_tear() -> None:
 def test_a_fusion_of_more_than_one_level_is_found(sentence: str, multilevel: bool) -> None:
     found_values = [f.value for f in found(sentence, "multilevel_fusion")]
     assert found_values == ([True] if multilevel else [])
+
+
+def test_a_fracture_fixation_is_a_surgery_with_its_region() -> None:
+    facts = found(
+        "PROCEDURE: Open reduction internal fixation of a left distal femur fracture.",
+        "fracture_fixation_surgery",
+    )
+    assert [(f.value, f.side, f.region) for f in facts] == [(True, "left", "thigh")]
+    assert [
+        f.value
+        for f in found("Status post right total hip arthroplasty.", "hip_arthroplasty_surgery")
+    ] == [True]
