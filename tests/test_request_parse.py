@@ -189,6 +189,11 @@ TREATMENTS = [
     ("Initial exam with an orthopedic surgeon", "specialist-consultation"),
     ("Comprehensive psychological testing", "psychological-testing"),
     ("Psychological evaluation", "psychological-evaluation"),
+    # a parenthetical remark between the words: read again without it
+    ("Behavioral (psychological) evaluation", "psychological-evaluation"),
+    ("Psychological (behavioral) evaluation", "psychological-evaluation"),
+    # sedation for a procedure
+    ("Monitored anesthesia care for the epidural injection", "anesthesia"),
     ("Psychiatric consultation", "psychological-evaluation"),
     ("Psychological clearance for spinal cord stimulator", "psychological-evaluation"),
     ("Orthopedic surgeon follow up", "office-visit"),

@@ -191,8 +191,14 @@ class Catalogue:
         perioperative: str | None = None,
         regions: Sequence[str] = (),
     ) -> list[Match]:
-        """Every entry matching ``text`` whose requirements hold, best first."""
+        """Every entry matching ``text`` whose requirements hold, best first. A text that
+        names nothing is read again without its parenthetical remarks, then with only their
+        brackets dropped ("Psychological (behavioral) evaluation"); blanks keep the offsets."""
         first = self._treatments.first(text)
+        for blank in (_PARENTHETICAL, _BRACKET):
+            if first or "(" not in text:
+                break
+            first = self._treatments.first(blank.sub(lambda m: " " * len(m.group()), text))
         found: list[Match] = []
         for i, (start, end) in first.items():
             e = self.entries[i]
@@ -223,6 +229,8 @@ class Catalogue:
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
+_BRACKET = re.compile(r"[()]")
 
 
 class _WordIndex:
