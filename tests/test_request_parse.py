@@ -553,6 +553,11 @@ REGIONS: list[tuple[str, tuple[str, ...], str | None]] = [
     ("MRI of the spine", ("spine",), None),
     ("MRI of the lumbar spine", ("lumbar-spine",), None),
     ("EMG/NCS bilateral lower extremities", ("lower-extremity",), "bilateral"),
+    # one noun shared by two limbs names both
+    ("Nerve conduction studies of the upper and lower limbs", ("upper-extremity",
+     "lower-extremity"), None),
+    ("EMG both lower and upper extremities", ("lower-extremity", "upper-extremity"),
+     "bilateral"),
     ("Norco 10/325mg #60", (), None),
 ]  # fmt: skip
 
