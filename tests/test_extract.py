@@ -310,6 +310,12 @@ def test_context_on_wording_of_others(text: str, name: str, value: object) -> No
         ("Tingling into the thigh was reproduced at 0.6 volts.", "radicular_symptoms"),
         ("She described concordant numbness on stimulation of the L5 level.", "radicular_symptoms"),
         ("Brief tingling down the leg occurred during needle advancement.", "radicular_symptoms"),
+        # the alternatives listed in a consent discussion
+        (
+            "Alternatives to the procedure, including continued therapy or no treatment at"
+            " all, were discussed.",
+            "prior_therapy",
+        ),
         # a differential diagnosis
         ("The differential diagnosis includes tumor and infection.", "red_flags"),
         ("The differential diagnosis includes tumor and infection.", "diagnosis"),

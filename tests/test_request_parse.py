@@ -85,6 +85,12 @@ TREATMENTS = [
     ("EMG of the left upper extremity", "emg"),
     ("Nerve Conduction Studies of the left upper extremity", "ncv"),
     ("NCS right upper extremity", "ncv"),
+    # a manipulation under anesthesia is a procedure of its own, not chiropractic care
+    ("Manipulation under anesthesia of the lumbar spine, 3 sessions", "manipulation-under-anesthesia"),
+    ("MUA thoracolumbar x2", "manipulation-under-anesthesia"),
+    ("Spinal manipulation under general anesthesia", "manipulation-under-anesthesia"),
+    ("Chiropractic spinal manipulation 2x4", "chiropractic"),
+    ("Left shoulder manipulation under anesthesia", "shoulder-arthroscopy"),
     # evaluations and tests
     ("Functional capacity evaluation", "functional-capacity-evaluation"),
     ("Range of motion of test", "range-of-motion-testing"),
