@@ -161,6 +161,26 @@ def test_a_planned_or_performed_surgery_is_found_with_its_words(
     assert [f.value for f in found(sentence, "planned_surgery")] == [surgery]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a remark after the operation about the report of the other side
+        "PROCEDURE PERFORMED:  Left total hip arthroplasty, with the right side to be"
+        " described in a report that will follow.\n",
+        "OPERATION:  Right shoulder arthroscopic rotator cuff repair, which will be dictated"
+        " by the assistant surgeon separately.\n",
+    ],
+)
+def test_an_operation_named_in_the_procedure_heading_is_a_surgery_done(text: str) -> None:
+    facts = found(text, "planned_surgery")
+    assert [f.qualifier for f in facts] == ["performed"]
+
+
+def test_an_operation_named_as_a_plan_in_the_procedure_heading_is_not_done() -> None:
+    text = "PROCEDURE:  Left total knee arthroplasty will be performed under spinal anesthesia.\n"
+    assert not [f for f in found(text, "planned_surgery") if f.qualifier == "performed"]
+
+
 def test_an_unsuccessful_return_to_work_is_quoted() -> None:
     facts = found("He had a failed return to work in March.", "failed_return_to_work")
     assert [f.value for f in facts] == ["failed return to work"]

@@ -223,3 +223,10 @@ def test_a_plan_to_start_a_therapy_is_found_and_a_plan_to_restart_it_is_not() ->
     assert plans("Recommend a trial of acupuncture for the neck.") == [(True, "acupuncture")]
     assert plans("We will start him back on physical therapy.") == []
     assert plans("He started physical therapy two weeks ago.") == []
+
+
+def test_a_manipulation_under_anesthesia_is_not_chiropractic_care() -> None:
+    facts = found("She had two spinal manipulations under anesthesia last spring.", "prior_therapy")
+    assert [f.qualifier for f in facts if f.value is True] == ["manipulation-under-anesthesia"]
+    facts = found("He then had an MUA of the low back.", "prior_therapy")
+    assert [f.qualifier for f in facts if f.value is True] == ["manipulation-under-anesthesia"]

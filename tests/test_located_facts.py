@@ -119,6 +119,17 @@ def test_a_finding_takes_the_side_and_region_of_its_sentence() -> None:
     assert (tear.side, tear.region) == ("right", "knee")
 
 
+def test_a_symptom_named_in_a_list_of_limbs_is_located_at_each() -> None:
+    facts = _facts(
+        "Her neck pain travels down both arms and into both legs, with tingling.",
+        "radicular_symptoms",
+    )
+    assert {("bilateral", "arm"), ("bilateral", "leg")} <= {(f.side, f.region) for f in facts}
+    # a region of another clause, not listed with it, is not the symptom's
+    facts = _facts("Tingling goes into the right arm; the knees ache.", "radicular_symptoms")
+    assert {(f.side, f.region) for f in facts} == {("right", "arm")}
+
+
 def test_a_finding_under_a_subheading_takes_the_headings_location() -> None:
     text = (
         "OBJECTIVE:\nRight shoulder: full range of motion.\n\nLEFT KNEE:\n"

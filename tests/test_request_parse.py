@@ -85,6 +85,12 @@ TREATMENTS = [
     ("EMG of the left upper extremity", "emg"),
     ("Nerve Conduction Studies of the left upper extremity", "ncv"),
     ("NCS right upper extremity", "ncv"),
+    # a manipulation under anesthesia is a procedure of its own, not chiropractic care
+    ("Manipulation under anesthesia of the lumbar spine, 3 sessions", "manipulation-under-anesthesia"),
+    ("MUA thoracolumbar x2", "manipulation-under-anesthesia"),
+    ("Spinal manipulation under general anesthesia", "manipulation-under-anesthesia"),
+    ("Chiropractic spinal manipulation 2x4", "chiropractic"),
+    ("Left shoulder manipulation under anesthesia", "shoulder-arthroscopy"),
     # evaluations and tests
     ("Functional capacity evaluation", "functional-capacity-evaluation"),
     ("Range of motion of test", "range-of-motion-testing"),
@@ -558,6 +564,11 @@ REGIONS: list[tuple[str, tuple[str, ...], str | None]] = [
     ("MRI of the spine", ("spine",), None),
     ("MRI of the lumbar spine", ("lumbar-spine",), None),
     ("EMG/NCS bilateral lower extremities", ("lower-extremity",), "bilateral"),
+    # one noun shared by two limbs names both
+    ("Nerve conduction studies of the upper and lower limbs", ("upper-extremity",
+     "lower-extremity"), None),
+    ("EMG both lower and upper extremities", ("lower-extremity", "upper-extremity"),
+     "bilateral"),
     ("Norco 10/325mg #60", (), None),
 ]  # fmt: skip
 

@@ -131,7 +131,12 @@ def concept_facts(
     )
     if concept.target == "drugs" and qualifier is not None:
         return [fact, *drug_details(run, sent, rel_end, qualifier, span)]
-    return [fact]
+    # a mention at one region of a list ("into both arms and both legs") is at each of them
+    also = [
+        fact.model_copy(update={"side": w.side, "region": w.region})
+        for w in run.also_located(sent, rel, rel_end)
+    ]
+    return [fact, *also]
 
 
 def _context_allows(concept: ConceptRule, ctx: Context) -> bool:

@@ -9,12 +9,16 @@ from openimr.extract.run import Run
 from openimr.model import Fact
 
 
-def unique(facts: list[Fact]) -> list[Fact]:
-    """Facts with the same name, value, qualifier and sentence are one (the first kept)."""
+def unique(facts: list[Fact], by_region: bool = False) -> list[Fact]:
+    """Facts with the same name, value, qualifier and sentence are one (the first kept);
+    with ``by_region``, unless they are about different body regions ("radiating into both
+    arms and both legs" is a fact at the arms and one at the legs; scoring against the gold
+    set, one fact per sentence, counts them once)."""
     seen: set[tuple[object, ...]] = set()
     out: list[Fact] = []
     for f in facts:
-        key = (f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None)
+        region = f.region if by_region else None
+        key = (f.name, f.value, f.qualifier, f.spans[0].start if f.spans else None, region)
         if key not in seen:
             seen.add(key)
             out.append(f)

@@ -337,7 +337,7 @@ class Extractor:
                 facts.extend(sentence_pattern_facts(run, sent, patterns, therapies, scopes))
             facts.extend(summary_facts(run, sent, therapies))
         facts.extend(derived(run, facts))
-        return positive_wins(unique(facts), self.rules.positive_wins)
+        return positive_wins(unique(facts, by_region=True), self.rules.positive_wins)
 
     def _pattern_candidates(self, text: str, sentences: list[Sentence]) -> list[list[PatternRule]]:
         """Per sentence, the patterns to run on it (in rule order): those without keywords,

@@ -62,6 +62,7 @@ class LocationRules:
     header_labels: frozenset[str]
     header_chars: int
     heading_lookback: int
+    list_joiner: re.Pattern[str] | None = None
 
 
 class _LocationsFile(BaseModel):
@@ -76,6 +77,7 @@ class _LocationsFile(BaseModel):
     header_labels: list[str] = Field(default_factory=list)
     header_chars: NonNegativeInt = 800
     heading_lookback: NonNegativeInt = 12
+    list_joiner: str | None = None
 
 
 def _regexes(
@@ -110,6 +112,9 @@ def load_location_rules(path: Path = DATA) -> LocationRules:
         header_labels=frozenset(x.lower() for x in data.header_labels),
         header_chars=data.header_chars,
         heading_lookback=data.heading_lookback,
+        list_joiner=(
+            _regexes([data.list_joiner], "list_joiner", doc, shown)[0] if data.list_joiner else None
+        ),
     )
 
 
@@ -264,6 +269,33 @@ class Locator:
             if free:
                 side = min(free, key=gap).side
         return Location(side=side, region=best.region if best else None)
+
+    def listed_with(self, text: str, start: int, end: int) -> list[Location]:
+        """The other places of the list the mention's nearest region is named in ("pain
+        radiating into both arms and both legs": the legs, for a mention located at the
+        arms): regions joined to it by the words of ``list_joiner``, each with its side."""
+        joiner = self.rules.list_joiner
+        here = self.near(text, start, end)
+        if joiner is None or here.region is None:
+            return []
+        places = [p for p in self.places(text) if p.region]
+        at = [p for p in places if p.region == here.region]
+        if not at:
+            return []
+        best = min(at, key=lambda p: max(p.start - end, start - p.end, 0))
+        i = places.index(best)
+        lo = hi = i
+        while lo > 0 and joiner.fullmatch(text, places[lo - 1].end, places[lo].start):
+            lo -= 1
+        while hi + 1 < len(places) and joiner.fullmatch(text, places[hi].end, places[hi + 1].start):
+            hi += 1
+        seen: set[str | None] = {here.region}
+        out: list[Location] = []
+        for p in places[lo : hi + 1]:
+            if p.region not in seen:
+                seen.add(p.region)
+                out.append(Location(side=p.side, region=p.region))
+        return out
 
     def whole(self, text: str) -> Location:
         """The one location a short text (a heading, a record's head) names: its region when

@@ -162,13 +162,29 @@ def _pattern_applies(
         return False
     if pat.requires_words and not has_any(lowered, pat.requires_words):
         return False
-    if (
+    if pat.excludes_in == "sentence" and _excluded(pat, lowered):
+        return False
+    return not (states_nothing and not pat.keep_hypothetical)
+
+
+def _excluded(pat: PatternRule, lowered: str) -> bool:
+    """Whether ``lowered`` (a sentence, or a match's clause) has one of the pattern's
+    excluded words and none of its strong words."""
+    return bool(
         pat.excludes_words
         and has_any(lowered, pat.excludes_words)
         and not (pat.strong_words and has_any(lowered, pat.strong_words))
-    ):
-        return False
-    return not (states_nothing and not pat.keep_hypothetical)
+    )
+
+
+_CLAUSE_END = re.compile(r"[,;]")
+
+
+def _clause_of(lowered: str, m: re.Match[str]) -> str:
+    """The sentence up to the end of the clause of match ``m``: the first comma or
+    semicolon after it (a remark after it is about something else)."""
+    end = _CLAUSE_END.search(lowered, m.end())
+    return lowered[: end.start() if end else len(lowered)]
 
 
 def _match_fact(
@@ -183,6 +199,8 @@ def _match_fact(
     """The fact one match reads, unless a word before it excludes it or it stands where no
     finding is stated; a finding a negation reaches is denied (or dropped)."""
     if pat.excludes_before and before_has(lowered, m.start(), pat.excludes_before):
+        return None
+    if pat.excludes_in == "clause" and _excluded(pat, _clause_of(lowered, m)):
         return None
     if not pat.keep_hypothetical and scopes.states_no_finding(sent.start + m.start()):
         return None

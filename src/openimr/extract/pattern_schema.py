@@ -74,6 +74,7 @@ class PatternSpec(_MatchLimits):
     unit: str | None = None
     value: bool | int | str | None = None
     when_negated: bool | str | None = None
+    excludes_in: Literal["sentence", "clause"] = "sentence"
 
 
 class DerivedSpec(_Strict):

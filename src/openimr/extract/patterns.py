@@ -98,6 +98,10 @@ class PatternRule:
     keep_hypothetical: bool = False
     """The fact is about a goal or plan: a match in a section or sentence that states no
     finding (goals, a consent) still counts ("the patient will walk 500 feet")."""
+    excludes_in: str = "sentence"
+    """Where ``excludes_words`` are looked for: the whole ``sentence``, or the match's own
+    ``clause`` (the sentence up to the first comma or semicolon after the match), so a
+    remark after it ("..., which will be dictated separately") does not cancel it."""
 
 
 @dataclass(frozen=True)
@@ -433,6 +437,7 @@ class _FileReader:
                 qualifier=p.qualifier,
                 when_negated=when_negated,
                 keep_hypothetical=p.keep_hypothetical,
+                excludes_in=p.excludes_in,
             )
         )
 

@@ -120,6 +120,14 @@ class Run:
         failing a side, the heading's when it names the same part."""
         return self._with_heading(sent, self.ex.locator.near(sent.text, start, end))
 
+    def also_located(self, sent: Sentence, start: int, end: int) -> list[Location]:
+        """The other regions of the list the mention's region is named in ("radiating into
+        both arms and both legs"): the mention is a fact at each of them too."""
+        return [
+            self._with_heading(sent, where)
+            for where in self.ex.locator.listed_with(sent.text, start, end)
+        ]
+
     def locate_text(self, sent: Sentence, text: str) -> Location:
         """The location a clause (a diagnosis, a complaint) names as a whole, else the
         heading's."""
