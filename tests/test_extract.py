@@ -486,3 +486,11 @@ def test_waking_up_from_sleep_is_no_functional_improvement() -> None:
 def test_a_motion_found_intact_is_no_functional_deficit() -> None:
     assert True not in values_of("Internal/external rotation is intact.", "functional_deficits")
     assert values_of("Rotation is limited to 40 degrees.", "functional_deficits") == [True]
+
+
+def test_an_account_of_no_treatment_but_one_is_an_account_of_treatment_to_date() -> None:
+    assert values_of("No prior treatment other than ibuprofen.", "treatment_history") == [True]
+    assert values_of("He has had no treatment for the neck.", "treatment_history") == [True]
+    assert values_of(
+        "The plan is to start gabapentin for nerve pain.", "therapy_start_planned"
+    ) == [True]

@@ -232,3 +232,43 @@ def test_a_fracture_fixation_is_a_surgery_with_its_region() -> None:
         f.value
         for f in found("Status post right total hip arthroplasty.", "hip_arthroplasty_surgery")
     ] == [True]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "value", "side"),
+    [
+        # a side or a position between "positive" and the test
+        (
+            "There is a positive left straight leg raise at 45 degrees.",
+            "objective_radiculopathy",
+            True,
+            "left",
+        ),
+        ("Positive seated SLR on the right.", "objective_radiculopathy", True, "right"),
+        # the grading word before the reflex
+        ("Diminished right ankle jerk is noted.", "neurologic_deficit", True, "right"),
+        ("Absent left Achilles reflex.", "objective_radiculopathy", True, "left"),
+        # an electrodiagnostic finding of carpal tunnel syndrome, whatever lies between
+        (
+            "The NCS dated 05/05/2016 revealed mild left carpal tunnel syndrome.",
+            "electrodiagnostic_cts",
+            True,
+            "left",
+        ),
+    ],
+)
+def test_findings_worded_with_a_side_or_date_between(
+    sentence: str, name: str, value: bool, side: str
+) -> None:
+    assert [(f.value, f.side) for f in found(sentence, name)][:1] == [(value, side)]
+
+
+def test_a_study_that_found_no_carpal_tunnel_syndrome_gives_no_positive_finding() -> None:
+    assert not [
+        f
+        for f in found(
+            "Nerve conduction studies showed no evidence of carpal tunnel syndrome.",
+            "electrodiagnostic_cts",
+        )
+        if f.value is True
+    ]

@@ -74,8 +74,8 @@ def infer_course(
     ``history`` is the records' account of the treatment to date, when they give one and
     the question is a therapy's (not a drug's: "medications" in such an account names no
     drug): a therapy it does not name was not given. ``start`` is the physician's plan to
-    start the requested therapy ("we will start a course of physical therapy"): with no
-    record of it given, a first course."""
+    start the requested therapy or drug ("we will start a course of physical therapy",
+    "the plan is to start gabapentin"): with no record of it given, a first course."""
     text = request.disputed or request.text
     if mode == "evidence":
         m = _REPEAT.search(text)
@@ -98,7 +98,7 @@ def infer_course(
     if start is not None:
         return Course(
             "first",
-            "the physician's plan starts the therapy, and no record mentions it as given",
+            "the physician's plan starts the treatment, and no record mentions it as given",
         )
     if history is not None:
         return Course(

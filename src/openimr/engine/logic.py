@@ -165,9 +165,11 @@ class EvalContext:
         history = start = None
         if rule.subject == "prior_therapy":
             # the silence is about a therapy: an account of the treatment to date that does
-            # not name it settles it, and so does the physician's plan to start it
+            # not name it settles it
             accounts = [f for f in self.facts if f.name == "treatment_history" and f.value is True]
             history = accounts[-1] if accounts else None
+        if rule.subject in ("prior_therapy", "medication_in_use"):
+            # and so does the physician's plan to start the therapy or the drug
             plans = [
                 f
                 for f in self.facts
