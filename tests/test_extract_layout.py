@@ -114,3 +114,20 @@ def test_a_list_after_a_heading_without_a_colon_starts_on_its_own_line() -> None
     assert "OPERATIVE PROCEDURES" in lines
     diagnoses = [f.value for f in extract_facts([record(text)]) if f.name == "diagnosis"]
     assert "Spinal stenosis C3-C4" in diagnoses
+
+
+def test_a_list_number_after_a_word_continues_a_list_only() -> None:
+    # items without a full stop ("po QD 2. ..."): each starts its own line once a list has
+    # started; a "1." after a word starts none
+    text = (
+        "HISTORY: A 70-year-old man with chronic low back pain and bilateral hip pain for over"
+        " a year, worse with stairs and in the morning, treated with acetaminophen and rest."
+        " Medications: 1. Prednisone 7.5mg po QD 2. Elavil 30mg po QHS 3. Docusate sodium"
+        " 100mg po QD Allergies: None. The level of L4 1. Note is made of nothing here."
+    )
+    lines = relayout(text).splitlines()
+    assert "2. Elavil 30mg po QHS" in lines
+    assert any(line.startswith("3. Docusate sodium 100mg po QD") for line in lines)
+    assert not any(line.startswith("1. Note") for line in lines)
+    freq = {f.value for f in extract_facts([record(text)]) if f.name == "medication_frequency"}
+    assert {"QD", "QHS"} <= {str(v).upper() for v in freq}

@@ -266,3 +266,28 @@ def test_work_status_in_the_words_of_a_report(text: str, value: str) -> None:
 )
 def test_a_treatment_proposed_is_no_treatment_given(text: str) -> None:
     assert values_of(text, "prior_therapy") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PAST SURGICAL HISTORY: Repair of a torn hamstring in 2004.",
+        "Past Medical History: Diabetes. Kidney transplant (1999).",
+        "PAST SURGICAL HISTORY:\n1. Appendectomy.\n2. Bladder re-implantation as a child.\n",
+        "PAST MEDICAL HISTORY: Gout; surgery on an ingrown toenail last spring.",
+    ],
+)
+def test_an_operation_of_a_past_history_named_by_its_kind_only(text: str) -> None:
+    assert "surgery-other" in values_of(text, "surgery_history")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PAST SURGICAL HISTORY: No prior surgery.",
+        "HISTORY: She would prefer to avoid surgery for now.",
+        "PAST MEDICAL HISTORY: Hypertension and asthma.",
+    ],
+)
+def test_no_operation_from_a_history_that_names_none_or_is_no_past_history(text: str) -> None:
+    assert "surgery-other" not in values_of(text, "surgery_history")

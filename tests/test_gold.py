@@ -50,6 +50,7 @@ MAX_OTHERS_2_MUST_NOT_SHARE = 0.45
 # (annotated before the extractor was run), 0.726 after the rules written from them, 0.872
 # after the error classes of issue #11; the floor a little under it
 MIN_OTHERS_DEV_BATCHES_F1 = 0.85
+OTHERS_DEV_TUNED = ("mtd-A", "mtd-B")
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +162,9 @@ def test_development_batches_written_by_others_are_scored_apart_with_a_floor() -
     rep = score(GOLD, records, split="dev", prefix=OTHERS_DEV)
     print("\nrecords written by others, development batches:\n" + format_report(rep))
     assert rep.records == len(names)
-    assert rep.overall().f1 >= MIN_OTHERS_DEV_BATCHES_F1, f"mtd- F1 {rep.overall().f1:.3f}"
+    # the floor is that of batches A and B; batch C (added later) has its own below
+    tuned = score(GOLD, records, split="dev", prefix=OTHERS_DEV_TUNED)
+    assert tuned.overall().f1 >= MIN_OTHERS_DEV_BATCHES_F1, f"mtd- F1 {tuned.overall().f1:.3f}"
 
 
 # development records written by others, batch B (mtd-B*): floor at the F1 first measured on
@@ -195,3 +198,20 @@ def test_an_annotation_with_an_unknown_key_is_refused_naming_file_and_line(
     with pytest.raises(OpenIMRError) as err:
         load_annotations(tmp_path, {"records/a.txt": "chronic pain, pain"})
     assert err.value.line == 4 and "a.yaml" in str(err.value)
+
+
+# development records written by others, batch C (mtd-C*): floor at the F1 first measured on
+# them (0.526, annotated and committed before the extractor was run) minus 0.05
+OTHERS_DEV_C = "mtd-C"
+MIN_OTHERS_DEV_C_F1 = 0.47
+
+
+def test_development_records_by_others_batch_c_have_a_floor() -> None:
+    records = load_records(GOLD)
+    names = {r.path for r in records if r.path.startswith(f"records/{OTHERS_DEV_C}")}
+    assert len(names) == 10
+    assert not names & load_held_out(GOLD), "the mtd-C* records are development records"
+    rep = score(GOLD, records, split="dev", prefix=OTHERS_DEV_C)
+    print("\ndevelopment records written by others, batch C:\n" + format_report(rep))
+    assert rep.records == len(names)
+    assert rep.overall().f1 >= MIN_OTHERS_DEV_C_F1, f"mtd-C F1 {rep.overall().f1:.3f}"

@@ -48,11 +48,15 @@ def _breaks(line: str) -> list[int]:
     out.update(m.start() for m in rules.inline_title_heading.finditer(line))
     # a list number breaks a line when it continues a list: 1 after a colon or a heading,
     # then each number one more than the last one taken
-    numbers = [(m.start(), int(m.group(1))) for m in rules.inline_number.finditer(line)]
-    numbers += [(m.start(), 1) for m in rules.list_after_heading.finditer(line)]
+    # (a number right after a word, "po QD 2. Prednisone", only continues a list: never 1)
+    numbers = [(m.start(), int(m.group(1)), True) for m in rules.inline_number.finditer(line)]
+    numbers += [(m.start(), 1, True) for m in rules.list_after_heading.finditer(line)]
+    numbers += [
+        (m.start(), int(m.group(1)), False) for m in rules.inline_number_after_word.finditer(line)
+    ]
     last = 0
-    for at, n in sorted(numbers):
-        if n == 1 or n == last + 1:
+    for at, n, may_start in sorted(numbers):
+        if (n == 1 and may_start) or (last and n == last + 1):
             out.add(at)
             last = n
     return sorted(out)

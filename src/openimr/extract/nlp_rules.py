@@ -120,6 +120,7 @@ class LayoutRules(_RuleFile):
     list_after_heading: Regex
     inline_title_heading: Regex
     inline_number: Regex
+    inline_number_after_word: Regex
     short_headings: frozenset[str]
 
 
