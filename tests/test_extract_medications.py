@@ -159,3 +159,66 @@ def test_an_intolerance_is_a_failed_first_line_trial() -> None:
     assert [f.value for f in found("He did not tolerate gabapentin.", "first_line_failed")] == [
         True
     ]
+
+
+def triples(text: str) -> set[tuple[str, str | None, object]]:
+    names = ("medication", "medication_dose", "medication_frequency")
+    return {
+        (f.name, f.qualifier, f.value) for f in extract_facts([record(text)]) if f.name in names
+    }
+
+
+def test_a_listed_drug_outside_the_lexicon_is_an_unclassified_medication() -> None:
+    text = "History of hypertension.\nMedications:\n1. Norvasc 5mg po BID\n2. Hydralazine 50mg po Q6H\n"
+    got = triples(text)
+    assert ("medication", "medication-other", "Norvasc") in got
+    assert ("medication_dose", "medication-other", "5mg") in got
+    assert ("medication_frequency", "medication-other", "BID") in got
+    assert ("medication", "medication-other", "Hydralazine") in got
+    assert ("medication_frequency", "medication-other", "Q6H") in got
+
+
+def test_an_unclassified_drug_of_a_list_keeps_the_known_drugs_classes() -> None:
+    got = triples("CURRENT MEDICATIONS: amlodipine 5 mg daily, naproxen 500 mg b.i.d.")
+    assert ("medication", "medication-other", "amlodipine") in got
+    assert ("medication", "nsaid", "naproxen") in got
+    # the known drug is not also an unclassified one
+    assert ("medication", "medication-other", "naproxen") not in got
+
+
+def test_a_list_item_of_a_name_of_two_words_and_a_dose_form_is_a_drug() -> None:
+    got = triples("MEDICATIONS: Sodium bicarbonate 648mg po QD, Loprox cream.")
+    assert ("medication", "medication-other", "Sodium bicarbonate") in got
+    assert ("medication_dose", "medication-other", "648mg") in got
+    assert ("medication", "medication-other", "Loprox") in got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ALLERGIES: Penicillin 500 mg caused a rash.",
+        "MEDICATIONS: None.",
+        "MEDICATIONS: No known drug allergies.",
+        "The patient takes 10 mg of something daily.",
+        "Allergies: aspirin 81 mg daily.",
+    ],
+)
+def test_no_unclassified_drug_outside_a_medication_list_or_in_an_allergy(text: str) -> None:
+    assert not {t for t in triples(text) if t[1] == "medication-other"}
+
+
+def test_a_list_ends_at_the_next_heading() -> None:
+    text = "MEDICATIONS: Plavix 75 mg daily.\nPLAN: Trental 400 mg TID was discussed.\n"
+    got = {t[2] for t in triples(text) if t[0] == "medication"}
+    assert got == {"Plavix"}
+
+
+def test_a_listed_drug_in_prose_is_not_cut_from_a_sentence() -> None:
+    got = triples("MEDICATIONS: She is currently on Zyrtec 10 mg daily.")
+    assert not {t for t in got if t[0] == "medication" and "currently" in str(t[2]).lower()}
+
+
+def test_a_known_drug_takes_a_dose_after_its_salt_and_a_range_of_tablets() -> None:
+    got = triples("Medications:\n1. Docusate sodium 100mg po QD\n2. Vicodin 1-2tabs po Q6H prn\n")
+    assert ("medication_dose", "stool-softener", "100mg") in got
+    assert ("medication_frequency", "opioid", "Q6H prn") in got

@@ -41,6 +41,7 @@ from openimr.extract.context import (
 from openimr.extract.derive import derived, positive_wins, unique
 from openimr.extract.layout import relayout
 from openimr.extract.locate import Locator
+from openimr.extract.medications import listed_drugs
 from openimr.extract.nlp_pipeline import (
     build_nlp,
     case_sensitive,
@@ -325,6 +326,7 @@ class Extractor:
             [m[1] for m in all_mentions],
         )
         facts = window_concept_facts(run, windows)
+        facts.extend(listed_drugs(run, sentences))
         # regex patterns, sentence by sentence: a pattern runs on the sentences where it
         # matched the whole text (one pass over the record instead of one per sentence)
         candidates = self._pattern_candidates(text, sentences)

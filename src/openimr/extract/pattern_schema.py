@@ -113,6 +113,10 @@ class DrugsSpec(_Strict):
     class_words: list[str] = Field(default_factory=list)
     dose: str | None = None
     frequency: str | None = None
+    list_heading: str | None = None
+    listed_drug: str | None = None
+    unclassified: str | None = None
+    not_drug_words: list[str] = Field(default_factory=list)
 
 
 class ExtractionFile(_Strict):

@@ -152,6 +152,15 @@ class ExtractionRules:
     """Words that name a drug class rather than a drug ("NSAIDs", "opioids"), lower case."""
     dose_regex: re.Pattern[str] | None = None
     frequency_regex: re.Pattern[str] | None = None
+    list_heading_regex: re.Pattern[str] | None = None
+    """What opens a medication list ("MEDICATIONS:", "medications include")."""
+    listed_drug_regex: re.Pattern[str] | None = None
+    """What follows a drug's name in a medication list (a strength, a dose form, a
+    frequency): an item so written is a drug, named in the lexicon or not."""
+    unclassified_drug: str | None = None
+    """The qualifier of a listed drug of no known class (a class of no guideline drug)."""
+    not_drug_words: frozenset[str] = frozenset()
+    """Words that make an item of a medication list no drug's name, lower case."""
     derived: tuple[DerivedRule, ...] = ()
     visit_therapies: frozenset[str] = frozenset()
     """Treatments given in visits of their own (a "visit" of these is the treatment, not
@@ -238,6 +247,10 @@ class _Gathered:
     class_words: set[str] = field(default_factory=set)
     dose: re.Pattern[str] | None = None
     frequency: re.Pattern[str] | None = None
+    list_heading: re.Pattern[str] | None = None
+    listed_drug: re.Pattern[str] | None = None
+    unclassified: str | None = None
+    not_drug_words: set[str] = field(default_factory=set)
     derived: list[DerivedRule] = field(default_factory=list)
     visit_therapies: list[str] = field(default_factory=list)
     surgery_kinds: dict[str, list[str]] = field(default_factory=dict)
@@ -273,6 +286,10 @@ class _Gathered:
             class_words=frozenset(self.class_words),
             dose_regex=self.dose,
             frequency_regex=self.frequency,
+            list_heading_regex=self.list_heading,
+            listed_drug_regex=self.listed_drug,
+            unclassified_drug=self.unclassified,
+            not_drug_words=frozenset(self.not_drug_words),
             derived=tuple(self.derived),
             visit_therapies=frozenset(self.visit_therapies),
             surgery_kinds={k: _words_regex(tuple(v)) for k, v in self.surgery_kinds.items()},
@@ -367,6 +384,17 @@ class _FileReader:
             acc.frequency = (
                 self.compile(spec.drugs.frequency, ("drugs", "frequency")) or acc.frequency
             )
+        d = spec.drugs
+        if d.list_heading is not None:
+            acc.list_heading = (
+                self.compile(d.list_heading, ("drugs", "list_heading")) or acc.list_heading
+            )
+        if d.listed_drug is not None:
+            acc.listed_drug = (
+                self.compile(d.listed_drug, ("drugs", "listed_drug")) or acc.listed_drug
+            )
+        acc.unclassified = d.unclassified or acc.unclassified
+        acc.not_drug_words |= {w.lower() for w in d.not_drug_words}
         acc.visit_therapies += spec.visit_therapies
         for surgery, words in spec.surgery_kinds.items():
             acc.surgery_kinds.setdefault(surgery, []).extend(words)
