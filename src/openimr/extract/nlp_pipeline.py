@@ -43,11 +43,12 @@ def _sentences(doc: Any) -> Any:
 
 def build_nlp(rules: ExtractionRules) -> Built:
     """The pipeline for ``rules``, with each phrase label's concepts and its phrase."""
+    from openimr.nlp import blank_english, import_medspacy
+
+    import_medspacy()
     from medspacy.context import ConText  # noqa: F401  (registers the factory)
     from medspacy.ner import TargetMatcher, TargetRule  # noqa: F401
     from spacy.language import Language
-
-    from openimr.nlp import blank_english
 
     if not Language.has_factory("openimr_sentences"):
         Language.component("openimr_sentences", func=_sentences)
@@ -90,6 +91,9 @@ def context_rules(default_path: str, added: Sequence[ContextRuleSpec] = ()) -> l
     instructions, questions, plans), and clause boundaries that end a modifier's reach ("no
     improvement with therapy, and she was seen by a chiropractor" does not deny the
     chiropractor). A data rule with a default rule's literal replaces it (": no" both ways)."""
+    from openimr.nlp import import_medspacy
+
+    import_medspacy()
     from medspacy.context import ConTextRule
 
     defaults = ConTextRule.from_json(default_path)
@@ -156,6 +160,9 @@ def _as_phrases(rules: list[Any], nlp: Any) -> list[Any]:
     rules of its word sequences (spaCy's phrase matcher finds them in a fraction of the
     token matcher's time; the matches are the same: a sequence is kept only when the
     tokenizer reads its text as exactly those words). Other rules are kept as they are."""
+    from openimr.nlp import import_medspacy
+
+    import_medspacy()
     from medspacy.context import ConTextRule
 
     out: list[Any] = []
@@ -194,10 +201,12 @@ def case_sensitive(word: str) -> bool:
 def nlp_key() -> str:
     """The start-up cache key of what is built on spaCy and medspaCy: the package's, and
     their versions."""
+    from openimr.diskcache import package_key
+    from openimr.nlp import import_medspacy
+
+    import_medspacy()
     from medspacy import __version__ as medspacy_version
     from spacy.about import __version__ as spacy_version
-
-    from openimr.diskcache import package_key
 
     key = f"{package_key()}|{spacy_version}|{medspacy_version}"
     return hashlib.sha256(key.encode()).hexdigest()[:24]

@@ -349,10 +349,11 @@ def _sectionizer() -> SectionFinder:
         logger.disable("PyRuSH")
     except ImportError:  # pragma: no cover - loguru comes with medspaCy
         pass
+    from openimr.nlp import blank_english, import_medspacy
+
+    import_medspacy()
     from medspacy.common.medspacy_matcher import MedspacyMatcher
     from medspacy.section_detection import SectionRule
-
-    from openimr.nlp import blank_english
 
     nlp = blank_english()
     nlp.max_length = 100_000_000  # tokenizer only: a long case file is fine
