@@ -34,6 +34,43 @@ def test_the_pipeline_read_back_finds_what_the_built_one_finds() -> None:
         assert again.extract(record) == ex.extract(record), record.path
 
 
+def test_the_case_sensitive_words_on_their_own_phrase_matcher_give_the_token_rules_spans() -> None:
+    """The case-sensitive words ("PT", "ESI") run on a phrase matcher of exact text ahead of
+    the target matcher: the same spans, labels, order and ConText as one-token patterns on
+    the target matcher's token matcher."""
+    fast, *_ = build_nlp(default_rules())
+    slow, *_ = build_nlp(default_rules(), exact_phrases=False)
+    assert "openimr_exact_targets" in fast.pipe_names
+    assert "openimr_exact_targets" not in slow.pipe_names
+    paths = sorted((SHARED / "corpus" / "dwc-cases").glob("*/records/*.txt"))[:20]
+    texts = [p.read_text() for p in [*paths, *sorted(GOLD.glob("*.txt"))[:20]]]
+    texts += [t.upper() for t in texts[:10]]
+    texts.append(
+        "She had PT and OT, then an ESI (no relief); ROM limited, HEP daily. Pt denies MI, "
+        "CHF or HTN. TKA, TKR and THA discussed; RFA after MBB; PRP; CBT and FRP. MMI not yet. "
+        "pt, Pt and esi in lower case."
+    )
+    exact_labels = fast.get_pipe("openimr_exact_targets").labels
+    exact = 0
+    for text in texts:
+        got = [_spans(nlp(text)) for nlp in (fast, slow)]
+        assert got[0] == got[1]
+        exact += sum(1 for label, *_ in got[0] if label in exact_labels)
+    assert exact > 15
+
+
+def _spans(doc: object) -> list[tuple[str, int, int, tuple[tuple[str, tuple[int, int]], ...]]]:
+    return [
+        (
+            e.label_,
+            e.start,
+            e.end,
+            tuple((m.category, m.modifier_span) for m in e._.modifiers),
+        )
+        for e in doc.spans.get("medspacy_spans", ())  # type: ignore[attr-defined]
+    ]
+
+
 def test_the_pipeline_entry_is_written_once_and_read_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
