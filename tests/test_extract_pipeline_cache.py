@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from openimr import diskcache
 from openimr.extract.extractor import default_extractor
-from openimr.extract.nlp_pipeline import _dumps, _loads, build_nlp, default_pipeline
+from openimr.extract.nlp_pipeline import (
+    _dumps,
+    _loads,
+    build_nlp,
+    context_rules,
+    default_pipeline,
+)
 from openimr.extract.patterns import default_rules
 from openimr.records import read_record
 
@@ -117,3 +124,32 @@ def test_the_cached_rule_tables_are_those_of_the_rules(
         assert tables._keyword_scan is not None
         assert tables._keyword_scan.pattern == built.keyword_scan
     assert entry.stat().st_size > 0
+
+
+def test_a_context_rule_no_token_can_match_is_left_out() -> None:
+    """medspaCy's default "risks of" rule asks for one token "risks of", which the tokenizer
+    never makes (it cuts at whitespace): it is left out of the pipeline, and nothing else."""
+    from openimr.extract.nlp_pipeline import _no_token_is
+
+    assert _no_token_is({"LOWER": {"IN": ["risks of", "risk of"]}})
+    assert _no_token_is({"LOWER": "risk of"})
+    assert not _no_token_is({"LOWER": {"IN": ["risks of", "risk"]}})
+    assert not _no_token_is({"LOWER": {"IN": ["risks of"]}, "OP": "?"})
+    assert not _no_token_is({"LOWER": "\n"})
+    assert not _no_token_is({"TEXT": "risk of"})
+    nlp, *_ = build_nlp(default_rules())
+    context = nlp.get_pipe("medspacy_context")
+    written = context_rules(context.DEFAULT_RULES_FILEPATH, default_rules().context_rules)
+
+    def dead(rules: list[Any]) -> list[str]:
+        return [
+            r.literal
+            for r in rules
+            if isinstance(r.pattern, list) and any(map(_no_token_is, r.pattern))
+        ]
+
+    assert dead(written) == ["risks of"]
+    assert dead(context.rules) == []
+    assert len(context.rules) > 1000
+    for token in ("risks of", "risk of"):
+        assert all(" " not in t.text for t in nlp.tokenizer(f"the {token} surgery"))

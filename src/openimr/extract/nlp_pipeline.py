@@ -174,11 +174,32 @@ def _expand(pattern: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
     return [s for s in seqs if s]
 
 
+def _no_token_is(token: dict[str, Any]) -> bool:
+    """Whether a token pattern's token, needed once, is one of words that each hold
+    whitespace and other characters ("risk of" as one token, in medspaCy's default rules):
+    no token is (the tokenizer cuts text at whitespace: a token is whitespace or holds
+    none)."""
+    if token.get("OP") is not None or set(token) != {"LOWER"}:
+        return False
+    value = token["LOWER"]
+    words = value.get("IN") if isinstance(value, dict) and set(value) == {"IN"} else value
+    words = [words] if isinstance(words, str) else words
+    return (
+        isinstance(words, list)
+        and bool(words)
+        and all(
+            isinstance(w, str) and any(c.isspace() for c in w) and not all(c.isspace() for c in w)
+            for w in words
+        )
+    )
+
+
 def _as_phrases(rules: list[Any], nlp: Any) -> list[Any]:
     """ConText rules whose token pattern is a plain choice of words, each as the phrase
     rules of its word sequences (spaCy's phrase matcher finds them in a fraction of the
     token matcher's time; the matches are the same: a sequence is kept only when the
-    tokenizer reads its text as exactly those words). Other rules are kept as they are."""
+    tokenizer reads its text as exactly those words). A rule that matches no text is left out
+    (:func:`_no_token_is`); other rules are kept as they are."""
     from openimr.nlp import import_medspacy
 
     import_medspacy()
@@ -186,6 +207,8 @@ def _as_phrases(rules: list[Any], nlp: Any) -> list[Any]:
 
     out: list[Any] = []
     for rule in rules:
+        if isinstance(rule.pattern, list) and any(map(_no_token_is, rule.pattern)):
+            continue  # a rule no text matches (a cost on every token all the same)
         seqs = _expand(rule.pattern) if isinstance(rule.pattern, list) else None
         if seqs is None or not all(
             [t.text for t in nlp.tokenizer(" ".join(seq))] == list(seq) for seq in seqs
