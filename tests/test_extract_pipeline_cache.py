@@ -153,3 +153,22 @@ def test_a_context_rule_no_token_can_match_is_left_out() -> None:
     assert len(context.rules) > 1000
     for token in ("risks of", "risk of"):
         assert all(" " not in t.text for t in nlp.tokenizer(f"the {token} surgery"))
+
+
+def test_a_mention_without_modifiers_has_no_context_attribute() -> None:
+    """ConText sets a mention's attributes only from the modifiers it links to it: a mention
+    without modifiers reads as plainly stated without reading them (``mention_context``)."""
+    nlp, *_ = build_nlp(default_rules())
+    paths = sorted((SHARED / "corpus" / "dwc-cases").glob("*/records/*.txt"))[:20]
+    plain = modified = 0
+    for path in [*paths, *sorted(GOLD.glob("*.txt"))[:20]]:
+        doc = nlp(path.read_text())
+        for ent in doc.spans.get("medspacy_spans", ()):
+            attrs = [getattr(ent._, a) for a in ("is_negated", "is_historical", "is_hypothetical")]
+            attrs += [ent._.is_family, ent._.is_uncertain]
+            if ent._.modifiers:
+                modified += 1
+            else:
+                plain += 1
+                assert not any(attrs)
+    assert plain > 100 and modified > 10
