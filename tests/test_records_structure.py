@@ -228,6 +228,38 @@ def test_heading_rules() -> None:
     assert [(s.name, s.title) for s in soap.sections] == [("subjective", "S:"), ("objective", "O:")]
 
 
+def test_reading_only_the_lines_that_may_hold_a_heading_finds_what_every_line_does() -> None:
+    """The sectionizer tokenizes only the lines that may hold a heading: the same headings as
+    reading every line, on the test and gold records and on lines made of the titles."""
+    import random
+
+    from openimr.records.structure import _sectionizer
+
+    root = Path(__file__).resolve().parent
+    texts = [p.read_text() for p in sorted([*DATA.glob("*.txt"), *root.glob("gold/records/*")])]
+    titles = [spec.title for spec in section_rules().rules]
+    rnd = random.Random(7)
+    decorations = ["", "  ", "\t", "# ", "**", "* ", "- ", "(", " \t*"]
+    endings = [":", "", " :", ":**", "**:", " - ", ".", ": text", " of the lumbar spine:", "\t:"]
+    words = ["pain", "the", "a", "s", "p", "o", "history", "İstanbul", "cannot", "5mg", "p&s"]
+    breaks = ["\n", "\r\n", "\r", "\f", "\n\n", " ", "\u2028", "\v"]
+    for _ in range(300):
+        lines = []
+        for _ in range(rnd.randint(1, 20)):
+            if rnd.random() < 0.5:
+                title = rnd.choice(titles)
+                title = rnd.choice([title, title.upper(), title.title(), title.replace(" ", "  ")])
+                lines.append(rnd.choice(decorations) + title + rnd.choice(endings))
+            else:
+                lines.append(" ".join(rnd.choice(words + titles) for _ in range(rnd.randint(0, 8))))
+            lines.append(rnd.choice(breaks))
+        texts.append("".join(lines))
+    lines_only, every_line = _sectionizer(), _sectionizer(every_line=True)
+    assert sum(len(lines_only(t)) for t in texts) > 500
+    for text in texts:
+        assert lines_only(text) == every_line(text)
+
+
 def test_section_rules_data() -> None:
     rules = section_rules()
     for required in (

@@ -222,3 +222,24 @@ def test_every_treatment_but_the_listed_few_has_a_criteria_set() -> None:
     doc = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
     n_ids, n_covered = len(catalogue().ids), len(set(catalogue().ids) & covered)
     assert f"cover {n_covered} of the {n_ids} treatment ids" in doc
+
+
+def test_a_word_index_gives_each_regex_of_a_text_once_whatever_it_met_before() -> None:
+    """The index finds a text's regexes by the keys that begin its words (each word's keys
+    kept once found): the same regexes, once each, as looking up every prefix of every word,
+    on texts whose words recur."""
+    cat = catalogue()
+    texts = [
+        *(e.name for e in cat),
+        *(s for e in cat for s in e.synonyms),
+        "PT 2x6 lumbar spine; post-op physical therapy, Norco 10/325 #60, MRI L-spine",
+        "right knee arthroscopy, postop PT 12 visits",
+        "",
+        "!!!",
+    ]
+    for finder in (cat._treatments, cat._regions, cat._specialties):
+        index = finder._index
+        for text in [*texts, *reversed(texts)]:
+            fast = index.candidates_any_order(text)
+            assert len(fast) == len(set(fast))
+            assert sorted(fast, key=repr) == sorted(index.candidates(text), key=repr)

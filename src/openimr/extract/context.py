@@ -202,12 +202,17 @@ def in_scopes(scopes: Sequence[tuple[int, int]], offset: int) -> bool:
     return any(a <= offset < b for a, b in scopes)
 
 
-def mention_context(ent: Any, text: str, n2o: list[int], start: int) -> Context:
-    """The ConText attributes of a mention. A mention under a NOT_A_FINDING modifier (a
-    risk listed in a consent, what to call about, a question) is neither stated nor denied:
-    it reads as hypothetical and never as negated ("risks include no relief")."""
+def mention_context(
+    ent: Any, text: str, n2o: list[int], start: int, modifiers: Sequence[Any]
+) -> Context:
+    """The ConText attributes of a mention (``modifiers``: its ConText modifiers). A mention
+    under a NOT_A_FINDING modifier (a risk listed in a consent, what to call about, a
+    question) is neither stated nor denied: it reads as hypothetical and never as negated
+    ("risks include no relief")."""
+    if not modifiers:  # ConText sets a mention's attributes only from its modifiers
+        return _context(False, False, False, False, False)
     ext = ent._  # one accessor for all the attributes (each ``ent._`` builds a new one)
-    if any(mod.category == "NOT_A_FINDING" for mod in ext.modifiers):
+    if any(mod.category == "NOT_A_FINDING" for mod in modifiers):
         return _not_a_finding(bool(ext.is_family))
     return _context(
         bool(ext.is_negated) and _is_negated(ent, text, n2o, start),

@@ -277,8 +277,9 @@ class Extractor:
             )
             for ent in spans:
                 start, end = n2o[ent.start_char], n2o[ent.end_char]
-                ctx = mention_context(ent, piece, n2o, start)
-                normal = any(mod.category == "REPORTED_NORMAL" for mod in ent._.modifiers)
+                modifiers = ent._.modifiers
+                ctx = mention_context(ent, piece, n2o, start, modifiers)
+                normal = any(mod.category == "REPORTED_NORMAL" for mod in modifiers)
                 here.append(Found(a + start, a + end, ent.label_, ent.text, ctx, normal))
             found.append(here)
             not_findings.extend(

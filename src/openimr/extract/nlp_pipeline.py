@@ -41,34 +41,54 @@ def _sentences(doc: Any) -> Any:
     return doc
 
 
-def build_nlp(rules: ExtractionRules) -> Built:
-    """The pipeline for ``rules``, with each phrase label's concepts and its phrase."""
+def build_nlp(rules: ExtractionRules, exact_phrases: bool = True) -> Built:
+    """The pipeline for ``rules``, with each phrase label's concepts and its phrase (the
+    case-sensitive words on a phrase matcher of their own unless not ``exact_phrases``: the
+    same spans, in the same order; for the tests)."""
+    from openimr.nlp import blank_english, import_medspacy
+
+    import_medspacy()
     from medspacy.context import ConText  # noqa: F401  (registers the factory)
     from medspacy.ner import TargetMatcher, TargetRule  # noqa: F401
     from spacy.language import Language
-
-    from openimr.nlp import blank_english
 
     if not Language.has_factory("openimr_sentences"):
         Language.component("openimr_sentences", func=_sentences)
 
     nlp = blank_english()
     nlp.add_pipe("openimr_sentences")
-    # all matches, overlapping ones too (in a span group): "returned to full duty" is both a
-    # return to work and a work status; overlaps within one fact are resolved later
-    matcher: Any = nlp.add_pipe(
-        "medspacy_target_matcher", config={"result_type": "group", "prune": False}
-    )
     phrase_to_concepts: dict[str, list[int]] = {}
     for idx, concept in enumerate(rules.concepts):
         for phrase in concept.phrases:
             key = phrase if case_sensitive(phrase) else phrase.lower()
             phrase_to_concepts.setdefault(key, []).append(idx)
+    # all matches, overlapping ones too (in a span group): "returned to full duty" is both a
+    # return to work and a work status; overlaps within one fact are resolved later
+    config = {"result_type": "group", "prune": False}
+    exact = [(n, p) for n, p in enumerate(phrase_to_concepts) if case_sensitive(p)]
+    on_exact = (
+        exact_phrases
+        and bool(exact)
+        and all([t.text for t in nlp.tokenizer(p)] == [p] for _, p in exact)
+    )
+    if on_exact:
+        # the case-sensitive words, each one token, on a phrase matcher of the exact text,
+        # ahead of the others: the spans, in the order, that one-token patterns on the token
+        # matcher give (which the matcher's token patterns come before its phrases), in a
+        # fraction of the token matcher's time
+        exact_matcher: Any = nlp.add_pipe(
+            "medspacy_target_matcher",
+            name="openimr_exact_targets",
+            config={**config, "phrase_matcher_attr": "ORTH"},
+        )
+        exact_matcher.add([TargetRule(literal=p, category=f"P{n}") for n, p in exact])
+    matcher: Any = nlp.add_pipe("medspacy_target_matcher", config=config)
     target_rules = [
         TargetRule(literal=phrase, category=f"P{n}", pattern=[{"TEXT": phrase}])
         if case_sensitive(phrase)
         else TargetRule(literal=phrase, category=f"P{n}")
         for n, phrase in enumerate(phrase_to_concepts)
+        if not (on_exact and case_sensitive(phrase))
     ]
     matcher.add(target_rules)
     context: Any = nlp.add_pipe(
@@ -90,6 +110,9 @@ def context_rules(default_path: str, added: Sequence[ContextRuleSpec] = ()) -> l
     instructions, questions, plans), and clause boundaries that end a modifier's reach ("no
     improvement with therapy, and she was seen by a chiropractor" does not deny the
     chiropractor). A data rule with a default rule's literal replaces it (": no" both ways)."""
+    from openimr.nlp import import_medspacy
+
+    import_medspacy()
     from medspacy.context import ConTextRule
 
     defaults = ConTextRule.from_json(default_path)
@@ -151,15 +174,41 @@ def _expand(pattern: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
     return [s for s in seqs if s]
 
 
+def _no_token_is(token: dict[str, Any]) -> bool:
+    """Whether a token pattern's token, needed once, is one of words that each hold
+    whitespace and other characters ("risk of" as one token, in medspaCy's default rules):
+    no token is (the tokenizer cuts text at whitespace: a token is whitespace or holds
+    none)."""
+    if token.get("OP") is not None or set(token) != {"LOWER"}:
+        return False
+    value = token["LOWER"]
+    words = value.get("IN") if isinstance(value, dict) and set(value) == {"IN"} else value
+    words = [words] if isinstance(words, str) else words
+    return (
+        isinstance(words, list)
+        and bool(words)
+        and all(
+            isinstance(w, str) and any(c.isspace() for c in w) and not all(c.isspace() for c in w)
+            for w in words
+        )
+    )
+
+
 def _as_phrases(rules: list[Any], nlp: Any) -> list[Any]:
     """ConText rules whose token pattern is a plain choice of words, each as the phrase
     rules of its word sequences (spaCy's phrase matcher finds them in a fraction of the
     token matcher's time; the matches are the same: a sequence is kept only when the
-    tokenizer reads its text as exactly those words). Other rules are kept as they are."""
+    tokenizer reads its text as exactly those words). A rule that matches no text is left out
+    (:func:`_no_token_is`); other rules are kept as they are."""
+    from openimr.nlp import import_medspacy
+
+    import_medspacy()
     from medspacy.context import ConTextRule
 
     out: list[Any] = []
     for rule in rules:
+        if isinstance(rule.pattern, list) and any(map(_no_token_is, rule.pattern)):
+            continue  # a rule no text matches (a cost on every token all the same)
         seqs = _expand(rule.pattern) if isinstance(rule.pattern, list) else None
         if seqs is None or not all(
             [t.text for t in nlp.tokenizer(" ".join(seq))] == list(seq) for seq in seqs
@@ -194,10 +243,12 @@ def case_sensitive(word: str) -> bool:
 def nlp_key() -> str:
     """The start-up cache key of what is built on spaCy and medspaCy: the package's, and
     their versions."""
+    from openimr.diskcache import package_key
+    from openimr.nlp import import_medspacy
+
+    import_medspacy()
     from medspacy import __version__ as medspacy_version
     from spacy.about import __version__ as spacy_version
-
-    from openimr.diskcache import package_key
 
     key = f"{package_key()}|{spacy_version}|{medspacy_version}"
     return hashlib.sha256(key.encode()).hexdigest()[:24]

@@ -51,6 +51,7 @@ class Run:
         self._record_part: Location | None = None
         self._guideline: dict[int, bool] = {}
         self._record_sides: dict[str, Side | None] = {}
+        self._locations: dict[tuple[int, int, int], Location] = {}
 
     def sentence_of(self, offset: int) -> Sentence | None:
         """The sentence holding ``offset``."""
@@ -118,7 +119,13 @@ class Run:
         (and its side) named nearest it in the sentence; failing a region, the heading's (a
         subheading above it, else the record's head), with the side the sentence states;
         failing a side, the heading's when it names the same part."""
-        return self._with_heading(sent, self.ex.locator.near(sent.text, start, end))
+        key = (sent.start, start, end)  # a phrase of several concepts: located once
+        found = self._locations.get(key)
+        if found is None:
+            found = self._locations[key] = self._with_heading(
+                sent, self.ex.locator.near(sent.text, start, end)
+            )
+        return found
 
     def also_located(self, sent: Sentence, start: int, end: int) -> list[Location]:
         """The other regions of the list the mention's region is named in ("radiating into

@@ -14,7 +14,7 @@ import functools
 import re
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -335,13 +335,59 @@ def _heading_extent(text: str, start: int, end: int, needs_colon: bool) -> tuple
     return None
 
 
+_LINE_END = re.compile(r"[\n\r\f]")
+_INDENT = re.compile(r"[ \t#*]*")
+
+
+def _heading_lines(titles: list[Any]) -> Callable[[str], list[tuple[int, int]]]:
+    """A function text -> the (start, end) of the lines of the text that may hold a heading,
+    for titles tokenized (lower case) as the sectionizer's phrase rules are.
+
+    A heading's title starts its line (after ``[ \\t#*]``) and is followed by a colon or the
+    line's end, or its line ends in a colon (:func:`_heading_extent`). A title's tokens in a
+    record are its lower-case words with nothing or one space between them, and never span a
+    line (a line break is a token of its own); a line tokenizes as it does in the whole text.
+    So only the lines whose lower-case text has that shape need tokenizing: the others hold
+    no heading, and no title that could prune one."""
+    by_char: dict[str, list[str]] = {}
+    for tokens in titles:
+        words = [t.lower_ for t in tokens]
+        if not words or any(not w.strip() or w[0] in " \t#*" for w in words):
+            return lambda text: [(0, len(text))]  # a title of another shape: every line
+        by_char.setdefault(words[0][0], []).append(" ?".join(re.escape(w) for w in words))
+    after = r"(?:[ \t*]*(?::|\Z)|.*:\s*\Z)"
+    regexes = {
+        c: re.compile("(?:" + "|".join(sorted(alts, key=len, reverse=True)) + ")" + after)
+        for c, alts in by_char.items()
+    }
+
+    def lines_of(text: str) -> list[tuple[int, int]]:
+        lowered = text.lower()
+        if len(lowered) != len(text):  # lower-casing moved offsets: every line
+            return [(0, len(text))]
+        lines: list[tuple[int, int]] = []
+        start = 0
+        for brk in [*_LINE_END.finditer(lowered), None]:
+            end = brk.start() if brk is not None else len(lowered)
+            at = _INDENT.match(lowered, start, end)
+            p = at.end() if at is not None else start
+            rx = regexes.get(lowered[p : p + 1]) if p < end else None
+            if rx is not None and rx.match(lowered, p, end):
+                lines.append((start, end))
+            start = end + 1
+        return lines
+
+    return lines_of
+
+
 @functools.cache
-def _sectionizer() -> SectionFinder:
+def _sectionizer(every_line: bool = False) -> SectionFinder:
     """A function text -> [(section name, heading start, heading end)].
 
     medspaCy's Sectionizer finds the titles (one phrase rule per title, matched on lower-cased
     tokens; the longest of overlapping titles wins); :func:`_heading_extent` then keeps those
-    that stand as headings.
+    that stand as headings. Only the lines that may hold a heading are read
+    (:func:`_heading_lines`), unless ``every_line`` (the same headings: for the tests).
     """
     try:  # PyRuSH (imported by medspaCy) logs tokens at DEBUG: never let record text out
         from loguru import logger
@@ -349,10 +395,11 @@ def _sectionizer() -> SectionFinder:
         logger.disable("PyRuSH")
     except ImportError:  # pragma: no cover - loguru comes with medspaCy
         pass
+    from openimr.nlp import blank_english, import_medspacy
+
+    import_medspacy()
     from medspacy.common.medspacy_matcher import MedspacyMatcher
     from medspacy.section_detection import SectionRule
-
-    from openimr.nlp import blank_english
 
     nlp = blank_english()
     nlp.max_length = 100_000_000  # tokenizer only: a long case file is fine
@@ -364,11 +411,28 @@ def _sectionizer() -> SectionFinder:
     needs_colon = {spec.title: spec.needs_colon for spec in specs}
     matcher.add([SectionRule(literal=spec.title, category=spec.category) for spec in specs])
     strings = nlp.vocab.strings
+    lines_of = (
+        (lambda text: [(0, len(text))])
+        if every_line
+        else _heading_lines([nlp.tokenizer(spec.title.lower()) for spec in specs])
+    )
 
     def find(text: str) -> list[tuple[str, int, int]]:
+        lines = lines_of(text)
+        if not lines:
+            return []
+        joined = "\n".join(text[a:b] for a, b in lines)
+        # each line's offset in ``joined``, and what to add to reach its offset in ``text``
+        at: list[int] = []
+        shift: list[int] = []
+        pos = 0
+        for a, b in lines:
+            at.append(pos)
+            shift.append(a - pos)
+            pos += b - a + 1
         with warnings.catch_warnings():  # W036: its token Matcher is empty (phrase rules only)
             warnings.filterwarnings("ignore", message=r"\[W036\]")
-            doc = nlp.make_doc(text)
+            doc = nlp.make_doc(joined)
             matches = matcher(doc)
         out: list[tuple[str, int, int]] = []
         for match_id, start, end in sorted(matches, key=lambda m: (m[1], m[2])):
@@ -376,8 +440,12 @@ def _sectionizer() -> SectionFinder:
             if rule.category is None:
                 continue
             title = doc[start:end]
+            d = shift[bisect.bisect_right(at, title.start_char) - 1]
             extent = _heading_extent(
-                text, title.start_char, title.end_char, needs_colon.get(rule.literal, False)
+                text,
+                title.start_char + d,
+                title.end_char + d,
+                needs_colon.get(rule.literal, False),
             )
             if extent is not None:
                 out.append((str(rule.category), *extent))

@@ -248,6 +248,10 @@ class _WordIndex:
         self._stems: set[str] = set()
         """Every prefix of every key: a word's longer prefixes are not looked up once one
         is no key's prefix."""
+        self._word_keys: dict[str, tuple[str, ...]] = {}
+        """A word -> the keys that begin it, as found (a text's words recur: once each)."""
+        self._pairs: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        """A key -> its (value, compiled regex) pairs, as first needed."""
 
     def add(self, phrase: str, regex: str, value: int) -> None:
         m = _TOKEN.search(phrase.lower())
@@ -255,6 +259,8 @@ class _WordIndex:
         self._stems.update(key[:k] for k in range(1, len(key) + 1))
         if (value, regex) not in self._by_key.get(key, []):
             self._by_key.setdefault(key, []).append((value, regex))
+            self._word_keys.clear()
+            self._pairs.clear()
 
     def _rx(self, regex: str) -> re.Pattern[str]:
         rx = self._compiled.get(regex)
@@ -273,22 +279,40 @@ class _WordIndex:
     def candidates_any_order(self, text: str) -> list[tuple[int, re.Pattern[str]]]:
         """The regexes of :meth:`candidates`, in an order of their own (for a caller whose
         result does not depend on it): each word's prefixes are looked up only while they
-        begin some key, not all of them."""
-        out = [(v, self._rx(r)) for v, r in self._by_key.get("", ())]
-        stems, by_key = self._stems, self._by_key
+        begin some key, not all of them (and once per word: :meth:`_keys_of`)."""
+        out = list(self._pairs_of(""))
+        word_keys = self._word_keys
         seen: set[str] = set()
         for word in set(_TOKEN.findall(text.lower())):
-            for k in range(1, min(len(word), 24) + 1):
-                prefix = word[:k]
-                if prefix not in stems:
-                    break
-                if prefix in seen:
-                    continue
-                seen.add(prefix)
-                found = by_key.get(prefix)
-                if found:
-                    out.extend((v, self._rx(r)) for v, r in found)
+            keys = word_keys.get(word)
+            if keys is None:
+                keys = self._keys_of(word)
+            for key in keys:
+                if key not in seen:
+                    seen.add(key)
+                    out.extend(self._pairs_of(key))
         return out
+
+    def _keys_of(self, word: str) -> tuple[str, ...]:
+        """The keys that begin ``word`` (up to its first 24 letters), shortest first."""
+        stems, by_key = self._stems, self._by_key
+        keys: list[str] = []
+        for k in range(1, min(len(word), 24) + 1):
+            prefix = word[:k]
+            if prefix not in stems:
+                break
+            if by_key.get(prefix):
+                keys.append(prefix)
+        if len(self._word_keys) >= 100_000:  # bounded: a long batch meets many words
+            self._word_keys.clear()
+        found = self._word_keys[word] = tuple(keys)
+        return found
+
+    def _pairs_of(self, key: str) -> list[tuple[int, re.Pattern[str]]]:
+        pairs = self._pairs.get(key)
+        if pairs is None:
+            pairs = self._pairs[key] = [(v, self._rx(r)) for v, r in self._by_key.get(key, ())]
+        return pairs
 
 
 @functools.lru_cache(maxsize=64)  # serves the few finders of one request
