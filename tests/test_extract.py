@@ -494,3 +494,48 @@ def test_an_account_of_no_treatment_but_one_is_an_account_of_treatment_to_date()
     assert values_of(
         "The plan is to start gabapentin for nerve pain.", "therapy_start_planned"
     ) == [True]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a negation word right before a phrase that begins with a word of a longer negation
+        # rule ("no prior" beside "prior electrodiagnostic testing"): still denied
+        (
+            "There has been no prior electrodiagnostic testing of the arms.",
+            "prior_electrodiagnostics",
+        ),
+        ("She has had no previous physical therapy for the knee.", "prior_therapy"),
+    ],
+)
+def test_a_negation_word_right_before_a_phrase_denies_it(text: str, name: str) -> None:
+    assert values_of(text, name) == [False]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value"),
+    [
+        # conservative care that did not relieve, worded as typical summaries word it
+        (
+            "She tried therapy and ibuprofen without adequate relief.",
+            "failed_conservative_care",
+            True,
+        ),
+        ("Two injections gave temporary relief only.", "failed_conservative_care", True),
+        ("He has done therapy and NSAIDs without relief.", "failed_conservative_care", True),
+        # an activity limit worded as what the pain keeps the patient from
+        ("The pain is limiting his ability to lift at work.", "functional_deficits", True),
+        # facet signs with the spinal region between, or as pain on loading
+        ("There is tenderness over the lower lumbar facet joints.", "facet_pain_signs", True),
+        ("He has pain on facet loading bilaterally.", "facet_pain_signs", True),
+    ],
+)
+def test_findings_worded_as_summaries_word_them(text: str, name: str, value: object) -> None:
+    assert value in values_of(text, name)
+
+
+def test_a_corticosteroid_injected_is_no_gastrointestinal_risk() -> None:
+    assert (
+        values_of("She had two corticosteroid injections in the shoulder.", "gi_risk_factors") == []
+    )
+    assert values_of("She takes prednisone daily with her naproxen.", "gi_risk_factors") == [True]

@@ -210,12 +210,13 @@ def mention_context(
     question) is neither stated nor denied: it reads as hypothetical and never as negated
     ("risks include no relief")."""
     if not modifiers:  # ConText sets a mention's attributes only from its modifiers
-        return _context(False, False, False, False, False)
+        return _context(_denied_just_before(text, start), False, False, False, False)
     ext = ent._  # one accessor for all the attributes (each ``ent._`` builds a new one)
     if any(mod.category == "NOT_A_FINDING" for mod in modifiers):
         return _not_a_finding(bool(ext.is_family))
     return _context(
-        bool(ext.is_negated) and _is_negated(ent, text, n2o, start),
+        (bool(ext.is_negated) and _is_negated(ent, text, n2o, start))
+        or _denied_just_before(text, start),
         bool(ext.is_historical),
         bool(ext.is_hypothetical),
         bool(ext.is_family),
@@ -241,6 +242,17 @@ def _context(
         family=family,
         uncertain=uncertain,
     )
+
+
+_DENIED_BEFORE = re.compile(r"(?:^|[\s,;:(])(?:no|without|denies|denied|never)[ \t]+$", re.IGNORECASE)
+
+
+def _denied_just_before(text: str, start: int) -> bool:
+    """Whether a negation word stands right before the mention ("no prior electrodiagnostic
+    testing", "no evidence of carpal tunnel"): ConText drops a negation rule that overlaps
+    the phrase it would deny ("no prior" beside "prior electrodiagnostic testing"), and the
+    shorter "no" then never applies."""
+    return _DENIED_BEFORE.search(text, max(0, start - 16), start) is not None
 
 
 def _is_negated(ent: Any, text: str, n2o: list[int], start: int) -> bool:
