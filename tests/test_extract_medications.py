@@ -222,3 +222,14 @@ def test_a_known_drug_takes_a_dose_after_its_salt_and_a_range_of_tablets() -> No
     got = triples("Medications:\n1. Docusate sodium 100mg po QD\n2. Vicodin 1-2tabs po Q6H prn\n")
     assert ("medication_dose", "stool-softener", "100mg") in got
     assert ("medication_frequency", "opioid", "Q6H prn") in got
+
+
+def test_a_drug_class_never_taken_is_not_in_use() -> None:
+    facts = found("She has not taken muscle relaxants before.", "medication_in_use")
+    assert [(f.value, f.qualifier) for f in facts] == [(False, "muscle-relaxant")]
+
+
+def test_a_short_course_in_the_plan_starts_the_drug() -> None:
+    facts = found("The plan included a short course of cyclobenzaprine.", "therapy_start_planned")
+    assert [(f.value, f.qualifier) for f in facts] == [(True, "muscle-relaxant")]
+    assert found("I prescribed another short course of Medrol.", "therapy_start_planned") == []
