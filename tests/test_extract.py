@@ -539,3 +539,15 @@ def test_a_corticosteroid_injected_is_no_gastrointestinal_risk() -> None:
         values_of("She had two corticosteroid injections in the shoulder.", "gi_risk_factors") == []
     )
     assert values_of("She takes prednisone daily with her naproxen.", "gi_risk_factors") == [True]
+
+
+def test_motion_short_of_full_is_a_deficit() -> None:
+    assert values_of("He still lacks full range of motion of the knee.", "functional_deficits") == [
+        True
+    ]
+    assert values_of("He has full range of motion of the knee.", "functional_deficits") == [False]
+
+
+def test_a_gain_named_only_as_function_is_no_functional_improvement() -> None:
+    assert values_of("Tramadol allows her to function.", "functional_improvement") == []
+    assert values_of("Tramadol allows her to walk a mile.", "functional_improvement") == [True]

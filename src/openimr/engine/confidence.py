@@ -16,7 +16,7 @@ What a criterion's status rests on, from strongest to weakest:
 | a criterion met because no record says otherwise (`if_absent: met`) | 0.7 |
 | a criterion applied only under the burden of documentation (its `when` unsettled) | 0.8 |
 | a fact from a historical mention | x 0.7 |
-| a fact from a hypothetical or planned mention | x 0.5 |
+| a fact from a hypothetical or planned mention | x 0.5 (not for a fact that is a plan by nature: `plan: true`) |
 
 These weights are an ordering, not probabilities: `openimr evaluate` reports agreement at
 each coverage (the risk-coverage curve), which is what a threshold is chosen from.
@@ -25,6 +25,7 @@ each coverage (the risk-coverage curve), which is what a threshold is chosen fro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from openimr.engine.determine import EvaluatedCriterion
@@ -43,16 +44,20 @@ class Confidence:
     basis: str
 
 
-def fact_strength(fact: Fact) -> float:
+def fact_strength(fact: Fact, plans: AbstractSet[str] = frozenset()) -> float:
+    """How firmly a fact stands; ``plans`` are the facts that are plans by nature (their
+    mentions are hypothetical by what they say, not by doubt)."""
     strength = fact.confidence
     if fact.context.historical:
         strength *= 0.7
-    if fact.context.hypothetical:
+    if fact.context.hypothetical and fact.name not in plans:
         strength *= 0.5
     return round(strength, 3)
 
 
-def criterion_confidence(ev: EvaluatedCriterion) -> Confidence:
+def criterion_confidence(
+    ev: EvaluatedCriterion, plans: AbstractSet[str] = frozenset()
+) -> Confidence:
     """How firmly this criterion's status rests on the records."""
     cid = ev.criterion.id
     if ev.status is Status.NOT_DOCUMENTED:
@@ -65,13 +70,13 @@ def criterion_confidence(ev: EvaluatedCriterion) -> Confidence:
         return Confidence(EXCEPTION, f"{cid}: met by an exception")
     if not ev.facts:
         return Confidence(REQUEST, f"{cid}: decided on the request and the case")
-    weakest = min(ev.facts, key=fact_strength)
-    strength = fact_strength(weakest)
+    weakest = min(ev.facts, key=lambda f: fact_strength(f, plans))
+    strength = fact_strength(weakest, plans)
     if ev.burden:
         strength = min(strength, BURDEN)
     kind = (
         "a hypothetical mention"
-        if weakest.context.hypothetical
+        if weakest.context.hypothetical and weakest.name not in plans
         else "a historical mention"
         if weakest.context.historical
         else "an uncertain mention"
@@ -81,7 +86,11 @@ def criterion_confidence(ev: EvaluatedCriterion) -> Confidence:
     return Confidence(strength, f"{cid}: rests on {kind} of {weakest.name.replace('_', ' ')}")
 
 
-def item_confidence(evaluated: Sequence[EvaluatedCriterion], status: Status | None) -> Confidence:
+def item_confidence(
+    evaluated: Sequence[EvaluatedCriterion],
+    status: Status | None,
+    plans: AbstractSet[str] = frozenset(),
+) -> Confidence:
     """An overturn is as weak as its weakest met criterion; an uphold as strong as its
     strongest failing criterion."""
     required = [
@@ -90,12 +99,12 @@ def item_confidence(evaluated: Sequence[EvaluatedCriterion], status: Status | No
     if status is None:
         return Confidence(0.0, "no determination")
     if status is Status.MET:
-        scored = [criterion_confidence(e) for e in required if e.status is Status.MET]
+        scored = [criterion_confidence(e, plans) for e in required if e.status is Status.MET]
         if not scored:
             return Confidence(REQUEST, "no criterion stands against the request")
         return min(scored, key=lambda c: c.value)
     failing = [
-        criterion_confidence(e)
+        criterion_confidence(e, plans)
         for e in required
         if e.status in (Status.NOT_MET, Status.NOT_DOCUMENTED)
     ]

@@ -244,7 +244,9 @@ def _context(
     )
 
 
-_DENIED_BEFORE = re.compile(r"(?:^|[\s,;:(])(?:no|without|denies|denied|never)[ \t]+$", re.IGNORECASE)
+_DENIED_BEFORE = re.compile(
+    r"(?:^|[\s,;:(])(?:no|without|denies|denied|never)[ \t]+$", re.IGNORECASE
+)
 
 
 def _denied_just_before(text: str, start: int) -> bool:

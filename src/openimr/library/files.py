@@ -339,6 +339,7 @@ class FactFile(Strict):
     qualified: bool = False
     located: bool | Literal["nerve"] = False
     current: bool = False
+    plan: bool = False
     when_silent: Literal["not_applicable", "burden", "evidence"] = "not_applicable"
     pick: PickName | None = None
 

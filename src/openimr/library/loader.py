@@ -138,6 +138,7 @@ def _facts_of(path: Path, errors: list[LibraryError], display: str) -> dict[str,
             qualified=spec.qualified,
             located=spec.located,
             current=spec.current,
+            plan=spec.plan,
             when_silent=spec.when_silent,
             pick=spec.pick or "latest",
         )

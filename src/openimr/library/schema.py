@@ -106,6 +106,10 @@ class FactDef:
     section) does not count, positive or negative; with only such mentions the finding is not
     documented. (Symptoms and red flags are not marked: "a long history of pain radiating to
     the leg" goes on, and a history of cancer is a red flag.)"""
+    plan: bool = False
+    """The fact is about a plan by nature (what a requested visit is for, a surgery
+    considered, a treatment to start): its mentions are plans, so a hypothetical context is
+    no weakness in how firmly a criterion rests on it (``engine/confidence.py``)."""
     when_silent: WhenSilent = "not_applicable"
     """How the records' silence on this fact is read in a criterion's ``when``
     (``engine/course.py``): ``burden`` (prior use of the requested treatment: the condition
