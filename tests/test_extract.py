@@ -551,3 +551,16 @@ def test_motion_short_of_full_is_a_deficit() -> None:
 def test_a_gain_named_only_as_function_is_no_functional_improvement() -> None:
     assert values_of("Tramadol allows her to function.", "functional_improvement") == []
     assert values_of("Tramadol allows her to walk a mile.", "functional_improvement") == [True]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The knee catches, which limits his walking and kneeling.", [True]),
+        ("Neck pain restricts her ability to drive.", [True]),
+        ("The pain no longer limits his walking.", []),
+        ("It does not limit her sitting.", [False]),
+    ],
+)
+def test_a_condition_that_limits_an_activity_is_a_deficit(text: str, value: list[object]) -> None:
+    assert values_of(text, "functional_deficits") == value
