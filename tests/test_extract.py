@@ -564,3 +564,21 @@ def test_a_gain_named_only_as_function_is_no_functional_improvement() -> None:
 )
 def test_a_condition_that_limits_an_activity_is_a_deficit(text: str, value: list[object]) -> None:
     assert values_of(text, "functional_deficits") == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a tolerance for an activity increased with a treatment
+        ("After physical therapy her standing tolerance has improved to an hour.", [True]),
+        # less medication needed since a treatment: a reduced dependency on treatment
+        ("Since starting acupuncture he has cut his Norco use in half.", [True]),
+        # a drug reduced for its side effects, or with no treatment named, is no gain
+        ("The Norco dose was reduced due to sedation after therapy.", []),
+        ("He reduced his tramadol to once a day.", []),
+    ],
+)
+def test_more_activity_or_less_medication_with_a_treatment_is_improvement(
+    text: str, value: list[object]
+) -> None:
+    assert values_of(text, "functional_improvement") == value
