@@ -272,3 +272,17 @@ def test_a_study_that_found_no_carpal_tunnel_syndrome_gives_no_positive_finding(
         )
         if f.value is True
     ]
+
+
+def test_an_electrodiagnostic_study_reported_with_its_result_is_a_study_done() -> None:
+    done = found(
+        "An EMG/NCV of both legs on 02/11/2016 revealed a chronic right S1 radiculopathy.",
+        "prior_electrodiagnostics",
+    )
+    assert [f.value for f in done] == [True]
+    assert (
+        found(
+            "An EMG of the legs is requested to evaluate radiculopathy.", "prior_electrodiagnostics"
+        )
+        == []
+    )
