@@ -286,3 +286,11 @@ def test_an_electrodiagnostic_study_reported_with_its_result_is_a_study_done() -
         )
         == []
     )
+
+
+def test_radiographs_reported_with_their_result_are_radiographs_taken() -> None:
+    taken = found(
+        "X-rays of the left knee obtained on 04/04/2016 showed no fracture.", "prior_xray"
+    )
+    assert [(f.value, f.region) for f in taken] == [(True, "knee")]
+    assert found("X-rays of the left knee are requested.", "prior_xray") == []
