@@ -243,7 +243,7 @@ def test_an_account_of_treatment_to_date_is_read_as_such() -> None:
 def test_a_plan_is_no_weaker_for_being_a_plan() -> None:
     # what a visit is for is written in the plan: its hypothetical context is what it says,
     # not a doubt; the library marks such facts `plan: true`
-    plans = frozenset(n for n, fd in default_library().facts.items() if fd.plan)
+    plans = default_library().plan_facts
     assert "visit_purpose" in plans
     purpose = _fact("visit_purpose", "medication management", hypothetical=True)
     assert fact_strength(purpose, plans) == fact_strength(_fact("visit_purpose", "x"))

@@ -159,8 +159,7 @@ def review_item(
     results = to_results(det.evaluated, parsed, searched)
     sentences = write_rationale(det, parsed, parsed.disputed or item.request, facts)
     necessary = det.status is Status.MET
-    plans = frozenset(name for name, fd in library.facts.items() if fd.plan)
-    conf = item_confidence(det.evaluated, det.status, plans)
+    conf = item_confidence(det.evaluated, det.status, library.plan_facts)
     decision: Literal["upheld", "overturned"] = "overturned" if necessary else "upheld"
     abstain = abstain_below is not None and conf.value < abstain_below
     checklist = tuple(

@@ -13,7 +13,7 @@ from openimr.extract.nlp_rules import context_rules
 from openimr.extract.patterns import ConceptRule
 from openimr.extract.run import Mention, Run
 from openimr.extract.sentences import Sentence
-from openimr.extract.shortcuts import before_has, has_any
+from openimr.extract.shortcuts import before_has, excluded, has_any
 from openimr.model import Context, Fact
 from openimr.request import catalogue
 
@@ -95,7 +95,7 @@ def concept_facts(
     ctx = section_context(ctx, sent)
     if ctx.family or sent.section == "title" or run.is_guideline(sent):
         return []
-    if not _context_allows(concept, ctx) or not _section_allows(concept, sent):
+    if not _context_allows(concept, ctx) or not concept.reads_section(sent):
         return []
     therapies = run.therapies(sent)
     if not _therapy_allows(run, concept, sent, therapies):
@@ -146,27 +146,6 @@ def _context_allows(concept: ConceptRule, ctx: Context) -> bool:
     return not (concept.current_only and ctx.historical)
 
 
-def _section_allows(concept: ConceptRule, sent: Sentence) -> bool:
-    """Whether the rule reads the sentence's section: its sections name the extractor's
-    sections or the sectionizer's ("procedure")."""
-    if concept.sections and sent.context_section not in concept.sections:
-        if (
-            sent.section is not None
-            and sent.section not in concept.sections
-            and "default" not in concept.sections
-        ):
-            return False
-        if sent.section is None and "default" not in concept.sections:
-            return False
-    return not (
-        concept.exclude_sections
-        and (
-            sent.section in concept.exclude_sections
-            or sent.context_section in concept.exclude_sections
-        )
-    )
-
-
 def _therapy_allows(
     run: Run, concept: ConceptRule, sent: Sentence, therapies: list[Mention]
 ) -> bool:
@@ -182,11 +161,7 @@ def _therapy_allows(
 def _words_allow(concept: ConceptRule, lowered: str, rel: int, rel_end: int) -> bool:
     """Whether the sentence's words suit the rule: none it excludes (unless a strong word
     holds), the words it needs, none it excludes just before or just after the mention."""
-    if (
-        concept.excludes_words
-        and has_any(lowered, concept.excludes_words)
-        and not (concept.strong_words and has_any(lowered, concept.strong_words))
-    ):
+    if excluded(lowered, concept.excludes_words, concept.strong_words):
         return False
     if concept.requires_any and not has_any(lowered, concept.requires_any, prefix=True):
         return False

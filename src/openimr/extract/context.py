@@ -87,16 +87,14 @@ def consent_discussions(sentences: list[Sentence]) -> list[Sentence]:
         if not rules.consent_opens.search(sent.text):
             i += 1
             continue
-        last = min(len(out), i + rules.consent_reach)
-        close = next(
-            (
-                j
-                for j in range(i, last)
-                if out[j].section == sent.section and rules.consent_closes.search(out[j].text)
-            ),
-            None,
-        )
-        if close is None or any(out[k].section != sent.section for k in range(i, close)):
+        close = None
+        for j in range(i, min(len(out), i + rules.consent_reach)):
+            if out[j].section != sent.section:
+                break
+            if rules.consent_closes.search(out[j].text):
+                close = j
+                break
+        if close is None:
             i += 1
             continue
         for k in range(i, close + 1):

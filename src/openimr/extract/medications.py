@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 
 from openimr.extract.context import section_context
-from openimr.extract.patterns import ConceptRule
 from openimr.extract.run import Run
 from openimr.extract.sentences import Sentence, heading_label
-from openimr.extract.shortcuts import has_any
+from openimr.extract.shortcuts import excluded
 from openimr.model import Context, Fact, Span
 
 
@@ -97,7 +96,10 @@ def listed_drugs(run: Run, sentences: list[Sentence]) -> list[Fact]:
             continue
         if sent.section == "title" or run.is_guideline(sent):
             continue
-        if rule is not None and not _rule_allows(rule, sent):
+        if rule is not None and not (
+            rule.reads_section(sent)
+            and not excluded(sent.text.lower(), rule.excludes_words, rule.strong_words)
+        ):
             continue
         out.extend(_listed_items(run, sent, begin, listed, qualifier))
     return out
@@ -135,13 +137,3 @@ def _listed_items(
         )
         out.extend(drug_details(run, sent, b, qualifier, span))
     return out
-
-
-def _rule_allows(rule: ConceptRule, sent: Sentence) -> bool:
-    """The sentence suits the rule of the drugs the lexicon names (no allergy, no drug
-    stopped, no procedure's drugs)."""
-    if rule.exclude_sections and (
-        sent.section in rule.exclude_sections or sent.context_section in rule.exclude_sections
-    ):
-        return False
-    return not (rule.excludes_words and has_any(sent.text.lower(), rule.excludes_words))

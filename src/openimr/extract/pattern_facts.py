@@ -12,7 +12,7 @@ from openimr.extract.nlp_rules import context_rules, number_rules
 from openimr.extract.patterns import PatternRule
 from openimr.extract.run import Mention, Run
 from openimr.extract.sentences import Sentence
-from openimr.extract.shortcuts import before_has, has_any
+from openimr.extract.shortcuts import before_has, excluded, has_any
 from openimr.model import Context, Fact
 
 
@@ -170,11 +170,7 @@ def _pattern_applies(
 def _excluded(pat: PatternRule, lowered: str) -> bool:
     """Whether ``lowered`` (a sentence, or a match's clause) has one of the pattern's
     excluded words and none of its strong words."""
-    return bool(
-        pat.excludes_words
-        and has_any(lowered, pat.excludes_words)
-        and not (pat.strong_words and has_any(lowered, pat.strong_words))
-    )
+    return excluded(lowered, pat.excludes_words, pat.strong_words)
 
 
 _CLAUSE_END = re.compile(r"[,;]")

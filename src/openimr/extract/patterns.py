@@ -20,6 +20,7 @@ from openimr.yamlio import LoadedYaml, PathKey, load_yaml_file
 
 if TYPE_CHECKING:  # the files' shapes: imported only to build the rules (start-up cache)
     from openimr.extract.pattern_schema import ConceptSpec, ExtractionFile, PatternSpec
+    from openimr.extract.sentences import Sentence
 
 DATA = Path(__file__).resolve().parents[1] / "library" / "data" / "extraction"
 
@@ -65,6 +66,26 @@ class ConceptRule:
     qualifier: str | None = None
     """A fixed qualifier: ``"*"`` for a statement about every treatment of its kind ("not
     using any medications"), never the treatment named nearest."""
+
+    def reads_section(self, sent: Sentence) -> bool:
+        """Whether the rule reads the sentence's section: its sections name the extractor's
+        sections or the sectionizer's ("procedure")."""
+        if self.sections and sent.context_section not in self.sections:
+            if (
+                sent.section is not None
+                and sent.section not in self.sections
+                and "default" not in self.sections
+            ):
+                return False
+            if sent.section is None and "default" not in self.sections:
+                return False
+        return not (
+            self.exclude_sections
+            and (
+                sent.section in self.exclude_sections
+                or sent.context_section in self.exclude_sections
+            )
+        )
 
 
 @dataclass(frozen=True)

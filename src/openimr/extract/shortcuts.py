@@ -41,6 +41,14 @@ def has_any(lowered: str, words: tuple[str, ...], prefix: bool = False) -> bool:
     return False
 
 
+def excluded(lowered: str, excludes: tuple[str, ...], strong: tuple[str, ...]) -> bool:
+    """Whether ``lowered`` has one of a rule's excluded words and none of its strong words
+    (which keep a mention whatever else the sentence says)."""
+    return bool(
+        excludes and has_any(lowered, excludes) and not (strong and has_any(lowered, strong))
+    )
+
+
 def before_has(lowered: str, pos: int, words: tuple[str, ...]) -> bool:
     """Whether ``words`` occur in the clause just before ``pos`` (40 characters at most)."""
     before = lowered[max(0, pos - 40) : pos]

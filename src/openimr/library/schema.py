@@ -283,12 +283,15 @@ class Library:
     sets: dict[str, CriteriaSet]
     root: str
     by_treatment: dict[str, list[CriteriaSet]] = field(default_factory=dict)
+    plan_facts: frozenset[str] = frozenset()
+    """The facts that are plans by nature (``FactDef.plan``), for ``engine/confidence.py``."""
 
     def __post_init__(self) -> None:
         self.by_treatment = {}
         for cs in self.sets.values():
             for t in cs.treatments:
                 self.by_treatment.setdefault(t, []).append(cs)
+        self.plan_facts = frozenset(name for name, fd in self.facts.items() if fd.plan)
 
     def sets_for(
         self, treatment: str | None, body_regions: tuple[str, ...] = ()
