@@ -249,3 +249,46 @@ def test_a_plan_is_no_weaker_for_being_a_plan() -> None:
     assert fact_strength(purpose, plans) == fact_strength(_fact("visit_purpose", "x"))
     assert fact_strength(purpose) < 0.62
     assert "functional_deficits" not in plans
+
+
+def test_a_finding_stated_plainly_is_not_weakened_by_a_later_doubtful_mention() -> None:
+    """The latest mention is picked, but when it is only uncertain and the same record
+    states the same value plainly, the criterion rests on the plain statement."""
+    lib = default_library()
+    plain = _fact("functional_deficits", True)
+    doubtful = Fact(
+        name="functional_deficits",
+        value=True,
+        spans=(Span(record="records/r.txt", start=50, end=55, quote="yyyyy"),),
+        context=Context(uncertain=True),
+        confidence=0.6,
+    )
+    alone = determine(_case(), _pt(), [plain], lib)
+    both = determine(_case(), _pt(), [plain, doubtful], lib)
+    assert both.status is Status.MET
+    assert item_confidence(both.evaluated, both.status) == item_confidence(
+        alone.evaluated, alone.status
+    )
+    # a doubtful mention alone still weakens the criterion
+    only = determine(_case(), _pt(), [doubtful], lib)
+    assert item_confidence(only.evaluated, only.status).value < 0.62
+
+
+def test_a_choice_met_by_a_finding_rests_on_it_not_on_a_doubtful_branch(tmp_path: Path) -> None:
+    """Radiographs of the wrist: a red flag on examination (tenderness in the anatomic
+    snuffbox after a fall) meets the indication; the request's own "rule out a fracture",
+    a doubtful mention, does not weaken it, so the item is decided, not left to a person."""
+    from openimr.caseio import load_case
+
+    d = _case_dir(
+        tmp_path,
+        "PROGRESS REPORT\nHe fell on his outstretched right hand at work last week.\n"
+        "Examination: there is tenderness in the anatomic snuffbox with swelling of the "
+        "right wrist.\nPlan: x-rays of the right wrist to rule out a scaphoid fracture.\n",
+        "X-rays of the right wrist, 3 views",
+    )
+    item = review_case(load_case(d)).items[0]
+    assert item.decision == "overturned" and not item.needs_review
+    met = next(c for c in item.criteria if c.id.endswith(".indication"))
+    assert any("snuffbox" in e.quote for e in met.evidence)
+    assert all("rule out" not in e.quote for e in met.evidence)

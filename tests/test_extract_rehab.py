@@ -230,3 +230,33 @@ def test_a_manipulation_under_anesthesia_is_not_chiropractic_care() -> None:
     assert [f.qualifier for f in facts if f.value is True] == ["manipulation-under-anesthesia"]
     facts = found("He then had an MUA of the low back.", "prior_therapy")
     assert [f.qualifier for f in facts if f.value is True] == ["manipulation-under-anesthesia"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("She does her home exercise program daily.", {True}),
+        ("The physician requested a stationary bike and a home exercise kit.", set()),
+        ("Home exercise equipment was dispensed at the visit.", set()),
+    ],
+)
+def test_a_home_exercise_kit_is_equipment_not_the_program(
+    sentence: str, expected: set[object]
+) -> None:
+    assert values(sentence, "home_exercise_program") == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("There is tenderness in the anatomic snuffbox of the left wrist.", {True}),
+        ("Scaphoid tenderness is present on the right.", {True}),
+        ("No anatomical snuffbox tenderness of the wrist.", {False}),
+    ],
+)
+def test_scaphoid_tenderness_is_a_red_flag_of_the_wrist(
+    sentence: str, expected: set[object]
+) -> None:
+    facts = found(sentence, "red_flags")
+    assert {f.value for f in facts} == expected
+    assert all(f.qualifier == "wrist" for f in facts)

@@ -256,6 +256,32 @@ def _pick(facts: list[Fact], how: str, order: FactOrder | None) -> list[Fact]:
     return [ordered[-1]]
 
 
+def _weak(fact: Fact) -> bool:
+    return fact.context.uncertain or fact.context.hypothetical or fact.context.historical
+
+
+def _firmest_alike(chosen: Fact, candidates: list[Fact], order: FactOrder | None) -> Fact:
+    """The mention a picked fact rests on: when it is uncertain, hypothetical or historical
+    and the same record states the same value plainly ("tenderness in the anatomic snuffbox"
+    before "x-rays to rule out a scaphoid fracture"), the plain statement. The value, and so
+    the status, is the same; only the evidence is firmer."""
+    if not _weak(chosen) or not chosen.spans:
+        return chosen
+    record = chosen.spans[0].record
+    alike = [
+        f
+        for f in candidates
+        if f.value == chosen.value
+        and type(f.value) is type(chosen.value)
+        and not _weak(f)
+        and f.spans
+        and f.spans[0].record == record
+    ]
+    if not alike:
+        return chosen
+    return sorted(alike, key=order)[-1] if order else alike[-1]
+
+
 def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:
     """The status of ``rule`` for the case, and the facts and values it rested on."""
     return _BY_KIND[rule.kind](rule, ctx)
@@ -273,6 +299,13 @@ def _combined(rule: Rule, ctx: EvalContext) -> Outcome:
         if rule.kind == "any_of" and status is Status.MET
         else outs
     )
+    # of the branches met, those resting on plain statements: a branch met only by an
+    # uncertain or planned mention ("to rule out a fracture") adds nothing to one met by a
+    # finding on examination
+    if rule.kind == "any_of" and status is Status.MET:
+        firm = [o for o in shown if not any(_weak(f) for f in o.facts)]
+        if firm:
+            shown = firm
     facts = [f for o in shown for f in o.facts]
     values: dict[str, object] = {}
     for o in outs:
@@ -387,6 +420,8 @@ def _fact_test(rule: Rule, ctx: EvalContext) -> Outcome:
             return inferred
         return Outcome(Status(rule.if_absent))
     chosen = _pick(candidates, rule.pick, ctx.order)
+    if rule.pick != "sum" and len(chosen) == 1:
+        chosen = [_firmest_alike(chosen[0], candidates, ctx.order)]
     if rule.pick == "sum":
         total = sum(float(f.value) for f in chosen if isinstance(f.value, (int, float)))
         actual_value: object = total
