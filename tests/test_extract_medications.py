@@ -233,3 +233,24 @@ def test_a_short_course_in_the_plan_starts_the_drug() -> None:
     facts = found("The plan included a short course of cyclobenzaprine.", "therapy_start_planned")
     assert [(f.value, f.qualifier) for f in facts] == [(True, "muscle-relaxant")]
     assert found("I prescribed another short course of Medrol.", "therapy_start_planned") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Her knee pain is 7/10 without medication and 4/10 with tramadol.", 4.0),
+        ("He rates the pain 3/10 on Norco versus 8/10 without.", 3.0),
+        ("Pain is 8/10 without medications and 5/10 with them.", 5.0),
+    ],
+)
+def test_pain_with_the_drug_named_is_the_score_with_medication(text: str, expected: float) -> None:
+    assert {f.value for f in found(text, "pain_score_with_medication")} == {expected}
+
+
+def test_pain_with_an_activity_is_no_score_with_medication() -> None:
+    assert (
+        found(
+            "Pain is 4/10 with walking and 7/10 without medication.", "pain_score_with_medication"
+        )
+        == []
+    )

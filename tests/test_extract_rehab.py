@@ -260,3 +260,40 @@ def test_scaphoid_tenderness_is_a_red_flag_of_the_wrist(
     facts = found(sentence, "red_flags")
     assert {f.value for f in facts} == expected
     assert all(f.qualifier == "wrist" for f in facts)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "On 11-22-2016, Utilization Review non-certified the psychological evaluation.",
+        "In a utilization review report dated May 2, 2016, the claims administrator failed to "
+        "approve a psychological evaluation.",
+        "The request for a psychological evaluation was non-certified by utilization review.",
+    ],
+)
+def test_a_review_denying_a_request_states_no_finding(sentence: str) -> None:
+    """A sentence reporting a utilization review's decision names what was asked, not what
+    was done: no evaluation done, no screening."""
+    assert found(sentence, "psych_evaluation_done") == []
+    assert found(sentence, "psychological_screening") == []
+
+
+def test_a_psychological_evaluation_reported_with_its_result_is_done() -> None:
+    sentence = "The psychological evaluation dated 03/01/2016 revealed no contraindication."
+    assert values(sentence, "psych_evaluation_done") == {True}
+    assert values(sentence, "psychological_screening") == {True}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The pain specialist recommended a spinal cord stimulator trial.", {True}),
+        ("He is a candidate for spinal cord stimulation.", {True}),
+        ("He requested a psychological evaluation as clearance before the trial.", set()),
+    ],
+)
+def test_a_planned_stimulator_trial_and_a_screening_asked_for(
+    sentence: str, expected: set[object]
+) -> None:
+    assert values(sentence, "neuromodulation_trial_planned") == expected
+    assert found(sentence, "psychological_screening") == []

@@ -291,3 +291,21 @@ def test_an_operation_of_a_past_history_named_by_its_kind_only(text: str) -> Non
 )
 def test_no_operation_from_a_history_that_names_none_or_is_no_past_history(text: str) -> None:
     assert "surgery-other" not in values_of(text, "surgery_history")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "He has tried naproxen, a home exercise program and physical therapy, with "
+            "continued pain that limits his walking.",
+            {True},
+        ),
+        ("She received a cortisone injection with only temporary relief.", {True}),
+        ("Pain continues with walking and with ongoing pain at night.", set()),
+    ],
+)
+def test_treatment_tried_with_continued_pain_is_conservative_care_failed(
+    sentence: str, expected: set[object]
+) -> None:
+    assert set(values_of(sentence, "failed_conservative_care")) == expected

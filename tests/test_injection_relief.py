@@ -4,7 +4,7 @@ injections, page 46: continued pain relief and functional improvement, including
 50% relief with less medication for six to eight weeks).
 
 The case directories under tests/data/esi-relief/ were written for these tests (PR-2
-progress reports in several layouts; not corpus letters), each with an expected.yaml.
+progress reports in several layouts, and a summary in the style of a reviewer's; not corpus letters), each with an expected.yaml.
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ def test_a_medication_cut_that_did_not_happen_is_not_read() -> None:
     [
         ("He was able to return to work at modified duty.", True),
         ("She resumed her regular job.", True),
+        ("During the weeks of relief she returned to her regular job.", True),
         ("He reports increased walking tolerance.", True),
         ("There has been no change in his activity level since the injection.", False),
         ("There was no functional improvement.", False),

@@ -90,6 +90,7 @@ class ContextRules(_RuleFile):
     """``context.yaml``: what a mention states and what it is about."""
 
     guideline_subject: Regex
+    review_decision: Regex
     qualifying: Regex
     negation_blockers: Regex
     fixed_value_negation: Regex

@@ -89,11 +89,14 @@ class Run:
         return self.context_therapy(sent, window=CONCEPT_WINDOW) == therapy
 
     def is_guideline(self, sent: Sentence) -> bool:
-        """A sentence whose subject is a guideline ("The MTUS allows ..."): no patient facts."""
+        """A sentence whose subject is a guideline ("The MTUS allows ...") or that reports a
+        utilization review's decision ("Utilization review non-certified the request"): no
+        patient facts."""
         found = self._guideline.get(sent.start)  # asked for each of its mentions: once
         if found is None:
+            rules = context_rules()
             found = self._guideline[sent.start] = bool(
-                context_rules().guideline_subject.match(sent.text)
+                rules.guideline_subject.match(sent.text) or rules.review_decision.match(sent.text)
             )
         return found
 
