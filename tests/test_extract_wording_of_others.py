@@ -309,3 +309,34 @@ def test_treatment_tried_with_continued_pain_is_conservative_care_failed(
     sentence: str, expected: set[object]
 ) -> None:
     assert set(values_of(sentence, "failed_conservative_care")) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Examination showed paraspinal spasm with decreased flexion.", {True}),
+        ("There was limited lumbar extension and rotation.", {True}),
+        ("Flexion and extension were full.", set()),
+    ],
+)
+def test_motion_found_decreased_in_a_direction_is_a_deficit(
+    sentence: str, expected: set[object]
+) -> None:
+    assert set(values_of(sentence, "functional_deficits")) == expected
+
+
+def test_a_sleep_study_asked_for_is_no_evaluation_of_the_insomnia() -> None:
+    assert values_of("The physician requested a sleep study.", "insomnia_evaluated") == []
+    tried = "She has practiced sleep hygiene measures for two months."
+    assert values_of(tried, "insomnia_evaluated") == [True]
+
+
+def test_failed_back_surgery_syndrome_is_no_treatment_that_failed() -> None:
+    sentence = "He has failed back surgery syndrome and is maintained on morphine and hydrocodone."
+    facts = [f for f in extract_facts([record(sentence)])]
+    assert not [f for f in facts if f.name in ("therapy_failed", "failed_conservative_care")]
+    assert {
+        f.value for f in facts if f.name == "medication_in_use" and f.qualifier == "opioid"
+    } == {True}
+    # a treatment that failed is still one
+    assert values_of("Physical therapy has failed.", "failed_conservative_care") == [True]
