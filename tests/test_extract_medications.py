@@ -254,3 +254,14 @@ def test_pain_with_an_activity_is_no_score_with_medication() -> None:
         )
         == []
     )
+
+
+def test_relief_and_gains_since_a_drug_was_begun_are_the_drugs() -> None:
+    text = (
+        "She reported that since starting duloxetine her pain has decreased from 7/10 to "
+        "4/10, her mood is better, and she is now able to walk 30 minutes daily."
+    )
+    assert values(text, "medication_efficacy") == {"antidepressant": True}
+    assert values(text, "functional_improvement") == {"antidepressant": True}
+    # pain that went down, with no drug begun before it, is no relief from the drug
+    assert values("Her pain has decreased; she takes duloxetine.", "medication_efficacy") == {}

@@ -340,3 +340,30 @@ def test_failed_back_surgery_syndrome_is_no_treatment_that_failed() -> None:
     } == {True}
     # a treatment that failed is still one
     assert values_of("Physical therapy has failed.", "failed_conservative_care") == [True]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Over two weeks he developed progressive weakness of the right foot.", {True}),
+        ("She reports new bladder incontinence and saddle anesthesia.", {True}),
+        ("Risks include infection, bleeding and bowel incontinence.", set()),
+        ("She was told to call if she develops progressive weakness.", set()),
+    ],
+)
+def test_a_progressive_deficit_is_a_red_flag_of_the_spine(
+    sentence: str, expected: set[object]
+) -> None:
+    assert set(values_of(sentence, "progressive_neurologic_deficit")) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "His ankle pain was not controlled with ibuprofen.",
+        "The pain persists despite taking Tylenol.",
+        "Pain is poorly relieved by over-the-counter analgesics.",
+    ],
+)
+def test_a_non_opioid_that_did_not_control_the_pain(sentence: str) -> None:
+    assert values_of(sentence, "nonopioid_failure_noted")
