@@ -82,6 +82,8 @@ def found(sentence: str, name: str) -> list[Fact]:
         ("The patient is now at maximum medical improvement.", "maximum_medical_improvement", True),
         ("The patient is not at MMI.", "maximum_medical_improvement", False),
         ("Six chiropractic visits have helped.", "improving_with_treatment", True),
+        ("He says the home exercises are helping his knee.", "improving_with_treatment", True),
+        ("Her pain has improved by a third with therapy.", "improving_with_treatment", True),
         ("Surgery includes a partial meniscectomy.", "meniscectomy_surgery", True),
         ("He is status post total knee arthroplasty.", "knee_arthroplasty_surgery", True),
         ("The diagnosis is de Quervain's tenosynovitis.", "hand_tenosynovitis", True),
