@@ -109,6 +109,9 @@ def test_findings_are_affirmed_or_negated(sentence: str, name: str, value: bool)
         ("He is a non-smoker.", "smoker"),
         ("The request is for an MRI of the knee.", "prior_knee_mri"),
         ("The surgery was not authorized.", "planned_surgery"),
+        ("Exam showed full strength and negative impingement signs.", "shoulder_lesion_on_imaging"),
+        ("Exam showed full strength and negative impingement signs.", "surgical_lesion_on_imaging"),
+        ("Examination showed positive impingement testing.", "shoulder_lesion_on_imaging"),
     ],
 )
 def test_a_negative_test_or_a_request_gives_no_positive_finding(sentence: str, name: str) -> None:
