@@ -82,6 +82,8 @@ def found(sentence: str, name: str) -> list[Fact]:
         ("The patient is now at maximum medical improvement.", "maximum_medical_improvement", True),
         ("The patient is not at MMI.", "maximum_medical_improvement", False),
         ("Six chiropractic visits have helped.", "improving_with_treatment", True),
+        ("He says the home exercises are helping his knee.", "improving_with_treatment", True),
+        ("Her pain has improved by a third with therapy.", "improving_with_treatment", True),
         ("Surgery includes a partial meniscectomy.", "meniscectomy_surgery", True),
         ("He is status post total knee arthroplasty.", "knee_arthroplasty_surgery", True),
         ("The diagnosis is de Quervain's tenosynovitis.", "hand_tenosynovitis", True),
@@ -107,6 +109,9 @@ def test_findings_are_affirmed_or_negated(sentence: str, name: str, value: bool)
         ("He is a non-smoker.", "smoker"),
         ("The request is for an MRI of the knee.", "prior_knee_mri"),
         ("The surgery was not authorized.", "planned_surgery"),
+        ("Exam showed full strength and negative impingement signs.", "shoulder_lesion_on_imaging"),
+        ("Exam showed full strength and negative impingement signs.", "surgical_lesion_on_imaging"),
+        ("Examination showed positive impingement testing.", "shoulder_lesion_on_imaging"),
     ],
 )
 def test_a_negative_test_or_a_request_gives_no_positive_finding(sentence: str, name: str) -> None:
