@@ -109,6 +109,7 @@ class HeadingRules(_RuleFile):
     sections: dict[str, tuple[str, ...]]
     heading: Regex
     bare_heading: Regex
+    list_lead: Regex
 
 
 class LayoutRules(_RuleFile):
