@@ -291,3 +291,45 @@ def test_an_operation_of_a_past_history_named_by_its_kind_only(text: str) -> Non
 )
 def test_no_operation_from_a_history_that_names_none_or_is_no_past_history(text: str) -> None:
     assert "surgery-other" not in values_of(text, "surgery_history")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a normal neurologic examination stated as no focal deficit, or a full grade in words
+        ("EXAM:\nNeuro: Awake and alert. No focal deficits.\n", "neurologic_deficit"),
+        ("EXAM:\nNeuro: Awake and alert. No focal deficits.\n", "objective_radiculopathy"),
+        ("EXAM:\nThere are no focal neurological deficits.\n", "neurologic_deficit"),
+        ("EXAM:\nHe shows 5 out of 5 power in each muscle tested.\n", "neurologic_deficit"),
+        ("EXAM:\nHe shows 5 out of 5 power in each muscle tested.\n", "objective_radiculopathy"),
+        # a dermatome named where sensation is intact is where it was tested
+        (
+            "EXAM:\nSensation is intact to pinprick across the C5 to T1 dermatomal levels.\n",
+            "objective_radiculopathy",
+        ),
+    ],
+)
+def test_a_normal_neurologic_examination_worded_otherwise(text: str, name: str) -> None:
+    assert values_of(text, name) == [False]
+
+
+def test_a_focal_deficit_found_is_a_deficit_and_a_dermatome_with_a_finding_is_radicular() -> None:
+    assert values_of("EXAM:\nShe has a focal neurologic deficit.\n", "neurologic_deficit") == [True]
+    text = "EXAM:\nPinprick is reduced over the L5 dermatome on the left.\n"
+    assert True in values_of(text, "objective_radiculopathy")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He has had no trouble with his bowels or bladder.",
+        "She denies dysuria, urgency or incontinence.",
+    ],
+)
+def test_bowel_bladder_and_continence_symptoms_denied_are_no_red_flags(text: str) -> None:
+    assert values_of(text, "red_flags") == [False]
+
+
+def test_pain_that_progressively_worsened_is_a_significant_change() -> None:
+    text = "Over the spring her back pain progressively worsened."
+    assert values_of(text, "significant_change") == [True]
