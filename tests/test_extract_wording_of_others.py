@@ -333,3 +333,37 @@ def test_bowel_bladder_and_continence_symptoms_denied_are_no_red_flags(text: str
 def test_pain_that_progressively_worsened_is_a_significant_change() -> None:
     text = "Over the spring her back pain progressively worsened."
     assert values_of(text, "significant_change") == [True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I do not believe her symptoms are bad enough to need surgery right now.",
+        "Neurosurgery felt that she should not have surgery at this point.",
+        "It was decided that a revision of the tendon repair was clearly not indicated.",
+    ],
+)
+def test_surgery_set_aside_in_the_words_of_a_report(text: str) -> None:
+    assert values_of(text, "surgery_considered") == [False]
+
+
+def test_surgeries_judged_indicated_are_surgery_considered() -> None:
+    text = "His surgeon thought that two more surgeries were indicated."
+    assert values_of(text, "surgery_considered") == [True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I gave fentanyl 50 mcg and midazolam 1 mg for this procedure.",
+        "Morphine 2 mg IV was given for sedation before the pins were placed.",
+        "The painful bursa was injected with 30 mg of ketorolac.",
+    ],
+)
+def test_a_drug_given_for_the_procedure_is_no_medication(text: str) -> None:
+    assert values_of(text, "medication") == []
+
+
+def test_a_drug_taken_is_still_a_medication_beside_a_procedure_note() -> None:
+    text = "She takes Norco 10/325 mg twice a day for her neck pain."
+    assert values_of(text, "medication") == ["Norco"]
