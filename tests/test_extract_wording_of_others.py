@@ -367,3 +367,31 @@ def test_a_drug_given_for_the_procedure_is_no_medication(text: str) -> None:
 def test_a_drug_taken_is_still_a_medication_beside_a_procedure_note() -> None:
     text = "She takes Norco 10/325 mg twice a day for her neck pain."
     assert values_of(text, "medication") == ["Norco"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PROCEDURES PERFORMED:\n1. Bilateral L3 and L4 decompression of the exiting roots.\n",
+        "PROCEDURES PERFORMED:\n2. Removal of prior instrumentation, C5-C6.\n",
+        "PROCEDURES PERFORMED:\n3. Right L5 to S1 pedicle screw instrumentation.\n",
+    ],
+)
+def test_an_operative_list_item_at_a_spinal_level_is_spine_surgery(text: str) -> None:
+    assert "spine-surgery" in values_of(text, "surgery_history")
+
+
+def test_a_decompression_elsewhere_in_an_operative_list_is_no_spine_surgery() -> None:
+    text = "PROCEDURES PERFORMED:\n1. Arthroscopic subacromial decompression, right shoulder.\n"
+    assert "spine-surgery" not in values_of(text, "surgery_history")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PROCEDURE: Open release of the right transverse carpal ligament.",
+        "PROCEDURE: Carpal tunnel release with transverse carpal ligament reconstruction.",
+    ],
+)
+def test_the_transverse_carpal_ligament_released_is_a_carpal_tunnel_release(text: str) -> None:
+    assert values_of(text, "surgery_history") == ["carpal-tunnel-release"]
