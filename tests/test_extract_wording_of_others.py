@@ -395,3 +395,39 @@ def test_a_decompression_elsewhere_in_an_operative_list_is_no_spine_surgery() ->
 )
 def test_the_transverse_carpal_ligament_released_is_a_carpal_tunnel_release(text: str) -> None:
     assert values_of(text, "surgery_history") == ["carpal-tunnel-release"]
+
+
+def test_a_diagnosis_named_by_a_cue_in_a_sentence_of_prose_of_an_impression() -> None:
+    text = (
+        "IMPRESSION:\nThis is a 40-year-old woman suffering from a chronic cervical and"
+        " thoracic strain.\nShe is suffering from recurrent tendinitis of the wrist.\n"
+    )
+    diagnoses = values_of(text, "diagnosis")
+    assert any("cervical and thoracic strain" in str(d) for d in diagnoses)
+    assert any("tendinitis of the wrist" in str(d) for d in diagnoses)
+    # "impression was ..." restates the heading: a sentence of prose names nothing
+    prose = "IMPRESSION:\nOverall impression was mild arthritic change of the knee and hip.\n"
+    assert values_of(prose, "diagnosis") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IMPRESSION:\n1. Abnormal enhancing lesion in the right proximal humerus.\n",
+        "The scan showed an enhancing lesion of the left iliac bone, and possibly the sacrum.",
+    ],
+)
+def test_a_lesion_of_bone_on_imaging_is_a_red_flag(text: str) -> None:
+    assert set(values_of(text, "red_flags")) == {True}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There may be an abnormal enhancing lesion in the distal femur.",
+        "IMPRESSION:\nQuestionable enhancing lesion in the sacrum.\n",
+        "No abnormal enhancing lesion in the pelvic bones.",
+    ],
+)
+def test_a_lesion_of_bone_only_suspected_or_denied_is_no_red_flag(text: str) -> None:
+    assert True not in values_of(text, "red_flags")

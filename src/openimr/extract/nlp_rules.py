@@ -77,6 +77,7 @@ class DiagnosisRules(_RuleFile):
     cue_words: tuple[str, ...]
     split: Regex
     prose: Regex
+    prose_cue: Regex
     prose_long: Regex
     evidence: Regex
     not_made: Regex
