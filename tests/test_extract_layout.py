@@ -131,3 +131,36 @@ def test_a_list_number_after_a_word_continues_a_list_only() -> None:
     assert not any(line.startswith("1. Note") for line in lines)
     freq = {f.value for f in extract_facts([record(text)]) if f.name == "medication_frequency"}
     assert {"QD", "QHS"} <= {str(v).upper() for v in freq}
+
+
+def test_a_long_heading_in_capitals_ends_the_assessment_before_it() -> None:
+    # a heading of more than five words is read as one when written in capitals; the goals
+    # after it are no part of the assessment, so the measurable ones are goals
+    text = (
+        "ASSESSMENT:\nRotator cuff tendinitis, right shoulder.\n"
+        "GOALS FOR THE NEXT FOUR WEEKS OF CARE:\n"
+        "1. The patient will complete 20 repetitions of shoulder flexion with a 2 lb weight.\n"
+        "2. The patient will demonstrate 5/5 grip strength on the right.\n"
+    )
+    facts = extract_facts([record(text)])
+    assert [f.value for f in facts if f.name == "diagnosis"] == [
+        "Rotator cuff tendinitis, right shoulder"
+    ]
+    assert len([f for f in facts if f.name == "functional_goals" and f.value is True]) == 2
+    # a sentence of prose that ends with a colon is no heading: the assessment runs on
+    prose = (
+        "ASSESSMENT:\nShe is seen today for the following concerns in this visit:\nLumbar strain.\n"
+    )
+    assert "Lumbar strain" in [
+        f.value for f in extract_facts([record(prose)]) if f.name == "diagnosis"
+    ]
+
+
+def test_a_therapists_problem_list_after_an_assessment_names_impairments_not_diagnoses() -> None:
+    text = (
+        "ASSESSMENT: She should do well with skilled therapy for these items on her problem list:"
+        "\n1. Poor standing tolerance.\n2. Limited cervical range of motion.\n"
+    )
+    facts = extract_facts([record(text)])
+    assert [f for f in facts if f.name == "diagnosis"] == []
+    assert [f.value for f in facts if f.name == "functional_deficits"] == [True, True]

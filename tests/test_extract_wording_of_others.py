@@ -367,3 +367,143 @@ def test_a_progressive_deficit_is_a_red_flag_of_the_spine(
 )
 def test_a_non_opioid_that_did_not_control_the_pain(sentence: str) -> None:
     assert values_of(sentence, "nonopioid_failure_noted")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a normal neurologic examination stated as no focal deficit, or a full grade in words
+        ("EXAM:\nNeuro: Awake and alert. No focal deficits.\n", "neurologic_deficit"),
+        ("EXAM:\nNeuro: Awake and alert. No focal deficits.\n", "objective_radiculopathy"),
+        ("EXAM:\nThere are no focal neurological deficits.\n", "neurologic_deficit"),
+        ("EXAM:\nHe shows 5 out of 5 power in each muscle tested.\n", "neurologic_deficit"),
+        ("EXAM:\nHe shows 5 out of 5 power in each muscle tested.\n", "objective_radiculopathy"),
+        # a dermatome named where sensation is intact is where it was tested
+        (
+            "EXAM:\nSensation is intact to pinprick across the C5 to T1 dermatomal levels.\n",
+            "objective_radiculopathy",
+        ),
+    ],
+)
+def test_a_normal_neurologic_examination_worded_otherwise(text: str, name: str) -> None:
+    assert values_of(text, name) == [False]
+
+
+def test_a_focal_deficit_found_is_a_deficit_and_a_dermatome_with_a_finding_is_radicular() -> None:
+    assert values_of("EXAM:\nShe has a focal neurologic deficit.\n", "neurologic_deficit") == [True]
+    text = "EXAM:\nPinprick is reduced over the L5 dermatome on the left.\n"
+    assert True in values_of(text, "objective_radiculopathy")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He has had no trouble with his bowels or bladder.",
+        "She denies dysuria, urgency or incontinence.",
+    ],
+)
+def test_bowel_bladder_and_continence_symptoms_denied_are_no_red_flags(text: str) -> None:
+    assert values_of(text, "red_flags") == [False]
+
+
+def test_pain_that_progressively_worsened_is_a_significant_change() -> None:
+    text = "Over the spring her back pain progressively worsened."
+    assert values_of(text, "significant_change") == [True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I do not believe her symptoms are bad enough to need surgery right now.",
+        "Neurosurgery felt that she should not have surgery at this point.",
+        "It was decided that a revision of the tendon repair was clearly not indicated.",
+    ],
+)
+def test_surgery_set_aside_in_the_words_of_a_report(text: str) -> None:
+    assert values_of(text, "surgery_considered") == [False]
+
+
+def test_surgeries_judged_indicated_are_surgery_considered() -> None:
+    text = "His surgeon thought that two more surgeries were indicated."
+    assert values_of(text, "surgery_considered") == [True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I gave fentanyl 50 mcg and midazolam 1 mg for this procedure.",
+        "Morphine 2 mg IV was given for sedation before the pins were placed.",
+        "The painful bursa was injected with 30 mg of ketorolac.",
+    ],
+)
+def test_a_drug_given_for_the_procedure_is_no_medication(text: str) -> None:
+    assert values_of(text, "medication") == []
+
+
+def test_a_drug_taken_is_still_a_medication_beside_a_procedure_note() -> None:
+    text = "She takes Norco 10/325 mg twice a day for her neck pain."
+    assert values_of(text, "medication") == ["Norco"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PROCEDURES PERFORMED:\n1. Bilateral L3 and L4 decompression of the exiting roots.\n",
+        "PROCEDURES PERFORMED:\n2. Removal of prior instrumentation, C5-C6.\n",
+        "PROCEDURES PERFORMED:\n3. Right L5 to S1 pedicle screw instrumentation.\n",
+    ],
+)
+def test_an_operative_list_item_at_a_spinal_level_is_spine_surgery(text: str) -> None:
+    assert "spine-surgery" in values_of(text, "surgery_history")
+
+
+def test_a_decompression_elsewhere_in_an_operative_list_is_no_spine_surgery() -> None:
+    text = "PROCEDURES PERFORMED:\n1. Arthroscopic subacromial decompression, right shoulder.\n"
+    assert "spine-surgery" not in values_of(text, "surgery_history")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PROCEDURE: Open release of the right transverse carpal ligament.",
+        "PROCEDURE: Carpal tunnel release with transverse carpal ligament reconstruction.",
+    ],
+)
+def test_the_transverse_carpal_ligament_released_is_a_carpal_tunnel_release(text: str) -> None:
+    assert values_of(text, "surgery_history") == ["carpal-tunnel-release"]
+
+
+def test_a_diagnosis_named_by_a_cue_in_a_sentence_of_prose_of_an_impression() -> None:
+    text = (
+        "IMPRESSION:\nThis is a 40-year-old woman suffering from a chronic cervical and"
+        " thoracic strain.\nShe is suffering from recurrent tendinitis of the wrist.\n"
+    )
+    diagnoses = values_of(text, "diagnosis")
+    assert any("cervical and thoracic strain" in str(d) for d in diagnoses)
+    assert any("tendinitis of the wrist" in str(d) for d in diagnoses)
+    # "impression was ..." restates the heading: a sentence of prose names nothing
+    prose = "IMPRESSION:\nOverall impression was mild arthritic change of the knee and hip.\n"
+    assert values_of(prose, "diagnosis") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IMPRESSION:\n1. Abnormal enhancing lesion in the right proximal humerus.\n",
+        "The scan showed an enhancing lesion of the left iliac bone, and possibly the sacrum.",
+    ],
+)
+def test_a_lesion_of_bone_on_imaging_is_a_red_flag(text: str) -> None:
+    assert set(values_of(text, "red_flags")) == {True}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There may be an abnormal enhancing lesion in the distal femur.",
+        "IMPRESSION:\nQuestionable enhancing lesion in the sacrum.\n",
+        "No abnormal enhancing lesion in the pelvic bones.",
+    ],
+)
+def test_a_lesion_of_bone_only_suspected_or_denied_is_no_red_flag(text: str) -> None:
+    assert True not in values_of(text, "red_flags")

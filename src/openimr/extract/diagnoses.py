@@ -73,14 +73,23 @@ def listed_diagnoses(run: Run, sent: Sentence, span: Span) -> list[Fact]:
     return []
 
 
-def cued_diagnoses(run: Run, sent: Sentence, whole: Span, cue: re.Match[str]) -> list[Fact]:
-    """The diagnoses a cue ("diagnosed with") names in a sentence outside a diagnosis section,
-    unless none was made or the cue points back to a condition named before."""
+def in_prose_cue(cue: re.Match[str]) -> bool:
+    """Whether a cue names a condition of the patient's even in a sentence of prose of a
+    diagnosis section ("suffering from", not "impression is": ``diagnoses.yaml`` ``prose_cue``)."""
+    return bool(diagnosis_rules().prose_cue.match(cue.group(0)))
+
+
+def cued_diagnoses(
+    run: Run, sent: Sentence, whole: Span, cue: re.Match[str], split: bool = True
+) -> list[Fact]:
+    """The diagnoses a cue ("diagnosed with") names in a sentence outside a diagnosis section
+    (split at commas and "and"; in a sentence of prose of one, as a whole), unless none was
+    made or the cue points back to a condition named before."""
     rules = diagnosis_rules()
     if rules.not_made.search(whole.quote[: cue.start("dx")]) or rules.not_named.match(
         cue.group("dx")
     ):
         return []
     return diagnoses(
-        run, whole, whole.start + cue.start("dx"), whole.start + cue.end("dx"), False, sent=sent
+        run, whole, whole.start + cue.start("dx"), whole.start + cue.end("dx"), not split, sent=sent
     )

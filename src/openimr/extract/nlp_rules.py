@@ -77,6 +77,7 @@ class DiagnosisRules(_RuleFile):
     cue_words: tuple[str, ...]
     split: Regex
     prose: Regex
+    prose_cue: Regex
     prose_long: Regex
     evidence: Regex
     not_made: Regex
@@ -110,6 +111,7 @@ class HeadingRules(_RuleFile):
     sections: dict[str, tuple[str, ...]]
     heading: Regex
     bare_heading: Regex
+    list_lead: Regex
 
 
 class LayoutRules(_RuleFile):

@@ -48,10 +48,30 @@ def find_sections(text: str) -> list[Section]:
         # "RECOMMENDATIONS - TESTS:" is a recommendations section
         name = lookup.get(title.lower()) or lookup.get(title.lower().split(" - ")[0].strip())
         if name is None:
-            if len(title.split()) > 5:
-                continue
-            name = OTHER
+            words = title.split()
+            if len(words) > 5:
+                # a sentence with a colon is no heading; a long heading in capitals is one
+                # ("SHORT-TERM GOALS TO BE COMPLETED IN THREE WEEKS:"), named by its first
+                # words when they are a known heading
+                if not title.isupper():
+                    continue
+                name = next(
+                    (
+                        lookup[" ".join(words[:n]).lower()]
+                        for n in range(5, 1, -1)
+                        if " ".join(words[:n]).lower() in lookup
+                    ),
+                    OTHER,
+                )
+            else:
+                name = OTHER
         heads[m.start()] = (name, title)
+    # a lead-in at a line's end that opens a list of another kind ("... to address the
+    # following problem list:"): the list after it is no part of the section before
+    for m in rules.list_lead.finditer(text):
+        at = m.end()
+        if at < len(text) and at not in heads:
+            heads[at] = (OTHER, m.group(0).strip())
     for m in rules.bare_heading.finditer(text):
         title = m.group("title").strip()
         name = lookup.get(title.lower())

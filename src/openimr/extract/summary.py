@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from openimr.extract.diagnoses import cued_diagnoses, dx_cue, listed_diagnoses
+from openimr.extract.diagnoses import cued_diagnoses, dx_cue, in_prose_cue, listed_diagnoses
 from openimr.extract.nlp_rules import sentence_rules, visit_rules
 from openimr.extract.run import Mention, Run
 from openimr.extract.sentences import Sentence
@@ -58,7 +58,12 @@ def summary_facts(run: Run, sent: Sentence, therapies: Sequence[Mention]) -> lis
             )
         )
     if section == "diagnoses" and sent.section is not None:
-        out.extend(listed_diagnoses(run, sent, span))
+        listed = listed_diagnoses(run, sent, span)
+        out.extend(listed)
+        # a sentence of prose in an impression names no diagnosis as a list item, but may
+        # through a cue of its own ("He is suffering from ongoing myofascitis."), as a whole
+        if not listed and cue is not None and in_prose_cue(cue):
+            out.extend(cued_diagnoses(run, sent, whole, cue, split=False))
     elif cue is not None:
         out.extend(cued_diagnoses(run, sent, whole, cue))
     purpose = _visit_purpose(run, span.quote, therapies, sent.section, sent)
