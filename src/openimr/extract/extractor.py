@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -132,19 +132,7 @@ class Extractor:
             default_pipeline(id(self.rules)) if rules is None else build_nlp(self.rules)
         )
         words = [(w, tid) for tid, ws in self.rules.therapies.items() for w in ws]
-        exact = [w for w, _ in words if case_sensitive(w)]
-        other = [w for w, _ in words if not case_sensitive(w)]
-        self._therapy_any = (
-            re.compile(
-                r"(?<![A-Za-z])(?:(?i:"
-                + words_alternation(other)
-                + r")"
-                + ("|" + words_alternation(exact) if exact else "")
-                + r")(?![A-Za-z])"
-            )
-            if words
-            else None
-        )
+        self._therapy_words = [w for w, _ in words]
         self._word_ids: dict[str, list[str]] = {}
         for w, tid in words:
             ids = self._word_ids.setdefault(" ".join(w.lower().split()), [])
@@ -184,6 +172,24 @@ class Extractor:
             loc = Locator(self.nlp.tokenizer)
             self.__dict__["_locator"] = loc
         return loc
+
+    @cached_property
+    def _therapy_any(self) -> re.Pattern[str] | None:
+        """One regex of every treatment word (compiled on first use: when the phrase matcher
+        finds every treatment word, as with the shipped rules, only :meth:`therapies_in`
+        searches with it)."""
+        words = self._therapy_words
+        if not words:
+            return None
+        exact = [w for w in words if case_sensitive(w)]
+        other = [w for w in words if not case_sensitive(w)]
+        return re.compile(
+            r"(?<![A-Za-z])(?:(?i:"
+            + words_alternation(other)
+            + r")"
+            + ("|" + words_alternation(exact) if exact else "")
+            + r")(?![A-Za-z])"
+        )
 
     # -- helpers ---------------------------------------------------------------------------
     def therapies_in(self, text: str) -> list[Mention]:

@@ -330,4 +330,7 @@ class Locator:
 
 @cache
 def default_location_rules() -> LocationRules:
-    return load_location_rules()
+    """``locations.yaml``, read once (from the start-up cache when it is current)."""
+    from openimr.diskcache import cached
+
+    return cached("location-rules", load_location_rules)

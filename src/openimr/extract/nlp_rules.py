@@ -165,46 +165,54 @@ def load_rule_file(model: type[_File], path: Path) -> _File:
         ) from None
 
 
+def _shipped(model: type[_File], name: str) -> _File:
+    """The shipped rule file ``name`` read and validated (from the start-up cache when it is
+    current: the YAML is then neither parsed nor validated again)."""
+    from openimr.diskcache import cached
+
+    return cached(f"nlp-{Path(name).stem}", lambda: load_rule_file(model, DATA / name))
+
+
 @cache
 def sentence_rules() -> SentenceRules:
     """``sentences.yaml``, read once."""
-    return load_rule_file(SentenceRules, DATA / "sentences.yaml")
+    return _shipped(SentenceRules, "sentences.yaml")
 
 
 @cache
 def diagnosis_rules() -> DiagnosisRules:
     """``diagnoses.yaml``, read once."""
-    return load_rule_file(DiagnosisRules, DATA / "diagnoses.yaml")
+    return _shipped(DiagnosisRules, "diagnoses.yaml")
 
 
 @cache
 def context_rules() -> ContextRules:
     """``context.yaml``, read once."""
-    return load_rule_file(ContextRules, DATA / "context.yaml")
+    return _shipped(ContextRules, "context.yaml")
 
 
 @cache
 def heading_rules() -> HeadingRules:
     """``headings.yaml``, read once."""
-    return load_rule_file(HeadingRules, DATA / "headings.yaml")
+    return _shipped(HeadingRules, "headings.yaml")
 
 
 @cache
 def layout_rules() -> LayoutRules:
     """``layout.yaml``, read once."""
-    return load_rule_file(LayoutRules, DATA / "layout.yaml")
+    return _shipped(LayoutRules, "layout.yaml")
 
 
 @cache
 def visit_rules() -> VisitRules:
     """``visits.yaml``, read once."""
-    return load_rule_file(VisitRules, DATA / "visits.yaml")
+    return _shipped(VisitRules, "visits.yaml")
 
 
 @cache
 def number_rules() -> NumberRules:
     """``numbers.yaml``, read once."""
-    return load_rule_file(NumberRules, DATA / "numbers.yaml")
+    return _shipped(NumberRules, "numbers.yaml")
 
 
 @cache

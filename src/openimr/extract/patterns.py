@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +91,8 @@ class ConceptRule:
 @dataclass(frozen=True)
 class PatternRule:
     fact: str
-    regex: re.Pattern[str]
+    source: str
+    """The regular expression as written (compiled on first use: :attr:`regex`)."""
     type: str
     unit: str | None = None
     requires_therapy: str | None = None
@@ -123,6 +124,19 @@ class PatternRule:
     """Where ``excludes_words`` are looked for: the whole ``sentence``, or the match's own
     ``clause`` (the sentence up to the first comma or semicolon after the match), so a
     remark after it ("..., which will be dictated separately") does not cancel it."""
+    flags: int = re.IGNORECASE
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled regular expression. Compiled when first read, not when the rules
+        are loaded: a review runs only the patterns whose keywords its records hold (a
+        third of them for a short case), and the start-up cache then holds the source alone
+        (a pickled pattern is compiled again on every load)."""
+        return re.compile(self.source, self.flags)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the compiled regex (:attr:`regex` compiles it when read)."""
+        return {k: v for k, v in self.__dict__.items() if k != "regex"}
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,6 @@ class ExtractionRules:
     numbers: dict[str, int]
     concepts: tuple[ConceptRule, ...]
     patterns: tuple[PatternRule, ...]
-    therapy_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
     summary_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     drug_classes: frozenset[str] = frozenset()
     """Therapy ids that are drug classes (a drug is not a therapy given, for prior_therapy)."""
@@ -301,7 +314,6 @@ class _Gathered:
             numbers=self.numbers,
             concepts=tuple(concepts),
             patterns=tuple(self.patterns),
-            therapy_regex={k: _words_regex(v) for k, v in therapies.items()},
             summary_cues=self.cues,
             drug_classes=frozenset(self.drug_classes),
             class_words=frozenset(self.class_words),
@@ -469,7 +481,8 @@ class _FileReader:
         self.acc.patterns.append(
             PatternRule(
                 fact=p.fact,
-                regex=rx,
+                source=rx.pattern,
+                flags=rx.flags,
                 type=p.type,
                 unit=p.unit,
                 requires_therapy=p.requires_therapy,

@@ -182,6 +182,13 @@ def _compile(
 
 @functools.cache
 def record_type_rules() -> RecordTypeRules:
+    """``record_types.yaml``, read once (from the start-up cache when it is current)."""
+    from openimr.diskcache import cached
+
+    return cached("record-types", _load_record_type_rules)
+
+
+def _load_record_type_rules() -> RecordTypeRules:
     doc = _read(RECORD_TYPES_FILE)
     spec: _TypesFile = _validate(_TypesFile, doc)
     if "other" not in spec.types:
@@ -235,6 +242,13 @@ def record_type_rules() -> RecordTypeRules:
 
 @functools.cache
 def section_rules() -> SectionRules:
+    """``sections.yaml``, read once (from the start-up cache when it is current)."""
+    from openimr.diskcache import cached
+
+    return cached("section-rules", _load_section_rules)
+
+
+def _load_section_rules() -> SectionRules:
     doc = _read(SECTIONS_FILE)
     spec: _SectionsFile = _validate(_SectionsFile, doc)
     infos: dict[str, SectionInfo] = {}
