@@ -206,6 +206,7 @@ TREATMENTS = [
     ("Spine surgery consultation", "specialist-consultation"),
     ("Cognitive behavioral therapy x 6", "psychotherapy"),
     ("Psychotherapy 6 sessions", "psychotherapy"),
+    ("Pain psychology 6 sessions", "psychotherapy"),
     # programmes and care
     ("Functional restoration program 80 hours", "functional-restoration-program"),
     ("Work hardening 10 sessions", "work-conditioning"),
