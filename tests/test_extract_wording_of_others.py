@@ -507,3 +507,15 @@ def test_a_lesion_of_bone_on_imaging_is_a_red_flag(text: str) -> None:
 )
 def test_a_lesion_of_bone_only_suspected_or_denied_is_no_red_flag(text: str) -> None:
     assert True not in values_of(text, "red_flags")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Radiographs showed lucency around the L5 pedicle screws.", {True}),
+        ("The CT showed a pseudarthrosis at L4-L5.", {True}),
+        ("The fusion appears solid with intact hardware.", set()),
+    ],
+)
+def test_a_fusion_suspected_of_failing(sentence: str, expected: set[object]) -> None:
+    assert set(values_of(sentence, "fusion_failure_suspected")) == expected
