@@ -141,11 +141,34 @@ def test_relief_lasting_months_is_converted_to_weeks() -> None:
         ("She had three positive sacroiliac provocative tests.", 3),
         ("Exam: 4 positive SI joint provocation tests.", 4),
         ("3 of 5 provocative tests were positive.", 3),
+        # three different tests, each named positive, are three positive tests (ODG: at least
+        # three positive examination findings)
+        ("There was a positive Patrick's test, positive Yeoman's and positive SI distraction.", 3),
     ],
 )
 def test_positive_sacroiliac_tests_are_counted(sentence: str, count: int) -> None:
     facts = found(sentence, "sacroiliac_provocative_tests")
     assert [f.value for f in facts] == [count]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # one test on both sides is one test
+        "Positive Fortin finger test on the left, positive Fortin on the right, positive FABER.",
+        # a test said negative is not counted
+        "Positive FABER, negative Gaenslen's test and negative thigh thrust test.",
+    ],
+)
+def test_fewer_than_three_different_positive_sacroiliac_tests_give_no_count(sentence: str) -> None:
+    assert found(sentence, "sacroiliac_provocative_tests") == []
+
+
+def test_the_thigh_thrust_test_is_no_finding_at_the_thigh() -> None:
+    text = "Positive thigh thrust, positive Gaenslen's test and positive FABER on the right."
+    facts = found(text, "sacroiliac_provocative_tests")
+    assert [f.value for f in facts] == [3]
+    assert all(f.region != "thigh" for f in found(text, "sacroiliac_signs"))
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,8 @@ def values(sentence: str, name: str) -> set[object]:
         ),
         ("He is homebound after the surgery.", "homebound", True),
         ("She is not homebound.", "homebound", False),
+        ("Since the operation she is confined to her home.", "homebound", True),
+        ("He is unable to leave his home without help from his wife.", "homebound", True),
         ("He needs daily wound care and dressing changes.", "skilled_care_need", True),
         ("He requires assistance with bathing and dressing.", "adl_assistance_need", True),
         ("She was discharged from the hospital on 3/4/2016.", "recent_hospitalization", True),
@@ -297,3 +299,19 @@ def test_a_planned_stimulator_trial_and_a_screening_asked_for(
 ) -> None:
     assert values(sentence, "neuromodulation_trial_planned") == expected
     assert found(sentence, "psychological_screening") == []
+
+
+def test_a_surgeon_who_sets_surgery_aside_is_no_surgery_considered() -> None:
+    # the surgeon is named, but what the sentence says of surgery is that it is not for him
+    text = "The spine surgeon wrote on 8/15/2016 that he is not a surgical candidate."
+    assert True not in values(text, "surgery_considered")
+    assert values("He was referred to a spine surgeon for his back.", "surgery_considered") == {
+        True
+    }
+
+
+def test_the_guideline_words_for_lost_function_are_a_functional_deficit() -> None:
+    # MTUS Chronic Pain, functional restoration programs: "a significant loss of ability to
+    # function independently resulting from the chronic pain"
+    text = "The evaluation found a significant loss of the ability to function independently."
+    assert values(text, "functional_deficits") == {True}

@@ -17,7 +17,9 @@ A fact of the vocabulary declares how its silence is read in a ``when`` (``when_
   a modified request) establish a continuation; words of a first course ("initial trial") or an
   acute injury establish a first course; otherwise the condition is **not established** and
   the criterion applies, so its requirement is ``not_documented`` unless the records meet it.
-- ``evidence``: a prior study or procedure (``prior_imaging``, ``prior_esi`` ...). The
+- ``evidence``: a prior study or procedure (``prior_imaging``, ``prior_esi`` ...; and
+  ``prior_therapy`` when the request is an injection: an earlier block, neurotomy or series
+  is a prior procedure, ``engine/logic.py``). The
   guideline's repeat criteria apply when the request or the records show a repeat ("repeat
   MRI", "second epidural"); silence is read as no prior study, the guidelines' own default for a
   first study (a repeat is what they single out).

@@ -179,9 +179,14 @@ class EvalContext:
                 and not f.context.negated
             ]
             start = plans[-1] if plans else None
-        course = infer_course(self.case, self.request, fd.when_silent, history, start)
+        mode = fd.when_silent
+        if rule.subject == "prior_therapy" and self.request.category == "injections":
+            # an earlier injection is a prior procedure, read like a prior epidural: the
+            # guidelines' repeat criteria single out a repeat block, neurotomy or series
+            mode = "evidence"
+        course = infer_course(self.case, self.request, mode, history, start)
         if course.kind is None:
-            if self.assume_prior and fd.when_silent == "burden":
+            if self.assume_prior and mode == "burden":
                 return Outcome(_compare(rule.test, True, self.resolve(rule.value)))
             return None
         value = course.kind == "continuation"
