@@ -507,3 +507,47 @@ def test_a_lesion_of_bone_on_imaging_is_a_red_flag(text: str) -> None:
 )
 def test_a_lesion_of_bone_only_suspected_or_denied_is_no_red_flag(text: str) -> None:
     assert True not in values_of(text, "red_flags")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an examination's shorthand: a joint's motion found intact with no verb
+        "EXAM:\nThe patient has wrist flexion/extension of the hand intact.\n",
+        "EXAM:\nPronation/supination fully intact on both sides.\n",
+        "EXAM:\nElbow motion grossly intact.\n",
+    ],
+)
+def test_a_motion_written_intact_without_a_verb_is_no_deficit(text: str) -> None:
+    assert values_of(text, "functional_deficits") == [False]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what is intact is not the motion: the skin, the nerves and vessels
+        "EXAM:\nPainful motion of the knee, skin intact.\n",
+        "EXAM:\nShoulder motion to 90 degrees, neurovascularly intact.\n",
+    ],
+)
+def test_something_else_intact_beside_a_motion_denies_no_deficit(text: str) -> None:
+    assert False not in values_of(text, "functional_deficits")
+
+
+def test_an_emg_impression_reads_radiculopathy_as_the_studys_finding() -> None:
+    # the study is named at the head of the impression, not in the sentence that finds
+    text = (
+        "IMPRESSION:  The electrodiagnostic examination today is abnormal.  Findings:\n"
+        "1.  Chronic denervation of the left tibialis anterior.\n"
+        "2.  A mild left L5 radiculopathy.  There is no evidence of right-sided radiculopathy.\n"
+    )
+    assert set(values_of(text, "imaging_corroborates_radiculopathy")) == {True, False}
+
+
+def test_radiculopathy_after_an_emg_named_outside_its_impression_is_no_study_finding() -> None:
+    # an EMG named in the history, then a radiculopathy of the history: no study's finding;
+    # nor the impression of a study named under another heading
+    history = "HISTORY:\nShe had an EMG last year.  She has lumbar radiculopathy.\n"
+    assert values_of(history, "imaging_corroborates_radiculopathy") == []
+    other = "PROCEDURE:\nEMG of both legs.\n\nIMPRESSION:\nLumbar radiculopathy.\n"
+    assert values_of(other, "imaging_corroborates_radiculopathy") == []
