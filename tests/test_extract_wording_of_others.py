@@ -551,3 +551,41 @@ def test_radiculopathy_after_an_emg_named_outside_its_impression_is_no_study_fin
     assert values_of(history, "imaging_corroborates_radiculopathy") == []
     other = "PROCEDURE:\nEMG of both legs.\n\nIMPRESSION:\nLumbar radiculopathy.\n"
     assert values_of(other, "imaging_corroborates_radiculopathy") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a treatment that gave part of the relief wanted, or had little effect
+        "She was treated symptomatically with ibuprofen with only partial relief.",
+        "He has had tramadol and a brace, which were not effective.",
+        "Physical therapy and naproxen have not been particularly beneficial.",
+    ],
+)
+def test_a_treatment_of_limited_effect_is_conservative_care_failed(text: str) -> None:
+    assert values_of(text, "failed_conservative_care") == [True]
+    assert True in values_of(text, "conservative_care_tried")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # symptoms a patient says have not changed, or pain going on at the same level
+        "She denies any change in her symptoms since the last visit.",
+        "Over the last month the neck pain has remained at about the same intensity.",
+    ],
+)
+def test_symptoms_stated_unchanged_are_no_significant_change(text: str) -> None:
+    assert values_of(text, "significant_change") == [False]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a change only named, and a spine level that is "the same"
+        "He reports a change in his symptoms with cold weather.",
+        "There is also foraminal stenosis at the same level.",
+    ],
+)
+def test_a_change_named_or_a_same_level_states_no_change_denied(text: str) -> None:
+    assert False not in values_of(text, "significant_change")
