@@ -519,3 +519,85 @@ def test_a_lesion_of_bone_only_suspected_or_denied_is_no_red_flag(text: str) -> 
 )
 def test_a_fusion_suspected_of_failing(sentence: str, expected: set[object]) -> None:
     assert set(values_of(sentence, "fusion_failure_suspected")) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an examination's shorthand: a joint's motion found intact with no verb
+        "EXAM:\nThe patient has wrist flexion/extension of the hand intact.\n",
+        "EXAM:\nPronation/supination fully intact on both sides.\n",
+        "EXAM:\nElbow motion grossly intact.\n",
+    ],
+)
+def test_a_motion_written_intact_without_a_verb_is_no_deficit(text: str) -> None:
+    assert values_of(text, "functional_deficits") == [False]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what is intact is not the motion: the skin, the nerves and vessels
+        "EXAM:\nPainful motion of the knee, skin intact.\n",
+        "EXAM:\nShoulder motion to 90 degrees, neurovascularly intact.\n",
+    ],
+)
+def test_something_else_intact_beside_a_motion_denies_no_deficit(text: str) -> None:
+    assert False not in values_of(text, "functional_deficits")
+
+
+def test_an_emg_impression_reads_radiculopathy_as_the_studys_finding() -> None:
+    # the study is named at the head of the impression, not in the sentence that finds
+    text = (
+        "IMPRESSION:  The electrodiagnostic examination today is abnormal.  Findings:\n"
+        "1.  Chronic denervation of the left tibialis anterior.\n"
+        "2.  A mild left L5 radiculopathy.  There is no evidence of right-sided radiculopathy.\n"
+    )
+    assert set(values_of(text, "imaging_corroborates_radiculopathy")) == {True, False}
+
+
+def test_radiculopathy_after_an_emg_named_outside_its_impression_is_no_study_finding() -> None:
+    # an EMG named in the history, then a radiculopathy of the history: no study's finding;
+    # nor the impression of a study named under another heading
+    history = "HISTORY:\nShe had an EMG last year.  She has lumbar radiculopathy.\n"
+    assert values_of(history, "imaging_corroborates_radiculopathy") == []
+    other = "PROCEDURE:\nEMG of both legs.\n\nIMPRESSION:\nLumbar radiculopathy.\n"
+    assert values_of(other, "imaging_corroborates_radiculopathy") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a treatment that gave part of the relief wanted, or had little effect
+        "She was treated symptomatically with ibuprofen with only partial relief.",
+        "He has had tramadol and a brace, which were not effective.",
+        "Physical therapy and naproxen have not been particularly beneficial.",
+    ],
+)
+def test_a_treatment_of_limited_effect_is_conservative_care_failed(text: str) -> None:
+    assert values_of(text, "failed_conservative_care") == [True]
+    assert True in values_of(text, "conservative_care_tried")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # symptoms a patient says have not changed, or pain going on at the same level
+        "She denies any change in her symptoms since the last visit.",
+        "Over the last month the neck pain has remained at about the same intensity.",
+    ],
+)
+def test_symptoms_stated_unchanged_are_no_significant_change(text: str) -> None:
+    assert values_of(text, "significant_change") == [False]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a change only named, and a spine level that is "the same"
+        "He reports a change in his symptoms with cold weather.",
+        "There is also foraminal stenosis at the same level.",
+    ],
+)
+def test_a_change_named_or_a_same_level_states_no_change_denied(text: str) -> None:
+    assert False not in values_of(text, "significant_change")

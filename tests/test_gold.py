@@ -39,7 +39,9 @@ OTHERS_DEV = "mtd-"
 # (development 0.881, held-out 0.601), so that a change that lowers them fails
 MIN_OTHERS_DEV_F1 = 0.85
 MIN_OTHERS_HELD_OUT_F1 = 0.60
-MIN_OTHERS_DEV_NEGATED_RECALL = 0.70
+# development negated recall: 0.915 before the second late-night pass of issue #11, 0.936
+# after it
+MIN_OTHERS_DEV_NEGATED_RECALL = 0.90
 MAX_OTHERS_MUST_NOT_SHARE = 0.20
 # the second held-out split: F1 first measured 0.552, 0.675 on 2026-12-07; 8 of its 18
 # must-not facts produced when first measured, 8 now; floors so that a change that lowers

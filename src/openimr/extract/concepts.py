@@ -102,7 +102,8 @@ def concept_facts(
         return []
     lowered = sent.text.lower()
     rel, rel_end = offset - sent.start, end - sent.start
-    if not _words_allow(concept, lowered, rel, rel_end):
+    before = run.text_before(sent, concept.requires_words_reach)
+    if not _words_allow(concept, lowered, rel, rel_end, before):
         return []
     ctx = _stated_context(concept, ctx, lowered, rel)
     # a hypothetical mention states nothing, denied or not ("if his pain does not
@@ -158,14 +159,22 @@ def _therapy_allows(
     )
 
 
-def _words_allow(concept: ConceptRule, lowered: str, rel: int, rel_end: int) -> bool:
+def _words_allow(
+    concept: ConceptRule, lowered: str, rel: int, rel_end: int, before: str = ""
+) -> bool:
     """Whether the sentence's words suit the rule: none it excludes (unless a strong word
-    holds), the words it needs, none it excludes just before or just after the mention."""
+    holds), the words it needs (in the sentence, or in ``before``: the sentences just before
+    it under the same heading, lower-cased, for a rule with a ``requires_words_reach``), none
+    it excludes just before or just after the mention."""
     if excluded(lowered, concept.excludes_words, concept.strong_words):
         return False
     if concept.requires_any and not has_any(lowered, concept.requires_any, prefix=True):
         return False
-    if concept.requires_words and not has_any(lowered, concept.requires_words):
+    if (
+        concept.requires_words
+        and not has_any(lowered, concept.requires_words)
+        and not (before and has_any(before, concept.requires_words))
+    ):
         return False
     if concept.excludes_before and before_has(lowered, rel, concept.excludes_before):
         return False

@@ -64,6 +64,7 @@ class ConceptSpec(_MatchLimits):
     excludes_after: list[str] = Field(default_factory=list)
     current_only: bool = False
     region_qualified: bool = False
+    requires_words_reach: int = 0
 
 
 class PatternSpec(_MatchLimits):

@@ -66,6 +66,10 @@ class ConceptRule:
     qualifier: str | None = None
     """A fixed qualifier: ``"*"`` for a statement about every treatment of its kind ("not
     using any medications"), never the treatment named nearest."""
+    requires_words_reach: int = 0
+    """``requires_words`` may also stand in up to this many sentences before the mention's,
+    under the same heading (an EMG report's impression: "This electrical study is normal.
+    There is no evidence of radiculopathy.")."""
 
     def reads_section(self, sent: Sentence) -> bool:
         """Whether the rule reads the sentence's section: its sections name the extractor's
@@ -461,6 +465,7 @@ class _FileReader:
                 current_only=c.current_only,
                 region_qualified=c.region_qualified,
                 qualifier=c.qualifier,
+                requires_words_reach=c.requires_words_reach,
             )
         )
 

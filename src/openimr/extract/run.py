@@ -58,6 +58,19 @@ class Run:
         i = bisect_right(self.sent_starts, offset) - 1
         return self.sentences[i] if i >= 0 else None
 
+    def text_before(self, sent: Sentence, reach: int) -> str:
+        """The lower-cased text of up to ``reach`` sentences just before ``sent`` under the
+        same heading (the same extractor and sectionizer sections), nearest last."""
+        if reach <= 0:
+            return ""
+        i = bisect_right(self.sent_starts, sent.start) - 1
+        parts: list[str] = []
+        for prev in reversed(self.sentences[max(0, i - reach) : i]):
+            if prev.section != sent.section or prev.context_section != sent.context_section:
+                break
+            parts.append(prev.text.lower())
+        return " ".join(reversed(parts))
+
     def therapies(self, sent: Sentence) -> list[Mention]:
         """Treatments named in the sentence, offsets relative to the sentence."""
         cached = self._therapy_cache.get(sent.start)
