@@ -315,3 +315,17 @@ def test_the_guideline_words_for_lost_function_are_a_functional_deficit() -> Non
     # function independently resulting from the chronic pain"
     text = "The evaluation found a significant loss of the ability to function independently."
     assert values(text, "functional_deficits") == {True}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "therapy"),
+    [
+        ("Physical therapy was not helping.", "physical-therapy"),
+        ("She states that acupuncture is not helping her pain.", "acupuncture"),
+        ("Chiropractic care has not helped.", "chiropractic"),
+    ],
+)
+def test_a_treatment_not_helping_is_no_benefit(sentence: str, therapy: str) -> None:
+    assert {(f.qualifier, f.value) for f in found(sentence, "therapy_benefit")} == {
+        (therapy, False)
+    }
