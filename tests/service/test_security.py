@@ -256,3 +256,17 @@ def test_a_draft_job_lost_with_its_server_is_reported_failed_and_can_be_redone(e
         assert seen.state == "failed" and "interrupted" in (seen.error or "")
         again = wf.queue_draft(case_id)
         assert again.state == "queued" and again.id != job.id
+
+
+def test_a_new_key_never_starts_its_random_part_with_a_dash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The key's first characters name it on the command line (`cases revoke-key PREFIX`),
+    where an argument starting with "-" would be read as an option."""
+    import secrets
+
+    from openimr.service import auth
+
+    tokens = iter(["-starts-with-a-dash", "Abc-def"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(tokens))
+    assert auth.new_key() == auth.KEY_PREFIX + "Abc-def"

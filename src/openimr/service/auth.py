@@ -88,7 +88,13 @@ def hash_key(key: str) -> str:
 
 
 def new_key() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
+    """A new API key. Its random part never starts with "-": the key's first characters are
+    how `openimr cases revoke-key` names it, and a command-line argument starting with "-"
+    would be read as an option (one key in 64 could not have been revoked by its prefix)."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return KEY_PREFIX + token
 
 
 def authenticate(session: Session, key: str | None) -> Actor:
