@@ -19,7 +19,7 @@ A fact of the vocabulary declares how its silence is read in a ``when`` (``when_
   the criterion applies, so its requirement is ``not_documented`` unless the records meet it.
 - ``evidence``: a prior study or procedure (``prior_imaging``, ``prior_esi`` ...; and
   ``prior_therapy`` when the request is an injection: an earlier block, neurotomy or series
-  is a prior procedure, ``engine/logic.py``). The
+  is a prior procedure, ``when_silent_by_category`` in ``facts/core.yaml``). The
   guideline's repeat criteria apply when the request or the records show a repeat ("repeat
   MRI", "second epidural"); silence is read as no prior study, the guidelines' own default for a
   first study (a repeat is what they single out).

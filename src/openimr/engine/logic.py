@@ -156,7 +156,8 @@ class EvalContext:
         if rule.test not in ("is", "eq"):
             return None
         fd = self.library.facts.get(rule.subject)
-        if fd is None or fd.when_silent == "not_applicable":
+        mode = fd.silence(self.request.category) if fd is not None else "not_applicable"
+        if mode == "not_applicable":
             return None
         if rule.qualifier not in (None, "$treatment") and (
             self.qualifier(rule.qualifier) != self.request.treatment
@@ -179,11 +180,6 @@ class EvalContext:
                 and not f.context.negated
             ]
             start = plans[-1] if plans else None
-        mode = fd.when_silent
-        if rule.subject == "prior_therapy" and self.request.category == "injections":
-            # an earlier injection is a prior procedure, read like a prior epidural: the
-            # guidelines' repeat criteria single out a repeat block, neurotomy or series
-            mode = "evidence"
         course = infer_course(self.case, self.request, mode, history, start)
         if course.kind is None:
             if self.assume_prior and mode == "burden":
@@ -282,9 +278,7 @@ def _firmest_alike(chosen: Fact, candidates: list[Fact], order: FactOrder | None
         and f.spans
         and f.spans[0].record == record
     ]
-    if not alike:
-        return chosen
-    return sorted(alike, key=order)[-1] if order else alike[-1]
+    return _pick(alike, "latest", order)[0] if alike else chosen
 
 
 def evaluate(rule: Rule, ctx: EvalContext) -> Outcome:

@@ -341,6 +341,9 @@ class FactFile(Strict):
     current: bool = False
     plan: bool = False
     when_silent: Literal["not_applicable", "burden", "evidence"] = "not_applicable"
+    when_silent_by_category: dict[str, Literal["not_applicable", "burden", "evidence"]] = Field(
+        default_factory=dict
+    )
     pick: PickName | None = None
 
 

@@ -140,6 +140,7 @@ def _facts_of(path: Path, errors: list[LibraryError], display: str) -> dict[str,
             current=spec.current,
             plan=spec.plan,
             when_silent=spec.when_silent,
+            when_silent_by_category=dict(spec.when_silent_by_category),
             pick=spec.pick or "latest",
         )
         for name, spec in shapes.items()

@@ -36,6 +36,7 @@ Three-valued logic: met / not_met / not_documented (see :mod:`openimr.engine.log
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -115,6 +116,14 @@ class FactDef:
     (``engine/course.py``): ``burden`` (prior use of the requested treatment: the condition
     is not established, the criterion applies), ``evidence`` (a prior study: a repeat only
     when the request or records show one), ``not_applicable`` (the default)."""
+    when_silent_by_category: Mapping[str, WhenSilent] = field(default_factory=dict)
+    """``when_silent`` for requests of a catalogue category where it reads otherwise (an
+    earlier injection is a prior procedure: ``prior_therapy`` reads as ``evidence`` for
+    ``injections``)."""
+
+    def silence(self, category: str | None) -> WhenSilent:
+        """How silence on this fact is read for a request of ``category``."""
+        return self.when_silent_by_category.get(category or "", self.when_silent)
 
 
 @dataclass(frozen=True)
